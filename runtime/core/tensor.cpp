@@ -1,0 +1,169 @@
+#include "onnxi/tensor.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <sstream>
+
+#include "onnxi/error.h"
+#include "onnxi/float_types.h"
+
+namespace onnxi {
+
+int64_t shape_numel(const Shape& shape, const std::string& what) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    ONNXI_CHECK(d >= 0, ErrorCode::InvalidModel, what, " has a negative dimension in shape ", shape_str(shape));
+    if (d != 0 && n > std::numeric_limits<int64_t>::max() / d) {
+      fail(ErrorCode::InvalidModel, cat(what, " shape ", shape_str(shape), " has more elements than fit in int64"));
+    }
+    n *= d;
+  }
+  return n;
+}
+
+std::string shape_str(const Shape& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ",";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+namespace {
+
+std::shared_ptr<void> allocate_aligned(size_t nbytes) {
+  size_t rounded = (nbytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+  if (rounded == 0) rounded = kTensorAlignment;
+  void* p = std::aligned_alloc(kTensorAlignment, rounded);
+  if (!p) fail(ErrorCode::Runtime, cat("out of memory allocating ", nbytes, " bytes"));
+  std::memset(p, 0, rounded);
+  return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+}
+
+// Guards against shapes whose byte size cannot be allocated (a corrupt model asking for exabytes).
+constexpr size_t kMaxTensorBytes = size_t{1} << 40;
+
+}  // namespace
+
+Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
+  ONNXI_CHECK(dtype != DataType::Undefined, ErrorCode::InvalidArgument, "cannot create a tensor of undefined type");
+  numel_ = shape_numel(shape_);
+  if (dtype == DataType::String) {
+    auto strings = std::make_shared<std::vector<std::string>>(static_cast<size_t>(numel_));
+    data_ = strings->data();
+    owner_ = std::move(strings);
+    nbytes_ = 0;
+    return;
+  }
+  nbytes_ = storage_bytes(dtype, numel_);
+  ONNXI_CHECK(nbytes_ <= kMaxTensorBytes, ErrorCode::Runtime, "tensor ", dtype_name(dtype), shape_str(shape_),
+              " needs ", nbytes_, " bytes, more than onnxi allocates for one tensor");
+  auto buf = allocate_aligned(nbytes_);
+  data_ = buf.get();
+  owner_ = std::move(buf);
+}
+
+Tensor Tensor::wrap(DataType dtype, Shape shape, std::shared_ptr<const void> owner, const void* data) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.numel_ = shape_numel(t.shape_);
+  t.nbytes_ = storage_bytes(dtype, t.numel_);
+  t.owner_ = std::move(owner);
+  t.data_ = const_cast<void*>(data);  // wrapped data is only written by code that owns it
+  return t;
+}
+
+Tensor Tensor::scalar_f32(float v) {
+  Tensor t(DataType::Float, {});
+  *t.data<float>() = v;
+  return t;
+}
+
+Tensor Tensor::scalar_i64(int64_t v) {
+  Tensor t(DataType::Int64, {});
+  *t.data<int64_t>() = v;
+  return t;
+}
+
+Tensor Tensor::reshaped(Shape shape) const {
+  ONNXI_CHECK(shape_numel(shape) == numel_, ErrorCode::Runtime, "cannot view ", describe(), " as shape ",
+              shape_str(shape), ": element counts differ");
+  Tensor t = *this;
+  t.shape_ = std::move(shape);
+  return t;
+}
+
+Tensor Tensor::clone() const {
+  if (!defined()) return {};
+  Tensor t(dtype_, shape_);
+  if (dtype_ == DataType::String) {
+    for (int64_t i = 0; i < numel_; ++i) t.data<std::string>()[i] = data<std::string>()[i];
+  } else if (nbytes_) {
+    std::memcpy(t.data_, data_, nbytes_);
+  }
+  return t;
+}
+
+std::string Tensor::describe() const {
+  if (!defined()) return "undefined";
+  return std::string(dtype_name(dtype_)) + shape_str(shape_);
+}
+
+double Tensor::element_as_double(int64_t i) const {
+  ONNXI_CHECK(i >= 0 && i < numel_, ErrorCode::Runtime, "element ", i, " out of range for ", describe());
+  switch (dtype_) {
+    case DataType::Float: return data<float>()[i];
+    case DataType::Double: return data<double>()[i];
+    case DataType::Int8: return data<int8_t>()[i];
+    case DataType::Int16: return data<int16_t>()[i];
+    case DataType::Int32: return data<int32_t>()[i];
+    case DataType::Int64: return static_cast<double>(data<int64_t>()[i]);
+    case DataType::UInt8: return data<uint8_t>()[i];
+    case DataType::UInt16: return data<uint16_t>()[i];
+    case DataType::UInt32: return data<uint32_t>()[i];
+    case DataType::UInt64: return static_cast<double>(data<uint64_t>()[i]);
+    case DataType::Bool: return data<uint8_t>()[i] ? 1.0 : 0.0;
+    case DataType::String: fail(ErrorCode::Runtime, "a string tensor has no numeric value");
+    default: {
+      double v = 0;
+      if (is_packed(dtype_)) {
+        // Packed element i: convert just that element through a one-element buffer.
+        uint8_t one = packed_get(static_cast<const uint8_t*>(data_), i, element_bits(dtype_));
+        convert_to_f64(dtype_, &one, &v, 1);
+      } else {
+        size_t width = static_cast<size_t>(element_bits(dtype_) / 8);
+        convert_to_f64(dtype_, static_cast<const uint8_t*>(data_) + width * static_cast<size_t>(i), &v, 1);
+      }
+      return v;
+    }
+  }
+}
+
+std::vector<int64_t> Tensor::to_int64_vector() const {
+  std::vector<int64_t> out(static_cast<size_t>(numel_));
+  switch (dtype_) {
+    case DataType::Int64: std::memcpy(out.data(), data_, nbytes_); break;
+    case DataType::Int32: for (int64_t i = 0; i < numel_; ++i) out[i] = data<int32_t>()[i]; break;
+    case DataType::UInt64: for (int64_t i = 0; i < numel_; ++i) out[i] = static_cast<int64_t>(data<uint64_t>()[i]); break;
+    default:
+      ONNXI_CHECK(is_integer(dtype_) || dtype_ == DataType::Bool, ErrorCode::Runtime,
+                  "expected an integer tensor, got ", describe());
+      for (int64_t i = 0; i < numel_; ++i) out[i] = static_cast<int64_t>(element_as_double(i));
+  }
+  return out;
+}
+
+std::vector<float> Tensor::to_float_vector() const {
+  std::vector<float> out(static_cast<size_t>(numel_));
+  if (dtype_ == DataType::Float) {
+    std::memcpy(out.data(), data_, nbytes_);
+  } else {
+    for (int64_t i = 0; i < numel_; ++i) out[i] = static_cast<float>(element_as_double(i));
+  }
+  return out;
+}
+
+}  // namespace onnxi

@@ -1,0 +1,297 @@
+#include "runtime/exec/executor.h"
+
+#include <set>
+
+#include "onnxi/error.h"
+#include "runtime/graph/prepare.h"
+
+namespace onnxi::exec {
+namespace {
+
+const Value kNone;
+
+std::vector<const Graph*> subgraphs_of(const Node& n) {
+  std::vector<const Graph*> out;
+  for (const Attribute& a : n.attributes) {
+    if (a.g) out.push_back(a.g.get());
+    for (const auto& g : a.graphs) out.push_back(g.get());
+  }
+  return out;
+}
+
+class StepContext final : public KernelContext {
+ public:
+  StepContext(const Step& step, std::vector<Value>& values, const Frame& frame, const RunState& state)
+      : step_(step), values_(values), frame_(frame), state_(state), scratch_(step.outputs.size()) {}
+
+  const Node& node() const noexcept override { return *step_.node; }
+  int64_t opset() const noexcept override { return step_.opset; }
+  size_t num_inputs() const noexcept override { return step_.inputs.size(); }
+  size_t num_outputs() const noexcept override { return step_.outputs.size(); }
+  const Value& input_value(size_t i) const override {
+    if (i >= step_.inputs.size() || step_.inputs[i] < 0) return kNone;
+    return values_[static_cast<size_t>(step_.inputs[i])];
+  }
+  bool output_wanted(size_t i) const noexcept override { return i < step_.wanted.size() && step_.wanted[i]; }
+  void set_output(size_t i, Value v) override { output_value(i) = std::move(v); }
+  Value& output_value(size_t i) override {
+    if (i >= step_.outputs.size()) fail(cat("has no output ", i, " (the node lists ", step_.outputs.size(), ")"));
+    int slot = step_.outputs[i];
+    return slot < 0 ? scratch_[i] : values_[static_cast<size_t>(slot)];
+  }
+  std::vector<Value> run_subgraph(const CompiledGraph& graph, std::vector<Value> inputs) override {
+    return run(graph, std::move(inputs), &frame_, state_);
+  }
+  void check_cancelled() const override { state_.check(); }
+
+ private:
+  const Step& step_;
+  std::vector<Value>& values_;
+  const Frame& frame_;
+  const RunState& state_;
+  std::vector<Value> scratch_;
+};
+
+[[noreturn]] void rethrow_with_node(const Node& node, const std::exception& e) {
+  std::string label = node.label();
+  if (const auto* err = dynamic_cast<const Error*>(&e)) {
+    std::string msg = err->what();
+    if (msg.find(label) != std::string::npos) throw *err;
+    throw Error(err->code(), label + ": " + msg);
+  }
+  throw Error(ErrorCode::Runtime, label + ": internal error: " + e.what());
+}
+
+}  // namespace
+
+void RunState::check() const {
+  if (cancel && cancel->load(std::memory_order_relaxed)) fail(ErrorCode::Cancelled, "run cancelled");
+  if (deadline != std::chrono::steady_clock::time_point::max() && std::chrono::steady_clock::now() > deadline) {
+    fail(ErrorCode::Cancelled, "run stopped: its deadline passed");
+  }
+}
+
+const Value* Frame::lookup(const std::string& name) const {
+  for (const Frame* f = this; f; f = f->parent) {
+    auto it = f->graph->slot_of.find(name);
+    if (it != f->graph->slot_of.end()) {
+      const Value& v = (*f->values)[static_cast<size_t>(it->second)];
+      if (!v.is_none()) return &v;
+    }
+  }
+  return nullptr;
+}
+
+std::shared_ptr<const CompiledGraph> compile(std::shared_ptr<const Graph> graph, const CompileEnv& env,
+                                             const OuterScope& outer) {
+  auto cg = std::make_shared<CompiledGraph>();
+  cg->graph = graph;
+  const Graph& g = *graph;
+  auto add_slot = [&](const std::string& name) -> int {
+    auto it = cg->slot_of.find(name);
+    if (it != cg->slot_of.end()) return it->second;
+    int slot = static_cast<int>(cg->slot_names.size());
+    cg->slot_names.push_back(name);
+    cg->slot_of[name] = slot;
+    return slot;
+  };
+  std::set<std::string> input_names;
+  for (const auto& v : g.inputs) {
+    add_slot(v.name);
+    input_names.insert(v.name);
+  }
+  for (const auto& [name, t] : g.initializers) add_slot(name);
+  std::set<std::string> free = graph::free_names(g);
+  for (const auto& name : free) add_slot(name);
+  for (const Node& n : g.nodes) {
+    for (const auto& o : n.outputs) {
+      if (!o.empty()) add_slot(o);
+    }
+  }
+  const size_t nslots = cg->slot_names.size();
+  cg->slot_types.resize(nslots);
+  cg->constants.resize(nslots);
+  std::vector<const Tensor*> known(nslots, nullptr);
+  std::vector<Tensor> folded(nslots);  // values inference learned (Constant, static Shape)
+
+  for (const auto& v : g.inputs) {
+    int slot = cg->slot_of[v.name];
+    cg->input_slots.push_back(slot);
+    cg->slot_types[static_cast<size_t>(slot)] = v.type;
+    auto it = g.initializers.find(v.name);
+    cg->input_defaults.push_back(it == g.initializers.end() ? Value() : Value(it->second));
+    if (it != g.initializers.end() && v.type.kind == TypeInfo::Kind::Unknown) {
+      cg->slot_types[static_cast<size_t>(slot)] = TypeInfo::tensor_of_shape(it->second.dtype(), it->second.shape());
+    }
+  }
+  for (const auto& [name, t] : g.initializers) {
+    if (input_names.count(name)) continue;  // an overridable default, not a constant
+    auto slot = static_cast<size_t>(cg->slot_of[name]);
+    cg->constants[slot] = Value(t);
+    cg->slot_types[slot] = TypeInfo::tensor_of_shape(t.dtype(), t.shape());
+    known[slot] = &t;
+  }
+  for (const auto& name : free) {
+    int slot = cg->slot_of[name];
+    cg->outer.emplace_back(slot, name);
+    auto ti = outer.types.find(name);
+    if (ti != outer.types.end()) cg->slot_types[static_cast<size_t>(slot)] = ti->second;
+    auto ci = outer.constants.find(name);
+    if (ci != outer.constants.end()) known[static_cast<size_t>(slot)] = ci->second;
+  }
+  std::map<std::string, const TypeInfo*> declared;
+  for (const auto& v : g.value_info) declared[v.name] = &v.type;
+  for (const auto& v : g.outputs) declared[v.name] = &v.type;
+
+  // Last use of each slot: explicit inputs, plus outer names read by a node's subgraphs.
+  std::vector<int> last_use(nslots, -1);
+  std::vector<int> readers(nslots, 0);
+  for (size_t si = 0; si < g.nodes.size(); ++si) {
+    const Node& n = g.nodes[si];
+    for (const auto& in : n.inputs) {
+      if (in.empty()) continue;
+      auto s = static_cast<size_t>(cg->slot_of.at(in));
+      last_use[s] = static_cast<int>(si);
+      ++readers[s];
+    }
+    for (const Graph* sg : subgraphs_of(n)) {
+      for (const auto& name : graph::free_names(*sg)) {
+        auto it = cg->slot_of.find(name);
+        if (it == cg->slot_of.end()) continue;
+        last_use[static_cast<size_t>(it->second)] = static_cast<int>(si);
+        ++readers[static_cast<size_t>(it->second)];
+      }
+    }
+  }
+  std::vector<bool> keep(nslots, false);
+  for (const auto& v : g.outputs) {
+    int slot = add_slot(v.name);
+    cg->output_slots.push_back(slot);
+    keep[static_cast<size_t>(slot)] = true;
+  }
+  for (size_t s = 0; s < nslots; ++s) {
+    if (!cg->constants[s].is_none()) keep[s] = true;
+  }
+
+  const Registry& standard = *env.standard;
+  for (size_t si = 0; si < g.nodes.size(); ++si) {
+    const Node& n = g.nodes[si];
+    Step st;
+    st.node = &n;
+    st.opset = graph::node_opset(n, *env.model);
+    st.op = graph::resolve_op(n, *env.model, env.custom, standard);
+    ONNXI_CHECK(st.op, ErrorCode::NotImplemented, n.label(), ": no implementation for opset ", st.opset);
+    std::vector<const TypeInfo*> in_types;
+    std::vector<const Tensor*> in_consts;
+    for (const auto& in : n.inputs) {
+      if (in.empty()) {
+        st.inputs.push_back(-1);
+        in_types.push_back(nullptr);
+        in_consts.push_back(nullptr);
+        continue;
+      }
+      auto slot = static_cast<size_t>(cg->slot_of.at(in));
+      st.inputs.push_back(static_cast<int>(slot));
+      in_types.push_back(&cg->slot_types[slot]);
+      in_consts.push_back(known[slot]);
+    }
+    InferContext ictx{n, st.opset, in_types, in_consts, std::vector<TypeInfo>(n.outputs.size()),
+                      std::vector<Tensor>(n.outputs.size()),
+                      [counter = env.symbol_counter](const std::string& hint) {
+                        return Dim::symbol(cat(hint, "_", (*counter)++));
+                      }};
+    if (st.op->infer) {
+      try {
+        st.op->infer(ictx);
+      } catch (const std::exception& e) {
+        rethrow_with_node(n, e);
+      }
+    }
+    for (size_t oi = 0; oi < n.outputs.size(); ++oi) {
+      const std::string& o = n.outputs[oi];
+      if (o.empty()) {
+        st.outputs.push_back(-1);
+        st.wanted.push_back(false);
+        continue;
+      }
+      auto slot = static_cast<size_t>(cg->slot_of.at(o));
+      st.outputs.push_back(static_cast<int>(slot));
+      st.wanted.push_back(readers[slot] > 0 || keep[slot]);
+      TypeInfo t = oi < ictx.output_types.size() ? ictx.output_types[oi] : TypeInfo{};
+      auto d = declared.find(o);
+      if (d != declared.end() && (t.kind == TypeInfo::Kind::Unknown ||
+                                  (t.kind == TypeInfo::Kind::Tensor && !t.has_shape && d->second->has_shape &&
+                                   d->second->elem == t.elem))) {
+        t = *d->second;
+      }
+      cg->slot_types[slot] = std::move(t);
+      if (oi < ictx.output_constants.size() && ictx.output_constants[oi].defined()) {
+        folded[slot] = ictx.output_constants[oi];
+        known[slot] = &folded[slot];
+      }
+      if (last_use[slot] < 0 && !keep[slot]) st.release.push_back(static_cast<int>(slot));
+    }
+    std::vector<const TypeInfo*> out_types;
+    for (int s : st.outputs) out_types.push_back(s < 0 ? nullptr : &cg->slot_types[static_cast<size_t>(s)]);
+    KernelInit init{n, st.opset, in_types, in_consts, out_types, standard,
+                    [&, graph](const Graph& sub) -> std::shared_ptr<const CompiledGraph> {
+                      OuterScope scope = outer;
+                      for (size_t s = 0; s < nslots; ++s) {
+                        scope.types[cg->slot_names[s]] = cg->slot_types[s];
+                        if (known[s]) scope.constants[cg->slot_names[s]] = known[s];
+                        else scope.constants.erase(cg->slot_names[s]);
+                      }
+                      // Aliasing pointer: the subgraph lives as long as the graph that owns it.
+                      return compile(std::shared_ptr<const Graph>(graph, &sub), env, scope);
+                    }};
+    try {
+      st.kernel = st.op->create(init);
+    } catch (const std::exception& e) {
+      rethrow_with_node(n, e);
+    }
+    ONNXI_CHECK(st.kernel, ErrorCode::Runtime, n.label(), ": the op's factory returned no kernel");
+    cg->steps.push_back(std::move(st));
+  }
+  for (size_t s = 0; s < nslots; ++s) {
+    if (last_use[s] >= 0 && !keep[s]) cg->steps[static_cast<size_t>(last_use[s])].release.push_back(static_cast<int>(s));
+  }
+  return cg;
+}
+
+std::vector<Value> run(const CompiledGraph& g, std::vector<Value> inputs, const Frame* parent, const RunState& state) {
+  std::vector<Value> values = g.constants;
+  ONNXI_CHECK(inputs.size() <= g.input_slots.size(), ErrorCode::InvalidArgument, "graph '", g.graph->name, "' takes ",
+              g.input_slots.size(), " inputs, got ", inputs.size());
+  for (size_t i = 0; i < g.input_slots.size(); ++i) {
+    Value v = i < inputs.size() ? std::move(inputs[i]) : Value();
+    if (v.is_none()) v = g.input_defaults[i];
+    values[static_cast<size_t>(g.input_slots[i])] = std::move(v);
+  }
+  for (const auto& [slot, name] : g.outer) {
+    const Value* v = parent ? parent->lookup(name) : nullptr;
+    ONNXI_CHECK(v, ErrorCode::Runtime, "graph '", g.graph->name, "' reads '", name, "' from an enclosing scope, which has no such value");
+    values[static_cast<size_t>(slot)] = *v;
+  }
+  Frame frame{&g, &values, parent};
+  for (const Step& st : g.steps) {
+    state.check();
+    StepContext ctx(st, values, frame, state);
+    try {
+      st.kernel->compute(ctx);
+    } catch (const std::exception& e) {
+      rethrow_with_node(*st.node, e);
+    }
+    for (size_t i = 0; i < st.outputs.size(); ++i) {
+      if (st.wanted[i] && values[static_cast<size_t>(st.outputs[i])].is_none()) {
+        fail(ErrorCode::Runtime, cat(st.node->label(), ": produced no value for output ", i, " ('", st.node->outputs[i], "')"));
+      }
+    }
+    for (int s : st.release) values[static_cast<size_t>(s)] = Value();
+  }
+  std::vector<Value> out;
+  out.reserve(g.output_slots.size());
+  for (int s : g.output_slots) out.push_back(values[static_cast<size_t>(s)]);
+  return out;
+}
+
+}  // namespace onnxi::exec

@@ -1,0 +1,156 @@
+#include "onnxi/session.h"
+
+#include <iostream>
+#include <mutex>
+
+#include "kernels/cpu/parallel.h"
+#include "onnxi/error.h"
+#include "onnxi/loader.h"
+#include "runtime/exec/executor.h"
+#include "runtime/graph/prepare.h"
+#include "runtime/passes/passes.h"
+
+namespace onnxi {
+
+struct Session::Impl {
+  SessionOptions options;
+  Model model;
+  std::vector<IoInfo> inputs;
+  std::vector<IoInfo> outputs;
+  std::shared_ptr<const CompiledGraph> main;
+  std::unique_ptr<kernels::ThreadArena> arena;
+};
+
+namespace {
+
+void warn_no_threads(int threads) {
+  static std::once_flag once;
+  std::call_once(once, [threads] {
+    std::cerr << "onnxi: warning: built without oneTBB, runs are serial (threads=" << threads << " ignored)\n";
+  });
+}
+
+// A fed tensor must match the declared element type, rank and known dims of its input.
+void check_feed(const std::string& name, const Value& v, const TypeInfo& declared) {
+  if (declared.kind == TypeInfo::Kind::Unknown) return;
+  if (declared.kind == TypeInfo::Kind::Tensor) {
+    ONNXI_CHECK(v.is_tensor(), ErrorCode::InvalidArgument, "input '", name, "' must be a tensor ", declared.str(),
+                ", got ", v.describe());
+    const Tensor& t = v.tensor();
+    bool ok = declared.elem == DataType::Undefined || t.dtype() == declared.elem;
+    if (ok && declared.has_shape) {
+      ok = t.rank() == static_cast<int64_t>(declared.dims.size());
+      for (size_t i = 0; ok && i < declared.dims.size(); ++i) {
+        ok = !declared.dims[i].is_known() || declared.dims[i].value == t.shape()[i];
+      }
+    }
+    ONNXI_CHECK(ok, ErrorCode::InvalidArgument, "input '", name, "' must be ", declared.str(), ", got ", t.describe());
+  } else if (declared.kind == TypeInfo::Kind::Sequence) {
+    ONNXI_CHECK(v.is_sequence(), ErrorCode::InvalidArgument, "input '", name, "' must be a sequence, got ", v.describe());
+  } else if (declared.kind == TypeInfo::Kind::Optional) {
+    ONNXI_CHECK(v.is_optional() || v.is_none(), ErrorCode::InvalidArgument, "input '", name, "' must be an optional, got ",
+                v.describe());
+  }
+}
+
+}  // namespace
+
+Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+Session::~Session() = default;
+
+Session Session::from_file(const std::string& path, const SessionOptions& options) {
+  return from_model(load_model_file(path), options);
+}
+
+Session Session::from_bytes(const void* data, size_t size, const SessionOptions& options, const std::string& base_dir) {
+  return from_model(load_model_bytes(data, size, base_dir), options);
+}
+
+Session Session::from_model(Model model, const SessionOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  passes::check_level(options.optimization_level);
+  ONNXI_CHECK(options.threads >= 0, ErrorCode::InvalidArgument, "threads must be >= 0 (0: all cores), got ", options.threads);
+  int threads = options.threads > 0 ? options.threads : kernels::hardware_threads();
+  if (threads > 1 && !kernels::threading_available()) {
+    if (options.threads > 1) warn_no_threads(options.threads);
+    threads = 1;
+  }
+  impl->arena = std::make_unique<kernels::ThreadArena>(threads);
+
+  graph::inline_functions(model);
+  const Registry& standard = Registry::standard();
+  graph::validate_graph(model.graph, {}, model, options.custom_ops.get(), standard);
+  passes::run_passes(model, options.optimization_level);
+  impl->model = std::move(model);
+
+  exec::CompileEnv env;
+  env.model = &impl->model;
+  env.custom = options.custom_ops.get();
+  env.standard = &standard;
+  // The compiled graph keeps its own copy of the (cheap to copy: tensors are shared) graph.
+  auto graph = std::make_shared<const Graph>(impl->model.graph);
+  impl->arena->execute([&] { impl->main = exec::compile(graph, env, {}); });
+
+  const CompiledGraph& cg = *impl->main;
+  for (size_t i = 0; i < cg.num_inputs(); ++i) {
+    if (!cg.input_defaults[i].is_none()) continue;
+    impl->inputs.push_back({cg.slot_names[static_cast<size_t>(cg.input_slots[i])], cg.input_type(i)});
+  }
+  for (size_t i = 0; i < cg.num_outputs(); ++i) {
+    impl->outputs.push_back({impl->model.graph.outputs[i].name, cg.output_type(i)});
+  }
+  return Session(std::move(impl));
+}
+
+const std::vector<IoInfo>& Session::inputs() const noexcept { return impl_->inputs; }
+const std::vector<IoInfo>& Session::outputs() const noexcept { return impl_->outputs; }
+const Model& Session::model() const noexcept { return impl_->model; }
+int Session::threads() const noexcept { return impl_->arena->threads(); }
+
+std::vector<Value> Session::run(const std::map<std::string, Value>& feeds, const RunOptions& options) const {
+  const CompiledGraph& cg = *impl_->main;
+  std::vector<Value> inputs(cg.num_inputs());
+  size_t used = 0;
+  for (size_t i = 0; i < cg.num_inputs(); ++i) {
+    const std::string& name = cg.slot_names[static_cast<size_t>(cg.input_slots[i])];
+    auto it = feeds.find(name);
+    if (it == feeds.end()) {
+      ONNXI_CHECK(!cg.input_defaults[i].is_none(), ErrorCode::InvalidArgument, "input '", name,
+                  "' was not fed; the model needs ", cg.input_type(i).str());
+      continue;
+    }
+    check_feed(name, it->second, cg.input_type(i));
+    inputs[i] = it->second;
+    ++used;
+  }
+  if (used != feeds.size()) {
+    for (const auto& [name, v] : feeds) {
+      bool found = false;
+      for (int s : cg.input_slots) found |= cg.slot_names[static_cast<size_t>(s)] == name;
+      if (!found) {
+        std::string names;
+        for (const auto& io : impl_->inputs) names += (names.empty() ? "" : ", ") + io.name;
+        fail(ErrorCode::InvalidArgument, cat("the model has no input '", name, "'; its inputs are: ", names));
+      }
+    }
+  }
+  exec::RunState state;
+  state.deadline = options.deadline;
+  state.cancel = options.cancel;
+  std::vector<Value> outputs;
+  std::exception_ptr error;
+  impl_->arena->execute([&] {
+    try {
+      outputs = exec::run(cg, std::move(inputs), nullptr, state);
+    } catch (...) {
+      error = std::current_exception();
+    }
+  });
+  if (error) std::rethrow_exception(error);
+  return outputs;
+}
+
+}  // namespace onnxi

@@ -1,0 +1,65 @@
+// The C++ API: load a model once into a Session, then run it as often as needed, from as many threads
+// as needed. Session creation does all checking (load, validate, infer types and shapes, create
+// kernels, plan), so a model with an unsupported op fails here, naming the op and node.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "onnxi/ir.h"
+#include "onnxi/registry.h"
+#include "onnxi/value.h"
+
+namespace onnxi {
+
+struct SessionOptions {
+  int threads = 0;                         // intra-op threads; 0: all cores
+  std::string optimization_level = "all";  // none | basic | extended | all (passes hook)
+  // Extra ops (a custom domain, or overrides), searched before the built-in ones.
+  std::shared_ptr<const Registry> custom_ops;
+};
+
+struct RunOptions {
+  // The run stops with a Cancelled error once this passes (checked between nodes and loop steps).
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  const std::atomic<bool>* cancel = nullptr;  // set to true from another thread to stop the run
+};
+
+struct IoInfo {
+  std::string name;
+  TypeInfo type;
+};
+
+class Session {
+ public:
+  static Session from_file(const std::string& path, const SessionOptions& options = {});
+  // `base_dir` resolves external data; empty means the model may not use any.
+  static Session from_bytes(const void* data, size_t size, const SessionOptions& options = {},
+                            const std::string& base_dir = {});
+  static Session from_model(Model model, const SessionOptions& options = {});
+
+  Session(Session&&) noexcept;
+  Session& operator=(Session&&) noexcept;
+  ~Session();
+
+  const std::vector<IoInfo>& inputs() const noexcept;   // feedable inputs (not initializers)
+  const std::vector<IoInfo>& outputs() const noexcept;  // with inferred types and shapes
+  const Model& model() const noexcept;                  // after inlining and validation
+  int threads() const noexcept;
+
+  // Feeds by input name; every input without an initializer default must be fed. Returns the
+  // graph outputs in outputs() order. Safe to call concurrently.
+  std::vector<Value> run(const std::map<std::string, Value>& feeds, const RunOptions& options = {}) const;
+
+  struct Impl;
+
+ private:
+  explicit Session(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace onnxi

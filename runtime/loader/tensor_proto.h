@@ -1,0 +1,34 @@
+// TensorProto / TypeProto conversion shared by the model loader and the test-data reader.
+// Internal to runtime/loader: protobuf types do not leave this folder.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "onnx/onnx-ml.pb.h"
+#include "onnxi/ir.h"
+
+namespace onnxi::loader {
+
+// Memory-maps external-data files once per load and hands out checked views.
+class ExternalData {
+ public:
+  explicit ExternalData(std::string base_dir) : base_dir_(std::move(base_dir)) {}
+  // Resolves a tensor's external_data entries; the result aliases the mapping when aligned.
+  Tensor load(const onnx::TensorProto& proto, DataType dtype, const Shape& shape, const std::string& what);
+
+ private:
+  struct Mapping;
+  std::shared_ptr<Mapping> map_file(const std::string& location, const std::string& what);
+  std::string base_dir_;
+  std::map<std::string, std::shared_ptr<Mapping>> files_;
+};
+
+Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& what, ExternalData* external);
+Tensor tensor_from_sparse_proto(const onnx::SparseTensorProto& proto, const std::string& what,
+                                ExternalData* external);
+TypeInfo type_from_proto(const onnx::TypeProto& proto);
+void tensor_to_proto(const Tensor& t, const std::string& name, onnx::TensorProto* proto);
+
+}  // namespace onnxi::loader

@@ -1,0 +1,18 @@
+#include "runtime/passes/passes.h"
+
+#include "onnxi/error.h"
+
+namespace onnxi::passes {
+
+void check_level(const std::string& level) {
+  ONNXI_CHECK(level == "none" || level == "basic" || level == "extended" || level == "all", ErrorCode::InvalidArgument,
+              "optimization level '", level, "' is not one of none, basic, extended, all");
+}
+
+int run_passes(Model& model, const std::string& level) {
+  check_level(level);
+  (void)model;
+  return 0;  // no passes yet
+}
+
+}  // namespace onnxi::passes
