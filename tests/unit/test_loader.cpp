@@ -1,0 +1,299 @@
+// Loader and validation: valid models load; each malformed model fails with an onnxi::Error whose
+// message names what is wrong.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "onnxi/error.h"
+#include "onnxi/loader.h"
+#include "onnxi/session.h"
+#include "tests/unit/proto_writer.h"
+#include "tests/unit/test_ops_custom.h"
+
+namespace fs = std::filesystem;
+using namespace onnxi;
+using namespace onnxi::test;
+
+namespace {
+
+const std::vector<Proto> kOpsets = {opset("", 17), opset(kTestDomain, 12)};
+
+// x -> AddOne -> y
+Proto add_one_graph() {
+  return Proto()
+      .bytes(pb::kGraphName, "g")
+      .msg(pb::kGraphNode, node("AddOne", {"x"}, {"y"}, "add", kTestDomain))
+      .msg(pb::kGraphInput, value_info("x", 1, {-1, 3}))
+      .msg(pb::kGraphOutput, value_info("y", 1, {-1, 3}));
+}
+
+Session session_from(const std::string& bytes, const std::string& base_dir = {}) {
+  return Session::from_bytes(bytes.data(), bytes.size(), test_options(), base_dir);
+}
+
+// Expects creating a session from `bytes` to fail with `code` and a message containing `needle`.
+void expect_error(const std::string& bytes, ErrorCode code, const std::string& needle, const std::string& base_dir = {}) {
+  try {
+    session_from(bytes, base_dir);
+    FAIL("expected an error containing: ", needle);
+  } catch (const Error& e) {
+    CHECK_MESSAGE(e.code() == code, "code ", error_code_name(e.code()), ": ", e.what());
+    CHECK_MESSAGE(std::string(e.what()).find(needle) != std::string::npos, e.what());
+  }
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() / ("onnxi_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++));
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
+  void write(const std::string& name, const std::string& bytes) const {
+    std::ofstream(path / name, std::ios::binary) << bytes;
+  }
+};
+
+// y = x + w, where w is stored externally with the given external_data entries.
+std::string external_model(const std::vector<std::pair<std::string, std::string>>& entries) {
+  Proto w;
+  w.varint(pb::kTensorDims, 3).varint(pb::kTensorDataType, 1).bytes(pb::kTensorName, "w");
+  for (const auto& [k, v] : entries) w.msg(pb::kTensorExternalData, Proto().bytes(1, k).bytes(2, v));
+  w.varint(pb::kTensorDataLocation, 1);
+  Proto g = Proto()
+                .bytes(pb::kGraphName, "g")
+                .msg(pb::kGraphNode, node("AddOne", {"w"}, {"y"}, "add", kTestDomain))
+                .msg(pb::kGraphInitializer, w)
+                .msg(pb::kGraphOutput, value_info("y", 1, {3}));
+  return model_bytes(g, kOpsets);
+}
+
+std::string weights_file() {
+  std::vector<float> v = {1.f, 2.f, 3.f, 4.f, 5.f, 6.f};
+  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4);
+}
+
+}  // namespace
+
+TEST_CASE("loader: a valid model runs and reports its inputs and outputs") {
+  Session s = session_from(model_bytes(add_one_graph(), kOpsets));
+  REQUIRE(s.inputs().size() == 1);
+  CHECK(s.inputs()[0].name == "x");
+  CHECK(s.inputs()[0].type.str() == "float32[N,3]");
+  CHECK(s.outputs()[0].type.str() == "float32[N,3]");
+  Tensor x = Tensor::from_vector<float>({1, 2, 3, 4, 5, 6}, {2, 3});
+  auto out = s.run({{"x", x}});
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].tensor().to_float_vector() == std::vector<float>{2, 3, 4, 5, 6, 7});
+}
+
+TEST_CASE("loader: initializers from raw_data and typed fields, sparse initializers") {
+  Proto typed;
+  typed.varint(pb::kTensorDims, 2).varint(pb::kTensorDataType, 1).bytes(pb::kTensorName, "a");
+  typed.f32(pb::kTensorFloatData, 1.5f).f32(pb::kTensorFloatData, -2.f);
+  Proto values = float_tensor("s", {2}, {7.f, 9.f});
+  Proto indices;
+  indices.varint(pb::kTensorDims, 2).varint(pb::kTensorDataType, 7).varint(pb::kTensorInt64Data, 1).varint(pb::kTensorInt64Data, 3);
+  Proto sparse = Proto().msg(pb::kSparseValues, values).msg(pb::kSparseIndices, indices).varint(pb::kSparseDims, 4);
+  Proto g = Proto()
+                .bytes(pb::kGraphName, "g")
+                .msg(pb::kGraphNode, node("AddOne", {"a"}, {"y"}, "n1", kTestDomain))
+                .msg(pb::kGraphNode, node("AddOne", {"s"}, {"z"}, "n2", kTestDomain))
+                .msg(pb::kGraphInitializer, typed)
+                .msg(pb::kGraphSparseInitializer, sparse)
+                .msg(pb::kGraphOutput, value_info("y", 1, {2}))
+                .msg(pb::kGraphOutput, value_info("z", 1, {4}));
+  auto out = session_from(model_bytes(g, kOpsets)).run({});
+  CHECK(out[0].tensor().to_float_vector() == std::vector<float>{2.5f, -1.f});
+  CHECK(out[1].tensor().to_float_vector() == std::vector<float>{1.f, 8.f, 1.f, 10.f});
+}
+
+TEST_CASE("loader: external data is read relative to the model's folder") {
+  TempDir dir;
+  dir.write("w.bin", weights_file());
+  auto out = session_from(external_model({{"location", "w.bin"}, {"offset", "12"}, {"length", "12"}}), dir.path.string()).run({});
+  CHECK(out[0].tensor().to_float_vector() == std::vector<float>{5.f, 6.f, 7.f});
+  // Through a file on disk as well, with the weights at offset 0 (mapped without a copy).
+  dir.write("m.onnx", external_model({{"location", "w.bin"}}));
+  auto out2 = Session::from_file((dir.path / "m.onnx").string(), test_options()).run({});
+  CHECK(out2[0].tensor().to_float_vector() == std::vector<float>{2.f, 3.f, 4.f});
+}
+
+TEST_CASE("loader: model-local functions are inlined with attribute defaults") {
+  // Twice(x) = AddOne(AddOne(x, amount=step), amount=step), step defaults to 10.
+  Proto step_ref = Proto().bytes(pb::kAttrName, "amount").bytes(pb::kAttrRefAttrName, "step").varint(pb::kAttrType, 1);
+  Proto body1 = node("AddOne", {"a"}, {"t"}, "first", kTestDomain);
+  body1.msg(pb::kNodeAttribute, step_ref);
+  Proto body2 = node("AddOne", {"t"}, {"b"}, "second", kTestDomain);
+  body2.msg(pb::kNodeAttribute, step_ref);
+  Proto fn = Proto()
+                 .bytes(pb::kFuncName, "Twice")
+                 .bytes(pb::kFuncDomain, "my.funcs")
+                 .bytes(pb::kFuncInput, "a")
+                 .bytes(pb::kFuncOutput, "b")
+                 .msg(pb::kFuncNode, body1)
+                 .msg(pb::kFuncNode, body2)
+                 .msg(pb::kFuncOpsetImport, opset(kTestDomain, 12))
+                 .msg(pb::kFuncAttributeProto, Proto().bytes(pb::kAttrName, "step").f32(pb::kAttrF, 10.f).varint(pb::kAttrType, 1));
+  Proto call_default = node("Twice", {"x"}, {"y"}, "call1", "my.funcs");
+  Proto call_set = node("Twice", {"x"}, {"z"}, "call2", "my.funcs");
+  call_set.msg(pb::kNodeAttribute, Proto().bytes(pb::kAttrName, "step").f32(pb::kAttrF, 0.5f).varint(pb::kAttrType, 1));
+  Proto g = Proto()
+                .bytes(pb::kGraphName, "g")
+                .msg(pb::kGraphNode, call_default)
+                .msg(pb::kGraphNode, call_set)
+                .msg(pb::kGraphInput, value_info("x", 1, {1}))
+                .msg(pb::kGraphOutput, value_info("y", 1, {1}))
+                .msg(pb::kGraphOutput, value_info("z", 1, {1}));
+  auto ops = kOpsets;
+  ops.push_back(opset("my.funcs", 1));
+  auto out = session_from(model_bytes(g, ops, {fn})).run({{"x", Tensor::from_vector<float>({1.f}, {1})}});
+  CHECK(out[0].tensor().to_float_vector() == std::vector<float>{21.f});
+  CHECK(out[1].tensor().to_float_vector() == std::vector<float>{2.f});
+}
+
+TEST_CASE("loader: malformed models fail with a clear error") {
+  const std::string good = model_bytes(add_one_graph(), kOpsets);
+
+  SUBCASE("empty file") { expect_error("", ErrorCode::InvalidModel, "could not be parsed"); }
+  SUBCASE("truncated file") { expect_error(good.substr(0, good.size() / 2), ErrorCode::InvalidModel, "could not be parsed"); }
+  SUBCASE("not protobuf") { expect_error("\xff\xff\xff\xff garbage", ErrorCode::InvalidModel, "could not be parsed"); }
+  SUBCASE("no graph") {
+    expect_error(Proto().varint(pb::kModelIrVersion, 9).msg(pb::kModelOpsetImport, opset("", 17)).str(), ErrorCode::InvalidModel, "no graph");
+  }
+  SUBCASE("bad dtype") {
+    Proto t = float_tensor("w", {1}, {1.f});
+    t.varint(pb::kTensorDataType, 99);
+    Proto g = add_one_graph().msg(pb::kGraphInitializer, t);
+    expect_error(model_bytes(g, kOpsets), ErrorCode::InvalidModel, "invalid data_type 99");
+  }
+  SUBCASE("raw_data size does not match the shape") {
+    Proto g = add_one_graph().msg(pb::kGraphInitializer, float_tensor("w", {4}, {1.f, 2.f}));
+    expect_error(model_bytes(g, kOpsets), ErrorCode::InvalidModel, "raw_data has 8 bytes but float32[4] needs 16");
+  }
+  SUBCASE("typed field count does not match the shape") {
+    Proto t;
+    t.varint(pb::kTensorDims, 3).varint(pb::kTensorDataType, 7).bytes(pb::kTensorName, "w").varint(pb::kTensorInt64Data, 1);
+    expect_error(model_bytes(add_one_graph().msg(pb::kGraphInitializer, t), kOpsets), ErrorCode::InvalidModel,
+                 "int64_data holds 1 values");
+  }
+  SUBCASE("negative dimension") {
+    Proto t;
+    t.varint(pb::kTensorDims, static_cast<uint64_t>(-2)).varint(pb::kTensorDataType, 1).bytes(pb::kTensorName, "w");
+    expect_error(model_bytes(add_one_graph().msg(pb::kGraphInitializer, t), kOpsets), ErrorCode::InvalidModel, "negative dimension");
+  }
+  SUBCASE("shape product overflows") {
+    Proto t;
+    t.varint(pb::kTensorDims, 1ull << 40).varint(pb::kTensorDims, 1ull << 40).varint(pb::kTensorDataType, 1).bytes(pb::kTensorName, "w");
+    expect_error(model_bytes(add_one_graph().msg(pb::kGraphInitializer, t), kOpsets), ErrorCode::InvalidModel, "more elements than fit");
+  }
+  SUBCASE("string tensor with raw_data") {
+    Proto t;
+    t.varint(pb::kTensorDims, 1).varint(pb::kTensorDataType, 8).bytes(pb::kTensorName, "w").bytes(pb::kTensorRawData, "abcd");
+    expect_error(model_bytes(add_one_graph().msg(pb::kGraphInitializer, t), kOpsets), ErrorCode::InvalidModel, "cannot use raw_data");
+  }
+  SUBCASE("duplicate initializer") {
+    Proto g = add_one_graph().msg(pb::kGraphInitializer, float_tensor("w", {1}, {1.f})).msg(pb::kGraphInitializer, float_tensor("w", {1}, {2.f}));
+    expect_error(model_bytes(g, kOpsets), ErrorCode::InvalidModel, "initializer 'w' is defined twice");
+  }
+  SUBCASE("undefined input") {
+    Proto g = Proto()
+                  .msg(pb::kGraphNode, node("AddOne", {"nowhere"}, {"y"}, "add", kTestDomain))
+                  .msg(pb::kGraphOutput, value_info("y", 1, {1}));
+    expect_error(model_bytes(g, kOpsets), ErrorCode::InvalidModel, "node 'add' (test.onnxi.AddOne): input 'nowhere' is not");
+  }
+  SUBCASE("duplicate output") {
+    Proto g = add_one_graph().msg(pb::kGraphNode, node("AddOne", {"x"}, {"y"}, "again", kTestDomain));
+    expect_error(model_bytes(g, kOpsets), ErrorCode::InvalidModel, "output 'y' is also produced by");
+  }
+  SUBCASE("output shadows a graph input") {
+    Proto g = add_one_graph().msg(pb::kGraphNode, node("AddOne", {"y"}, {"x"}, "shadow", kTestDomain));
+    expect_error(model_bytes(g, kOpsets), ErrorCode::InvalidModel, "has the name of a graph input");
+  }
+  SUBCASE("cycle") {
+    Proto g = Proto()
+                  .bytes(pb::kGraphName, "loopy")
+                  .msg(pb::kGraphNode, node("AddOne", {"b"}, {"a"}, "n1", kTestDomain))
+                  .msg(pb::kGraphNode, node("AddOne", {"a"}, {"b"}, "n2", kTestDomain))
+                  .msg(pb::kGraphOutput, value_info("b", 1, {1}));
+    expect_error(model_bytes(g, kOpsets), ErrorCode::InvalidModel, "graph 'loopy' has a cycle through node 'n1'");
+  }
+  SUBCASE("graph output nobody produces") {
+    Proto g = add_one_graph().msg(pb::kGraphOutput, value_info("ghost", 1, {1}));
+    expect_error(model_bytes(g, kOpsets), ErrorCode::InvalidModel, "graph output 'ghost' is not produced");
+  }
+  SUBCASE("unknown op") {
+    Proto g = Proto()
+                  .msg(pb::kGraphNode, node("FrobnicateXYZ", {"x"}, {"y"}, "frob"))
+                  .msg(pb::kGraphInput, value_info("x", 1, {1}))
+                  .msg(pb::kGraphOutput, value_info("y", 1, {1}));
+    expect_error(model_bytes(g, kOpsets), ErrorCode::NotImplemented, "node 'frob' (FrobnicateXYZ): onnxi does not implement op 'FrobnicateXYZ'");
+  }
+  SUBCASE("opset older than the op") {
+    Proto g = Proto()
+                  .msg(pb::kGraphNode, node("Since10", {"x"}, {"y"}, "old", kTestDomain))
+                  .msg(pb::kGraphInput, value_info("x", 1, {1}))
+                  .msg(pb::kGraphOutput, value_info("y", 1, {1}));
+    expect_error(model_bytes(g, {opset("", 17), opset(kTestDomain, 9)}), ErrorCode::NotImplemented,
+                 "implements Since10 for opset versions 10+ of 'test.onnxi', not version 9");
+  }
+  SUBCASE("domain not imported") {
+    expect_error(model_bytes(add_one_graph(), {opset("", 17)}), ErrorCode::InvalidModel,
+                 "does not import an opset for domain 'test.onnxi'");
+  }
+  SUBCASE("wrong attribute type") {
+    Proto n = node("AddOne", {"x"}, {"y"}, "typed", kTestDomain);
+    n.msg(pb::kNodeAttribute, Proto().bytes(pb::kAttrName, "amount").bytes(pb::kAttrS, "one").varint(pb::kAttrType, 3));
+    Proto g = Proto().msg(pb::kGraphNode, n).msg(pb::kGraphInput, value_info("x", 1, {1})).msg(pb::kGraphOutput, value_info("y", 1, {1}));
+    expect_error(model_bytes(g, kOpsets), ErrorCode::InvalidModel, "attribute 'amount' must be of type float, got string");
+  }
+  SUBCASE("external data from bytes without a folder") {
+    expect_error(external_model({{"location", "w.bin"}}), ErrorCode::InvalidModel, "loaded from bytes");
+  }
+}
+
+TEST_CASE("loader: external data that escapes, lies or is missing is rejected") {
+  TempDir dir;
+  dir.write("w.bin", weights_file());
+  const std::string base = dir.path.string();
+  SUBCASE("absolute path") {
+    expect_error(external_model({{"location", (dir.path / "w.bin").string()}}), ErrorCode::InvalidModel, "is absolute", base);
+  }
+  SUBCASE("'..' escape") { expect_error(external_model({{"location", "../w.bin"}}), ErrorCode::InvalidModel, "leaves the model's folder", base); }
+  SUBCASE("symlink that leaves the folder") {
+    TempDir other;
+    other.write("secret.bin", weights_file());
+    fs::create_symlink(other.path / "secret.bin", dir.path / "link.bin");
+    expect_error(external_model({{"location", "link.bin"}}), ErrorCode::InvalidModel, "outside the model's folder", base);
+  }
+  SUBCASE("unknown key") {
+    expect_error(external_model({{"location", "w.bin"}, {"colour", "red"}}), ErrorCode::InvalidModel, "unknown external data key 'colour'", base);
+  }
+  SUBCASE("negative offset") { expect_error(external_model({{"location", "w.bin"}, {"offset", "-4"}}), ErrorCode::InvalidModel, "is negative", base); }
+  SUBCASE("range past the end") {
+    expect_error(external_model({{"location", "w.bin"}, {"offset", "20"}, {"length", "12"}}), ErrorCode::InvalidModel, "past the end", base);
+  }
+  SUBCASE("length that does not match the shape") {
+    expect_error(external_model({{"location", "w.bin"}, {"length", "8"}}), ErrorCode::InvalidModel, "does not match float32[3]", base);
+  }
+  SUBCASE("offset that is not a number") {
+    expect_error(external_model({{"location", "w.bin"}, {"offset", "12abc"}}), ErrorCode::InvalidModel, "is not an integer", base);
+  }
+  SUBCASE("missing file") { expect_error(external_model({{"location", "nope.bin"}}), ErrorCode::InvalidModel, "not found", base); }
+}
+
+TEST_CASE("loader: a missing model file is an I/O error naming the path") {
+  try {
+    Session::from_file("/nonexistent/model.onnx");
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::Io);
+    CHECK(std::string(e.what()).find("/nonexistent/model.onnx") != std::string::npos);
+  }
+}
