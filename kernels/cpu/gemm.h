@@ -1,0 +1,37 @@
+// Matrix multiplication: the one entry point every op (Gemm, MatMul, Conv, ConvTranspose, Einsum,
+// Attention) calls, so a faster implementation can replace the body without touching the ops.
+//
+// Layout: row-major with leading dimensions, BLAS style. op(A) is M x K, op(B) is K x N, C is M x N:
+//   C = alpha * op(A) * op(B) + beta * C
+// where op(A) = A (lda >= K) or, with trans_a, A is stored K x M (lda >= M); likewise for B.
+// beta == 0 means C is write-only: whatever it holds (NaN included) is ignored.
+#pragma once
+
+#include <cstdint>
+
+namespace onnxi::kernels {
+
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
+
+void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A,
+           int64_t lda, const double* B, int64_t ldb, double beta, double* C, int64_t ldc);
+
+// Overloads so templated callers (float or double) can name one function.
+inline void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                 int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+inline void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A,
+                 int64_t lda, const double* B, int64_t ldb, double beta, double* C, int64_t ldc) {
+  dgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+// Integer matrix product C = A * B (no transposes, no scaling), A: M x K, B: K x N, all dense
+// row-major. Arithmetic wraps modulo 2^bits, as numpy's does.
+void gemm_int(int64_t M, int64_t N, int64_t K, const int32_t* A, const int32_t* B, int32_t* C);
+void gemm_int(int64_t M, int64_t N, int64_t K, const int64_t* A, const int64_t* B, int64_t* C);
+void gemm_int(int64_t M, int64_t N, int64_t K, const uint32_t* A, const uint32_t* B, uint32_t* C);
+void gemm_int(int64_t M, int64_t N, int64_t K, const uint64_t* A, const uint64_t* B, uint64_t* C);
+
+}  // namespace onnxi::kernels

@@ -1,0 +1,106 @@
+#include "kernels/cpu/im2col.h"
+
+#include <algorithm>
+#include <functional>
+#include <numeric>
+
+namespace onnxi::kernels {
+namespace {
+
+int64_t product(const std::vector<int64_t>& v) {
+  return std::accumulate(v.begin(), v.end(), int64_t{1}, std::multiplies<>());
+}
+
+// Visits every (channel, kernel offset) row and every output row of the column matrix, giving the
+// image offset of the output row's first tap along the leading dims (or -1 when that tap lies in
+// the padding) and the first tap's coordinate along the last dim. `fn` handles the last dim, where
+// the stride is constant and a plain loop suffices.
+template <class Fn>
+void for_each_row(const ConvGeometry& g, int64_t row_begin, int64_t row_end, Fn&& fn) {
+  const size_t nd = g.image.size();
+  const int64_t ksize = g.kernel_size();
+  const int64_t isize = g.image_size();
+  const int64_t last_in = nd ? g.image[nd - 1] : 1;
+  std::vector<int64_t> kpos(nd), opos(nd);
+  for (int64_t c = 0; c < g.channels; ++c) {
+    for (int64_t k = 0; k < ksize; ++k) {
+      for (int64_t rem = k, d = static_cast<int64_t>(nd) - 1; d >= 0; --d) {
+        kpos[d] = rem % g.kernel[d];
+        rem /= g.kernel[d];
+      }
+      const int64_t col_row = c * ksize + k;
+      const int64_t last_base = nd ? kpos[nd - 1] * g.dilations[nd - 1] - g.pads_begin[nd - 1] : 0;
+      for (int64_t r = row_begin; r < row_end; ++r) {
+        int64_t rem = r;
+        for (int64_t d = static_cast<int64_t>(nd) - 2; d >= 0; --d) {
+          opos[d] = rem % g.output[d];
+          rem /= g.output[d];
+        }
+        int64_t offset = 0;
+        bool inside = true;
+        for (size_t d = 0; d + 1 < nd; ++d) {
+          const int64_t at = opos[d] * g.strides[d] - g.pads_begin[d] + kpos[d] * g.dilations[d];
+          if (at < 0 || at >= g.image[d]) {
+            inside = false;
+            break;
+          }
+          offset = offset * g.image[d] + at;
+        }
+        fn(col_row, r, inside ? c * isize + offset * last_in : -1, last_base);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int64_t ConvGeometry::image_size() const { return product(image); }
+int64_t ConvGeometry::kernel_size() const { return product(kernel); }
+int64_t ConvGeometry::output_size() const { return product(output); }
+
+template <class T>
+void im2col(const ConvGeometry& g, const T* image, int64_t row_begin, int64_t row_end, T* col) {
+  const int64_t len = g.row_length();
+  const int64_t cols = (row_end - row_begin) * len;
+  const size_t nd = g.image.size();
+  const int64_t stride = nd ? g.strides[nd - 1] : 1;
+  const int64_t width = nd ? g.image[nd - 1] : 1;
+  for_each_row(g, row_begin, row_end, [&](int64_t col_row, int64_t r, int64_t offset, int64_t base) {
+    T* dst = col + col_row * cols + (r - row_begin) * len;
+    if (offset < 0) {
+      std::fill(dst, dst + len, T(0));
+      return;
+    }
+    const T* src = image + offset;
+    for (int64_t o = 0; o < len; ++o) {
+      const int64_t at = base + o * stride;
+      dst[o] = (at >= 0 && at < width) ? src[at] : T(0);
+    }
+  });
+}
+
+template <class T>
+void col2im(const ConvGeometry& g, const T* col, T* image) {
+  const int64_t len = g.row_length();
+  const int64_t cols = g.output_size();
+  const size_t nd = g.image.size();
+  const int64_t stride = nd ? g.strides[nd - 1] : 1;
+  const int64_t width = nd ? g.image[nd - 1] : 1;
+  const int64_t rows = len ? cols / len : 0;
+  for_each_row(g, 0, rows, [&](int64_t col_row, int64_t r, int64_t offset, int64_t base) {
+    if (offset < 0) return;
+    const T* src = col + col_row * cols + r * len;
+    T* dst = image + offset;
+    for (int64_t o = 0; o < len; ++o) {
+      const int64_t at = base + o * stride;
+      if (at >= 0 && at < width) dst[at] += src[o];
+    }
+  });
+}
+
+template void im2col<float>(const ConvGeometry&, const float*, int64_t, int64_t, float*);
+template void im2col<double>(const ConvGeometry&, const double*, int64_t, int64_t, double*);
+template void col2im<float>(const ConvGeometry&, const float*, float*);
+template void col2im<double>(const ConvGeometry&, const double*, double*);
+
+}  // namespace onnxi::kernels

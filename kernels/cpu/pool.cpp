@@ -1,0 +1,224 @@
+#include "kernels/cpu/pool.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <numeric>
+
+#include "kernels/cpu/parallel.h"
+
+namespace onnxi::kernels {
+namespace {
+
+int64_t product(const std::vector<int64_t>& v) {
+  return std::accumulate(v.begin(), v.end(), int64_t{1}, std::multiplies<>());
+}
+
+// The in-bounds taps of one window along one dim form an arithmetic run: `count` taps starting at
+// input index `first`, `dilation` apart. `padded` counts taps inside the padded extent.
+struct Run {
+  int64_t first = 0;
+  int64_t count = 0;
+  int64_t padded = 0;
+};
+
+// runs[d][o]: the run of output index o along dim d.
+std::vector<std::vector<Run>> window_runs(const PoolParams& p) {
+  std::vector<std::vector<Run>> runs(p.in_spatial.size());
+  for (size_t d = 0; d < runs.size(); ++d) {
+    runs[d].resize(static_cast<size_t>(p.out_spatial[d]));
+    for (int64_t o = 0; o < p.out_spatial[d]; ++o) {
+      Run run;
+      bool found = false;
+      const int64_t start = o * p.strides[d] - p.pads_begin[d];
+      for (int64_t k = 0; k < p.kernel[d]; ++k) {
+        const int64_t at = start + k * p.dilations[d];
+        if (at >= -p.pads_begin[d] && at < p.in_spatial[d] + p.pads_end[d]) ++run.padded;
+        if (at < 0 || at >= p.in_spatial[d]) continue;
+        if (!found) run.first = at;
+        found = true;
+        ++run.count;
+      }
+      runs[d][o] = run;
+    }
+  }
+  return runs;
+}
+
+// Calls visit(out_index, runs_of_this_window) for every output position of one plane.
+template <class Fn>
+void for_each_window(const PoolParams& p, const std::vector<std::vector<Run>>& runs, Fn&& visit) {
+  const size_t nd = p.out_spatial.size();
+  const int64_t out_size = product(p.out_spatial);
+  std::vector<int64_t> pos(nd, 0);
+  std::vector<const Run*> window(nd);
+  for (int64_t o = 0; o < out_size; ++o) {
+    for (size_t d = 0; d < nd; ++d) window[d] = &runs[d][static_cast<size_t>(pos[d])];
+    visit(o, window);
+    for (int64_t d = static_cast<int64_t>(nd) - 1; d >= 0; --d) {
+      if (++pos[d] < p.out_spatial[d]) break;
+      pos[d] = 0;
+    }
+  }
+}
+
+// Calls tap(offset) for every in-bounds tap of a window (offset: row-major in the plane), with
+// `coord` holding the tap's coordinates. `coord` and `idx` are per-dim scratch, reused across
+// windows so the hot loop never allocates.
+template <class Fn>
+void for_each_tap(const PoolParams& p, const std::vector<const Run*>& window, std::vector<int64_t>& coord,
+                  std::vector<int64_t>& idx, Fn&& tap) {
+  const size_t nd = window.size();
+  for (size_t d = 0; d < nd; ++d) {
+    if (window[d]->count == 0) return;
+    idx[d] = 0;
+  }
+  while (true) {
+    int64_t offset = 0;
+    for (size_t d = 0; d < nd; ++d) {
+      coord[d] = window[d]->first + idx[d] * p.dilations[d];
+      offset = offset * p.in_spatial[d] + coord[d];
+    }
+    tap(offset);
+    int64_t d = static_cast<int64_t>(nd) - 1;
+    for (; d >= 0; --d) {
+      if (++idx[d] < window[d]->count) break;
+      idx[d] = 0;
+    }
+    if (d < 0) return;
+  }
+}
+
+// Runs `plane_fn(plane)` over all planes in parallel.
+template <class Fn>
+void for_each_plane(const PoolParams& p, Fn&& plane_fn) {
+  const int64_t work = std::max<int64_t>(1, product(p.out_spatial) * product(p.kernel));
+  const int64_t grain = std::max<int64_t>(1, 16384 / work);
+  parallel_for(0, p.planes, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane) plane_fn(plane);
+  });
+}
+
+}  // namespace
+
+template <class T>
+void max_pool(const PoolParams& p, const T* x, T* y, int64_t* indices, bool column_major) {
+  const auto runs = window_runs(p);
+  const int64_t in_size = product(p.in_spatial);
+  const int64_t out_size = product(p.out_spatial);
+  const size_t nd = p.in_spatial.size();
+  std::vector<int64_t> col_strides(nd, 1);
+  for (size_t d = 1; d < nd; ++d) col_strides[d] = col_strides[d - 1] * p.in_spatial[d - 1];
+  for_each_plane(p, [&](int64_t plane) {
+    const T* xp = x + plane * in_size;
+    std::vector<int64_t> coord(nd), idx(nd), best_coord(nd);
+    for_each_window(p, runs, [&](int64_t o, const std::vector<const Run*>& window) {
+      T best = std::numeric_limits<T>::lowest();
+      int64_t best_offset = -1;
+      for_each_tap(p, window, coord, idx, [&](int64_t offset) {
+        if (best_offset < 0 || xp[offset] > best) {
+          best = xp[offset];
+          best_offset = offset;
+          if (indices && column_major) best_coord = coord;
+        }
+      });
+      y[plane * out_size + o] = best;
+      if (!indices) return;
+      int64_t index = best_offset;
+      if (column_major && best_offset >= 0) {
+        index = 0;
+        for (size_t d = 0; d < nd; ++d) index += best_coord[d] * col_strides[d];
+      }
+      indices[plane * out_size + o] = best_offset < 0 ? -1 : plane * in_size + index;
+    });
+  });
+}
+
+template <class T>
+void average_pool(const PoolParams& p, const T* x, T* y, bool count_include_pad) {
+  const auto runs = window_runs(p);
+  const int64_t in_size = product(p.in_spatial);
+  const int64_t out_size = product(p.out_spatial);
+  for_each_plane(p, [&](int64_t plane) {
+    const T* xp = x + plane * in_size;
+    std::vector<int64_t> coord(p.in_spatial.size()), idx(p.in_spatial.size());
+    for_each_window(p, runs, [&](int64_t o, const std::vector<const Run*>& window) {
+      T sum = T(0);
+      for_each_tap(p, window, coord, idx, [&](int64_t offset) { sum += xp[offset]; });
+      int64_t divisor = 1;
+      for (const Run* run : window) divisor *= count_include_pad ? run->padded : run->count;
+      y[plane * out_size + o] = divisor > 0 ? sum / static_cast<T>(divisor) : std::numeric_limits<T>::quiet_NaN();
+    });
+  });
+}
+
+template <class T>
+void lp_pool(const PoolParams& p, const T* x, T* y, double norm_p) {
+  const auto runs = window_runs(p);
+  const int64_t in_size = product(p.in_spatial);
+  const int64_t out_size = product(p.out_spatial);
+  const T exponent = static_cast<T>(norm_p);
+  for_each_plane(p, [&](int64_t plane) {
+    const T* xp = x + plane * in_size;
+    std::vector<int64_t> coord(p.in_spatial.size()), idx(p.in_spatial.size());
+    for_each_window(p, runs, [&](int64_t o, const std::vector<const Run*>& window) {
+      T sum = T(0);
+      for_each_tap(p, window, coord, idx, [&](int64_t offset) { sum += std::pow(std::fabs(xp[offset]), exponent); });
+      y[plane * out_size + o] = std::pow(sum, T(1) / exponent);
+    });
+  });
+}
+
+template <class T>
+void global_average_pool(const T* x, T* y, int64_t planes, int64_t size) {
+  parallel_for(0, planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, size)), [&](int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane) {
+      const T* xp = x + plane * size;
+      double sum = 0;
+      for (int64_t i = 0; i < size; ++i) sum += static_cast<double>(xp[i]);
+      y[plane] = static_cast<T>(sum / static_cast<double>(size));
+    }
+  });
+}
+
+template <class T>
+void global_max_pool(const T* x, T* y, int64_t planes, int64_t size) {
+  parallel_for(0, planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, size)), [&](int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane) {
+      const T* xp = x + plane * size;
+      T best = std::numeric_limits<T>::lowest();
+      for (int64_t i = 0; i < size; ++i) best = (i == 0 || xp[i] > best) ? xp[i] : best;
+      y[plane] = best;
+    }
+  });
+}
+
+template <class T>
+void global_lp_pool(const T* x, T* y, int64_t planes, int64_t size, double norm_p) {
+  parallel_for(0, planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, size)), [&](int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane) {
+      const T* xp = x + plane * size;
+      double sum = 0;
+      for (int64_t i = 0; i < size; ++i) sum += std::pow(std::fabs(static_cast<double>(xp[i])), norm_p);
+      y[plane] = static_cast<T>(std::pow(sum, 1.0 / norm_p));
+    }
+  });
+}
+
+template void max_pool<float>(const PoolParams&, const float*, float*, int64_t*, bool);
+template void max_pool<double>(const PoolParams&, const double*, double*, int64_t*, bool);
+template void max_pool<int8_t>(const PoolParams&, const int8_t*, int8_t*, int64_t*, bool);
+template void max_pool<uint8_t>(const PoolParams&, const uint8_t*, uint8_t*, int64_t*, bool);
+template void average_pool<float>(const PoolParams&, const float*, float*, bool);
+template void average_pool<double>(const PoolParams&, const double*, double*, bool);
+template void lp_pool<float>(const PoolParams&, const float*, float*, double);
+template void lp_pool<double>(const PoolParams&, const double*, double*, double);
+template void global_average_pool<float>(const float*, float*, int64_t, int64_t);
+template void global_average_pool<double>(const double*, double*, int64_t, int64_t);
+template void global_max_pool<float>(const float*, float*, int64_t, int64_t);
+template void global_max_pool<double>(const double*, double*, int64_t, int64_t);
+template void global_lp_pool<float>(const float*, float*, int64_t, int64_t, double);
+template void global_lp_pool<double>(const double*, double*, int64_t, int64_t, double);
+
+}  // namespace onnxi::kernels

@@ -1,0 +1,47 @@
+// N-d pooling over dense [planes, spatial...] tensors (planes = batch * channels).
+//
+// Window for output index o along a dim: taps at o * stride - pads_begin + k * dilation for
+// k in [0, kernel). Taps outside the input are padding: max/avg/lp skip them; avg with
+// count_include_pad counts the taps that fall in [-pads_begin, in + pads_end) in its divisor
+// (taps past the end padding, which ceil_mode can create, are never counted).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace onnxi::kernels {
+
+struct PoolParams {
+  int64_t planes = 0;
+  std::vector<int64_t> in_spatial;
+  std::vector<int64_t> out_spatial;
+  std::vector<int64_t> kernel;
+  std::vector<int64_t> strides;
+  std::vector<int64_t> dilations;
+  std::vector<int64_t> pads_begin;
+  std::vector<int64_t> pads_end;
+};
+
+// Max over each window. `indices` (may be null) receives the flat index of the chosen element in
+// the whole input tensor: row-major, or with column_major the spatial part is column-major
+// (h + w * H), the plane offset staying plane * in_size. A window with no taps yields lowest().
+template <class T>
+void max_pool(const PoolParams& p, const T* x, T* y, int64_t* indices, bool column_major);
+
+template <class T>
+void average_pool(const PoolParams& p, const T* x, T* y, bool count_include_pad);
+
+// (sum over taps of |x|^p)^(1/p).
+template <class T>
+void lp_pool(const PoolParams& p, const T* x, T* y, double norm_p);
+
+// Global pools: one value per plane of `size` contiguous elements. An empty plane gives NaN for
+// the average, lowest() for the max and 0 for the Lp norm.
+template <class T>
+void global_average_pool(const T* x, T* y, int64_t planes, int64_t size);
+template <class T>
+void global_max_pool(const T* x, T* y, int64_t planes, int64_t size);
+template <class T>
+void global_lp_pool(const T* x, T* y, int64_t planes, int64_t size, double norm_p);
+
+}  // namespace onnxi::kernels

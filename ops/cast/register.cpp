@@ -1,0 +1,11 @@
+#include "ops/cast/cast.h"
+#include "ops/families.h"
+
+namespace onnxi::ops {
+
+void register_cast(Registry& r) {
+  register_cast_op(r);
+  register_castlike_op(r);
+}
+
+}  // namespace onnxi::ops

@@ -1,0 +1,296 @@
+// Attention (opset 23/24/25): scaled dot-product attention over [B, H, S, D] heads (3-D inputs
+// [B, S, H*D] are split by q_num_heads / kv_num_heads), with grouped KV heads, an optional mask
+// (bool: allowed / not; numeric: added to the scores, its key axis padded with -inf up to the
+// full key length), bottom-right aligned causal masking, sliding windows (25), a KV cache
+// (past_* concatenated before K/V, or nonpad_kv_seqlen for an external cache, 24+), softcap and
+// the qk_matmul_output debug output. A query whose every key is masked yields zeros.
+//
+// qk_matmul_output follows the reference implementation the node tests come from: modes 0 and 1
+// give the (softcapped) scores, 2 adds the mask bias, 3 is the softmax.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
+
+#include "kernels/cpu/gemm.h"
+#include "kernels/cpu/parallel.h"
+#include "kernels/cpu/softmax.h"
+#include "ops/common.h"
+#include "ops/nn/nn.h"
+#include "onnxi/float_types.h"
+
+namespace onnxi::ops::nn {
+namespace {
+
+struct AttentionAttrs {
+  bool is_causal = false;
+  bool has_scale = false;
+  double scale = 1.0;
+  double softcap = 0.0;
+  int64_t mode = 0;
+  int64_t q_heads = 0;   // 0: not given
+  int64_t kv_heads = 0;  // 0: not given
+  int64_t left_window = -1;
+  int64_t right_window = -1;
+};
+
+// A tensor as [B, H, S, D] in compute type `ct`; 3-D [B, S, H*D] inputs are split into `heads`.
+Tensor to_heads(const KernelContext& ctx, const Tensor& t, int64_t heads, DataType ct, const char* what) {
+  const Tensor c = convert_float(t, ct);
+  if (t.rank() == 4) return c;
+  if (heads <= 0) ctx.fail(cat("3-D input ", what, " needs the q_num_heads and kv_num_heads attributes"));
+  const int64_t B = t.dim(0), S = t.dim(1), hidden = t.dim(2);
+  if (hidden % heads != 0) ctx.fail(cat(what, " hidden size ", hidden, " is not divisible by ", heads, " heads"));
+  const int64_t D = hidden / heads;
+  Tensor out(ct, {B, heads, S, D});
+  const size_t esize = ct == DataType::Double ? 8 : 4;
+  const char* src = static_cast<const char*>(c.raw());
+  char* dst = static_cast<char*>(out.raw());
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t s = 0; s < S; ++s) {
+      for (int64_t h = 0; h < heads; ++h) {
+        std::memcpy(dst + (((b * heads + h) * S + s) * D) * esize, src + ((b * S + s) * hidden + h * D) * esize,
+                    static_cast<size_t>(D) * esize);
+      }
+    }
+  }
+  return out;
+}
+
+// [B, H, P, D] ++ [B, H, S, D] along the sequence axis.
+Tensor concat_seq(const Tensor& past, const Tensor& cur) {
+  const int64_t B = cur.dim(0), H = cur.dim(1), P = past.dim(2), S = cur.dim(2), D = cur.dim(3);
+  Tensor out(cur.dtype(), {B, H, P + S, D});
+  const size_t esize = cur.dtype() == DataType::Double ? 8 : 4;
+  char* dst = static_cast<char*>(out.raw());
+  for (int64_t bh = 0; bh < B * H; ++bh) {
+    std::memcpy(dst + bh * (P + S) * D * esize, static_cast<const char*>(past.raw()) + bh * P * D * esize,
+                static_cast<size_t>(P * D) * esize);
+    std::memcpy(dst + (bh * (P + S) + P) * D * esize, static_cast<const char*>(cur.raw()) + bh * S * D * esize,
+                static_cast<size_t>(S * D) * esize);
+  }
+  return out;
+}
+
+// The mask as float64 bias values with broadcast strides over [B, Hq, Sq, mask_len].
+struct MaskBias {
+  std::vector<double> values;
+  std::vector<int64_t> strides;  // 4 entries
+  int64_t length = 0;            // key positions the mask covers
+  bool present = false;
+};
+
+MaskBias read_mask(const KernelContext& ctx, const Tensor& m, int64_t B, int64_t H, int64_t Sq) {
+  MaskBias mb;
+  mb.present = true;
+  if (m.rank() < 1 || m.rank() > 4) ctx.fail(cat("attn_mask must have rank 1 to 4, got ", m.describe()));
+  mb.length = m.shape().back();
+  const Shape target{B, H, Sq, mb.length};
+  for (size_t k = 0; k < m.shape().size(); ++k) {
+    const int64_t d = m.shape()[m.shape().size() - 1 - k], t = target[3 - k];
+    if (d != 1 && d != t) ctx.fail(cat("attn_mask ", m.describe(), " does not broadcast to ", shape_str(target)));
+  }
+  mb.strides = broadcast_strides(m.shape(), target);
+  mb.values.resize(static_cast<size_t>(m.numel()));
+  if (m.dtype() == DataType::Bool) {
+    const bool* p = m.data<bool>();
+    for (int64_t i = 0; i < m.numel(); ++i) mb.values[i] = p[i] ? 0.0 : -std::numeric_limits<double>::infinity();
+  } else {
+    convert_to_f64(m.dtype(), m.raw(), mb.values.data(), m.numel());
+  }
+  return mb;
+}
+
+class AttentionKernel final : public Kernel {
+ public:
+  explicit AttentionKernel(AttentionAttrs a) : a_(a) {}
+
+  void compute(KernelContext& ctx) const override {
+    const Tensor& Q = float_input(ctx, 0);
+    const Tensor& K = input_of_type(ctx, 1, Q.dtype());
+    const Tensor& V = float_input(ctx, 2);
+    if ((Q.rank() != 3 && Q.rank() != 4) || K.rank() != Q.rank() || V.rank() != Q.rank()) {
+      ctx.fail(cat("Q, K and V must all be 3-D or all 4-D, got ", Q.describe(), ", ", K.describe(), ", ",
+                   V.describe()));
+    }
+    if (ctx.opset() >= 25 && Q.rank() == 4 && (a_.q_heads || a_.kv_heads)) {
+      ctx.fail("q_num_heads and kv_num_heads must not be given for 4-D inputs");
+    }
+    const DataType ct = compute_type(Q.dtype());
+    Tensor q = to_heads(ctx, Q, a_.q_heads, ct, "Q");
+    Tensor k = to_heads(ctx, K, a_.kv_heads, ct, "K");
+    Tensor v = to_heads(ctx, V, a_.kv_heads, ct, "V");
+    const int64_t B = q.dim(0), Hq = q.dim(1), Sq = q.dim(2), Dh = q.dim(3);
+    const int64_t Hk = k.dim(1), Dv = v.dim(3);
+    if (k.dim(0) != B || v.dim(0) != B || k.dim(3) != Dh || v.dim(1) != Hk || v.dim(2) != k.dim(2)) {
+      ctx.fail(cat("Q ", Q.describe(), ", K ", K.describe(), " and V ", V.describe(),
+                   " disagree on batch, head count, head size or key length"));
+    }
+    if (Hk == 0 || Hq % Hk != 0) ctx.fail(cat("q heads ", Hq, " must be a multiple of kv heads ", Hk));
+
+    const bool has_past = ctx.has_input(4) || ctx.has_input(5);
+    int64_t past_len = 0;
+    if (has_past) {
+      if (!ctx.has_input(4) || !ctx.has_input(5)) ctx.fail("past_key and past_value must be given together");
+      const Tensor& pk = ctx.input(4);
+      const Tensor& pv = ctx.input(5);
+      if (pk.rank() != 4 || pv.rank() != 4 || pk.dim(0) != B || pk.dim(1) != Hk || pk.dim(3) != Dh ||
+          pv.dim(0) != B || pv.dim(1) != Hk || pv.dim(3) != Dv || pv.dim(2) != pk.dim(2)) {
+        ctx.fail(cat("past_key ", pk.describe(), " / past_value ", pv.describe(), " do not match [B, kv_heads, P, D] of K ",
+                     shape_str(k.shape()), " and V ", shape_str(v.shape())));
+      }
+      past_len = pk.dim(2);
+      k = concat_seq(convert_float(pk, ct), k);
+      v = concat_seq(convert_float(pv, ct), v);
+    }
+    const int64_t Skv = k.dim(2);
+    std::vector<int64_t> nonpad;
+    if (ctx.opset() >= 24 && ctx.has_input(6)) {
+      if (has_past) ctx.fail("nonpad_kv_seqlen cannot be combined with past_key / past_value");
+      nonpad = ctx.input(6).to_int64_vector();
+      if (static_cast<int64_t>(nonpad.size()) != B) ctx.fail(cat("nonpad_kv_seqlen must have B = ", B, " entries"));
+    }
+    const MaskBias mask = ctx.has_input(3) ? read_mask(ctx, ctx.input(3), B, Hq, Sq) : MaskBias{};
+    const double scale = a_.has_scale ? a_.scale : 1.0 / std::sqrt(static_cast<double>(Dh));
+    const bool want_qk = ctx.num_outputs() > 3 && ctx.output_wanted(3);
+
+    Tensor y(ct, {B, Hq, Sq, Dv});
+    Tensor qk(ct, want_qk ? Shape{B, Hq, Sq, Skv} : Shape{0});
+    with_compute_type(ct, [&](auto tag) {
+      using T = decltype(tag);
+      // The reference scales Q and K by sqrt(scale) each; doing the same keeps rounding alike.
+      const T root = static_cast<T>(std::sqrt(scale));
+      for (int64_t i = 0; i < q.numel(); ++i) q.data<T>()[i] *= root;
+      Tensor ks = k.clone();
+      for (int64_t i = 0; i < ks.numel(); ++i) ks.data<T>()[i] *= root;
+      kernels::parallel_for(0, B * Hq, 1, [&](int64_t begin, int64_t end) {
+        std::vector<T> scores(static_cast<size_t>(Sq * Skv));
+        std::vector<double> bias(static_cast<size_t>(Skv));
+        for (int64_t bh = begin; bh < end; ++bh) {
+          const int64_t b = bh / Hq, h = bh % Hq, kvh = h / (Hq / Hk);
+          const T* qh = q.data<T>() + bh * Sq * Dh;
+          const T* kh = ks.data<T>() + (b * Hk + kvh) * Skv * Dh;
+          const T* vh = v.data<T>() + (b * Hk + kvh) * Skv * Dv;
+          kernels::gemm(false, true, Sq, Skv, Dh, T(1), qh, Dh, kh, Dh, T(0), scores.data(), Skv);
+          const int64_t offset = has_past ? past_len : (!nonpad.empty() ? nonpad[b] - Sq : 0);
+          for (int64_t i = 0; i < Sq; ++i) {
+            T* row = scores.data() + i * Skv;
+            fill_bias(mask, b, h, i, offset, nonpad.empty() ? -1 : nonpad[b], bias);
+            double max_bias = -std::numeric_limits<double>::infinity();
+            for (int64_t j = 0; j < Skv; ++j) {
+              if (a_.softcap > 0) row[j] = static_cast<T>(a_.softcap * std::tanh(row[j] / a_.softcap));
+              max_bias = std::max(max_bias, bias[j]);
+            }
+            T* qk_row = want_qk ? qk.data<T>() + (bh * Sq + i) * Skv : nullptr;
+            if (qk_row && a_.mode <= 1) std::copy(row, row + Skv, qk_row);
+            for (int64_t j = 0; j < Skv; ++j) row[j] = static_cast<T>(row[j] + bias[j]);
+            if (qk_row && a_.mode == 2) std::copy(row, row + Skv, qk_row);
+            if (std::isinf(max_bias) && max_bias < 0) {
+              std::fill(row, row + Skv, T(0));
+            } else {
+              kernels::softmax_row_masked(row, Skv);
+            }
+            if (qk_row && a_.mode == 3) std::copy(row, row + Skv, qk_row);
+          }
+          kernels::gemm(false, false, Sq, Dv, Skv, T(1), scores.data(), Skv, vh, Dv, T(0), y.data<T>() + bh * Sq * Dv,
+                        Dv);
+        }
+      });
+    });
+    ctx.set_output(0, convert_float(Q.rank() == 3 ? merge_heads(y) : y, Q.dtype()));
+    if (ctx.num_outputs() > 1 && ctx.output_wanted(1)) ctx.set_output(1, convert_float(k, K.dtype()));
+    if (ctx.num_outputs() > 2 && ctx.output_wanted(2)) ctx.set_output(2, convert_float(v, V.dtype()));
+    if (want_qk) ctx.set_output(3, convert_float(qk, Q.dtype()));
+  }
+
+ private:
+  // Additive bias of query i of (b, h) against every key.
+  void fill_bias(const MaskBias& mask, int64_t b, int64_t h, int64_t i, int64_t offset, int64_t nonpad,
+                 std::vector<double>& bias) const {
+    constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+    const int64_t keys = static_cast<int64_t>(bias.size());
+    for (int64_t j = 0; j < keys; ++j) {
+      double v = 0;
+      if (mask.present) {
+        v = j < mask.length ? mask.values[static_cast<size_t>(b * mask.strides[0] + h * mask.strides[1] +
+                                                              i * mask.strides[2] + j * mask.strides[3])]
+                            : kNegInf;
+      }
+      const int64_t diff = i + offset - j;  // query position minus key position
+      if (a_.is_causal && diff < 0) v = kNegInf;
+      if (a_.left_window >= 0 && diff > a_.left_window) v = kNegInf;
+      if (a_.right_window >= 0 && -diff > a_.right_window) v = kNegInf;
+      if (nonpad >= 0 && j >= nonpad) v = kNegInf;
+      bias[static_cast<size_t>(j)] = v;
+    }
+  }
+
+  // [B, H, S, D] -> [B, S, H*D].
+  static Tensor merge_heads(const Tensor& t) {
+    const int64_t B = t.dim(0), H = t.dim(1), S = t.dim(2), D = t.dim(3);
+    Tensor out(t.dtype(), {B, S, H * D});
+    const size_t esize = t.dtype() == DataType::Double ? 8 : 4;
+    for (int64_t b = 0; b < B; ++b) {
+      for (int64_t h = 0; h < H; ++h) {
+        for (int64_t s = 0; s < S; ++s) {
+          std::memcpy(static_cast<char*>(out.raw()) + ((b * S + s) * H * D + h * D) * esize,
+                      static_cast<const char*>(t.raw()) + (((b * H + h) * S + s) * D) * esize,
+                      static_cast<size_t>(D) * esize);
+        }
+      }
+    }
+    return out;
+  }
+
+  AttentionAttrs a_;
+};
+
+std::unique_ptr<Kernel> create_attention(const KernelInit& init) {
+  const Node& n = init.node;
+  AttentionAttrs a;
+  a.is_causal = n.attr_int("is_causal", 0) != 0;
+  a.has_scale = n.has_attr("scale");
+  a.scale = n.attr_float("scale", 1.f);
+  a.softcap = n.attr_float("softcap", 0.f);
+  a.mode = n.attr_int("qk_matmul_output_mode", 0);
+  if (a.mode < 0 || a.mode > 3) init.fail(cat("qk_matmul_output_mode must be 0..3, got ", a.mode));
+  a.q_heads = n.attr_int("q_num_heads", 0);
+  a.kv_heads = n.attr_int("kv_num_heads", 0);
+  a.left_window = n.attr_int("left_window_size", -1);
+  a.right_window = n.attr_int("right_window_size", -1);
+  if (a.left_window < -1 || a.right_window < -1) init.fail("window sizes must be -1 (unbounded) or >= 0");
+  return std::make_unique<AttentionKernel>(a);
+}
+
+void infer_attention(InferContext& ctx) {
+  const DataType elem = input_elem(ctx, 0);
+  if (elem == DataType::Undefined) return;
+  const TypeInfo& tq = ctx.input(0);
+  const TypeInfo& tv = ctx.input(2);
+  const DataType v_elem = input_elem(ctx, 2) == DataType::Undefined ? elem : input_elem(ctx, 2);
+  if (!tq.has_shape || !tv.has_shape || tq.dims.size() != tv.dims.size()) {
+    ctx.set_output(0, TypeInfo::tensor_unranked(elem));
+  } else if (tq.dims.size() == 4) {
+    ctx.set_output(0, TypeInfo::tensor(elem, {tq.dims[0], tq.dims[1], tq.dims[2], tv.dims[3]}));
+  } else if (tq.dims.size() == 3) {
+    // Y's hidden size is q_heads * (V's head size).
+    Dim hidden;
+    const int64_t qh = ctx.node.attr_int("q_num_heads", 0), kvh = ctx.node.attr_int("kv_num_heads", 0);
+    if (tv.dims[2].is_known() && qh > 0 && kvh > 0) hidden = Dim::known(tv.dims[2].value / kvh * qh);
+    ctx.set_output(0, TypeInfo::tensor(elem, {tq.dims[0], tq.dims[1], hidden}));
+  } else {
+    ctx.fail(cat("Q must be 3-D or 4-D, got ", tq.str()));
+  }
+  if (ctx.node.outputs.size() > 1) ctx.set_output(1, TypeInfo::tensor_unranked(elem));
+  if (ctx.node.outputs.size() > 2) ctx.set_output(2, TypeInfo::tensor_unranked(v_elem));
+  if (ctx.node.outputs.size() > 3) ctx.set_output(3, TypeInfo::tensor_unranked(elem));
+}
+
+}  // namespace
+
+void register_attention(Registry& r) {
+  r.add(make_def("Attention", 23, kLatestOpset, infer_attention, create_attention));
+}
+
+}  // namespace onnxi::ops::nn

@@ -1,0 +1,108 @@
+// Conv: N-d grouped convolution with strides, dilations, explicit or automatic padding and an
+// optional bias, computed by im2col + GEMM (kernels/cpu/conv.h).
+#include <memory>
+
+#include "kernels/cpu/conv.h"
+#include "ops/nn/nn.h"
+#include "ops/nn/spatial.h"
+
+namespace onnxi::ops::nn {
+namespace {
+
+void infer_conv(InferContext& ctx) {
+  const DataType elem = input_elem(ctx, 0);
+  if (elem == DataType::Undefined) return;
+  const TypeInfo& tx = ctx.input(0);
+  if (!tx.is_tensor() || !tx.has_shape) {
+    ctx.set_output(0, TypeInfo::tensor_unranked(elem));
+    return;
+  }
+  if (tx.dims.size() < 3) ctx.fail(cat("input X must be [N, C, spatial...] (rank >= 3), got ", tx.str()));
+  const WindowAttrs attrs = WindowAttrs::read(ctx.node);
+  const size_t nd = tx.dims.size() - 2;
+  const TypeInfo& tw = ctx.input(1);
+  const bool w_ranked = tw.is_tensor() && tw.has_shape;
+  if (w_ranked && tw.dims.size() != tx.dims.size()) {
+    ctx.fail(cat("W ", tw.str(), " must have the rank of X ", tx.str()));
+  }
+  std::vector<int64_t> kernel = attrs.kernel_shape;
+  if (kernel.empty()) {
+    kernel.assign(nd, -1);
+    for (size_t d = 0; w_ranked && d < nd; ++d) {
+      if (tw.dims[d + 2].is_known()) kernel[d] = tw.dims[d + 2].value;
+    }
+  }
+  std::vector<Dim> out{tx.dims[0], w_ranked ? tw.dims[0] : Dim{}};
+  const auto spatial = window_output_dims(attrs, std::vector<Dim>(tx.dims.begin() + 2, tx.dims.end()), kernel);
+  out.insert(out.end(), spatial.begin(), spatial.end());
+  ctx.set_output(0, TypeInfo::tensor(elem, std::move(out)));
+}
+
+class ConvKernel final : public Kernel {
+ public:
+  ConvKernel(WindowAttrs attrs, int64_t group) : attrs_(std::move(attrs)), group_(group) {}
+
+  void compute(KernelContext& ctx) const override {
+    const Tensor& X = float_input(ctx, 0);
+    const Tensor& W = input_of_type(ctx, 1, X.dtype());
+    const bool has_bias = ctx.has_input(2);
+    if (X.rank() < 3) ctx.fail(cat("input X must be [N, C, spatial...] (rank >= 3), got ", X.describe()));
+    if (W.rank() != X.rank()) ctx.fail(cat("W ", W.describe(), " must have the rank of X ", X.describe()));
+    const int64_t C = X.dim(1), M = W.dim(0);
+    if (W.dim(1) * group_ != C || M % group_ != 0) {
+      ctx.fail(cat("X ", X.describe(), " and W ", W.describe(), " do not fit group=", group_,
+                   ": need C == W.shape[1] * group and W.shape[0] divisible by group"));
+    }
+    const std::vector<int64_t> kernel = spatial_dims(W.shape());
+    if (!attrs_.kernel_shape.empty() && attrs_.kernel_shape != kernel) {
+      ctx.fail(cat("kernel_shape ", shape_str(attrs_.kernel_shape), " does not match W's spatial dims ",
+                   shape_str(kernel)));
+    }
+    const Window w = resolve_window(attrs_, spatial_dims(X.shape()), kernel, ctx.node());
+    Tensor bias;
+    if (has_bias) {
+      bias = widen(input_of_type(ctx, 2, X.dtype()));
+      if (bias.numel() != M) ctx.fail(cat("bias B ", bias.describe(), " must have M = ", M, " elements"));
+    }
+    kernels::ConvParams p;
+    p.batch = X.dim(0);
+    p.groups = group_;
+    p.in_channels = C;
+    p.out_channels = M;
+    p.in_spatial = spatial_dims(X.shape());
+    p.out_spatial = w.output;
+    p.kernel = kernel;
+    p.strides = w.strides;
+    p.dilations = w.dilations;
+    p.pads_begin = w.pads_begin;
+    Shape out_shape{p.batch, M};
+    out_shape.insert(out_shape.end(), w.output.begin(), w.output.end());
+
+    const Tensor x = widen(X), wt = widen(W);
+    Tensor y(compute_type(X.dtype()), out_shape);
+    with_compute_type(y.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      kernels::conv_forward<T>(p, x.data<T>(), wt.data<T>(), has_bias ? bias.data<T>() : nullptr, y.data<T>());
+    });
+    ctx.set_output(0, narrow(y, X.dtype()));
+  }
+
+ private:
+  WindowAttrs attrs_;
+  int64_t group_;
+};
+
+std::unique_ptr<Kernel> create_conv(const KernelInit& init) {
+  const int64_t group = init.node.attr_int("group", 1);
+  if (group < 1) init.fail(cat("group must be >= 1, got ", group));
+  return std::make_unique<ConvKernel>(WindowAttrs::read(init.node), group);
+}
+
+}  // namespace
+
+void register_conv(Registry& r) {
+  r.add(make_def("Conv", 1, 21, infer_conv, create_conv, "float, double, float16"));
+  r.add(make_def("Conv", 22, kLatestOpset, infer_conv, create_conv));
+}
+
+}  // namespace onnxi::ops::nn
