@@ -1,6 +1,8 @@
 #include "onnxi/dtype.h"
 
 #include <array>
+#include <cctype>
+#include <string>
 
 namespace onnxi {
 namespace {
@@ -47,7 +49,10 @@ const char* dtype_name(DataType t) noexcept {
   return (i >= 0 && i <= kMaxDataType) ? kInfo[static_cast<size_t>(i)].name : "invalid";
 }
 
-std::optional<DataType> parse_dtype(std::string_view name) noexcept {
+std::optional<DataType> parse_dtype(std::string_view name_in) noexcept {
+  // ONNX spells types in capitals ("FLOAT", "INT64"); lowercased they match ours but for two.
+  std::string name(name_in);
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (int i = 1; i <= kMaxDataType; ++i) {
     if (name == kInfo[static_cast<size_t>(i)].name) return static_cast<DataType>(i);
   }

@@ -54,7 +54,7 @@ size_t storage_bytes(DataType t, int64_t count) noexcept;
 
 // "float32", "int64", "float8e4m3fn", ... (numpy-style names where numpy has one).
 const char* dtype_name(DataType t) noexcept;
-// Accepts dtype_name() spellings and ONNX's ("FLOAT", "tensor(float)" is not accepted).
+// Accepts dtype_name() spellings and ONNX's in any case ("FLOAT", "float", "float32"; not "tensor(float)").
 std::optional<DataType> parse_dtype(std::string_view name) noexcept;
 bool is_valid_dtype(int32_t value) noexcept;
 

@@ -37,7 +37,8 @@ void packed_set(uint8_t* data, int64_t i, int bits, uint8_t value) noexcept;
 int8_t sign_extend(uint8_t field, int bits) noexcept;
 
 // Bulk conversion of `n` elements of any numeric dtype (incl. bool, packed and narrow floats) to and
-// from float64, which holds every int32 and float exactly. int64/uint64 go through the *_i64 pair.
+// from float64, which holds every int32 and float exactly. int64/uint64 beyond 2^53 lose precision
+// here: exact integer conversions (Cast) take direct integer paths instead (ops/cast/convert.cpp).
 void convert_to_f64(DataType src_type, const void* src, double* dst, int64_t n);
 void convert_from_f64(DataType dst_type, const double* src, void* dst, int64_t n, bool saturate = true);
 
