@@ -33,6 +33,33 @@ void simplify(std::vector<int64_t>& shape, std::vector<int64_t>& s1, std::vector
   s2 = std::move(b);
 }
 
+// Moves both offsets through every index of `shape` except the axes in `skip`, calling
+// body(src_offset, dst_offset) once per index.
+template <class Body>
+void for_each_outer(const std::vector<int64_t>& shape, const std::vector<int64_t>& ss, const std::vector<int64_t>& ds,
+                    const std::vector<bool>& skip, const Body& body) {
+  std::vector<size_t> axes;
+  for (size_t k = 0; k < shape.size(); ++k) {
+    if (!skip[k]) axes.push_back(k);
+  }
+  std::vector<int64_t> idx(axes.size(), 0);
+  int64_t so = 0, dof = 0;
+  while (true) {
+    body(so, dof);
+    size_t n = axes.size();
+    while (true) {
+      if (n == 0) return;
+      const size_t k = axes[--n];
+      so += ss[k];
+      dof += ds[k];
+      if (++idx[n] < shape[k]) break;
+      so -= ss[k] * shape[k];
+      dof -= ds[k] * shape[k];
+      idx[n] = 0;
+    }
+  }
+}
+
 template <class T>
 void copy_impl(const T* src, std::vector<int64_t> ss, T* dst, std::vector<int64_t> ds, std::vector<int64_t> shape) {
   for (int64_t d : shape) {
@@ -44,35 +71,49 @@ void copy_impl(const T* src, std::vector<int64_t> ss, T* dst, std::vector<int64_
     return;
   }
   const size_t rank = shape.size();
-  const int64_t inner = shape[rank - 1];
-  const int64_t si = ss[rank - 1], di = ds[rank - 1];
-  std::vector<int64_t> idx(rank, 0);
-  int64_t so = 0, dof = 0;
-  while (true) {
+  const size_t last = rank - 1;
+  const int64_t inner = shape[last];
+  const int64_t si = ss[last], di = ds[last];
+  std::vector<bool> skip(rank, false);
+  skip[last] = true;
+  // A transpose: the source is contiguous along another axis. Copy tiles of both axes so reads and
+  // writes each stay within a few cache lines instead of striding across the whole tensor.
+  size_t tile_axis = rank;
+  if (si != 1 && di == 1) {
+    for (size_t k = 0; k < last; ++k) {
+      if (ss[k] == 1 && shape[k] > 1) tile_axis = k;
+    }
+  }
+  if (tile_axis < rank) {
+    skip[tile_axis] = true;
+    constexpr int64_t kTile = 16;
+    const int64_t rows = shape[tile_axis], sr = ss[tile_axis], dr = ds[tile_axis];
+    for_each_outer(shape, ss, ds, skip, [&](int64_t so, int64_t dof) {
+      for (int64_t r0 = 0; r0 < rows; r0 += kTile) {
+        const int64_t r1 = std::min(rows, r0 + kTile);
+        for (int64_t c0 = 0; c0 < inner; c0 += kTile) {
+          const int64_t c1 = std::min(inner, c0 + kTile);
+          for (int64_t r = r0; r < r1; ++r) {
+            const T* s = src + so + r * sr;
+            T* d = dst + dof + r * dr;
+            for (int64_t c = c0; c < c1; ++c) d[c] = s[c * si];
+          }
+        }
+      }
+    });
+    return;
+  }
+  for_each_outer(shape, ss, ds, skip, [&](int64_t so, int64_t dof) {
     const T* s = src + so;
     T* d = dst + dof;
     if constexpr (std::is_trivially_copyable_v<T>) {
       if (si == 1 && di == 1) {
         std::memcpy(d, s, static_cast<size_t>(inner) * sizeof(T));
-      } else {
-        for (int64_t i = 0; i < inner; ++i) d[i * di] = s[i * si];
+        return;
       }
-    } else {
-      for (int64_t i = 0; i < inner; ++i) d[i * di] = s[i * si];
     }
-    // Odometer over the outer dims, moving both offsets incrementally.
-    size_t k = rank - 1;
-    while (true) {
-      if (k == 0) return;
-      --k;
-      so += ss[k];
-      dof += ds[k];
-      if (++idx[k] < shape[k]) break;
-      so -= ss[k] * shape[k];
-      dof -= ds[k] * shape[k];
-      idx[k] = 0;
-    }
-  }
+    for (int64_t i = 0; i < inner; ++i) d[i * di] = s[i * si];
+  });
 }
 
 }  // namespace

@@ -134,10 +134,8 @@ namespace {
 
 template <class T>
 T sigmoid(T x) {
-  // Split by sign so exp never overflows into inf/inf.
-  if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
-  T e = std::exp(x);
-  return e / (T(1) + e);
+  // Safe for every x without a branch: exp(-x) overflowing to inf gives 1 / inf = 0.
+  return T(1) / (T(1) + std::exp(-x));
 }
 
 template <class T>
@@ -228,12 +226,18 @@ void unary_integer(UnaryOp op, const T* x, T* y, int64_t n, const UnaryParams& p
     case UnaryOp::Neg: return map(x, y, n, [](T v) { return T(U(0) - U(v)); });
     case UnaryOp::Sign: return map(x, y, n, [](T v) { return T(v > T(0) ? 1 : detail::is_negative(v) ? -1 : 0); });
     case UnaryOp::Relu: return map(x, y, n, [](T v) { return detail::is_negative(v) ? T(0) : v; });
-    case UnaryOp::Shrink:
-      // The thresholds are float attributes, so compare and shift in double, as the reference does.
+    case UnaryOp::Shrink: {
+      // The thresholds are float attributes: compare in double. An integral bias (the usual case)
+      // shifts exactly, so int64 values never take a lossy trip through double.
+      const bool exact = std::trunc(p.beta) == p.beta && std::fabs(p.beta) < 9.0e18;
+      const U bias = exact ? static_cast<U>(static_cast<int64_t>(p.beta)) : U(0);
       return map(x, y, n, [&](T v) {
         double d = static_cast<double>(v);
-        return detail::saturate_cast<T>(d < -p.alpha ? d + p.beta : d > p.alpha ? d - p.beta : 0.0);
+        if (d >= -p.alpha && d <= p.alpha) return T(0);
+        if (exact) return d < -p.alpha ? T(U(v) + bias) : T(U(v) - bias);
+        return detail::saturate_cast<T>(d < -p.alpha ? d + p.beta : d - p.beta);
       });
+    }
     case UnaryOp::BitwiseNot: return map(x, y, n, [](T v) { return T(~U(v)); });
     default:
       break;

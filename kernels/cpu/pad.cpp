@@ -19,15 +19,28 @@ void walk(const Walk& w, size_t axis, int64_t src_off, int64_t dst_off, const Mo
   const std::vector<int64_t>& map = (*w.maps)[axis];
   const int64_t block = w.dst_block[axis];
   const bool last = axis + 1 == w.maps->size();
-  for (size_t o = 0; o < map.size(); ++o) {
+  const size_t n = map.size();
+  for (size_t o = 0; o < n;) {
     const int64_t d = dst_off + static_cast<int64_t>(o) * block;
+    if (last) {
+      // Runs of fills, or of consecutive source elements, move as one block.
+      size_t e = o + 1;
+      if (map[o] < 0) {
+        while (e < n && map[e] < 0) ++e;
+        mv.fill(d, static_cast<int64_t>(e - o));
+      } else {
+        while (e < n && map[e] == map[e - 1] + 1) ++e;
+        mv.copy(src_off + map[o], d, static_cast<int64_t>(e - o));
+      }
+      o = e;
+      continue;
+    }
     if (map[o] < 0) {
       mv.fill(d, block);
-    } else if (last) {
-      mv.copy(src_off + map[o], d);
     } else {
       walk(w, axis + 1, src_off + map[o] * w.src_strides[axis], d, mv);
     }
+    ++o;
   }
 }
 
@@ -53,7 +66,9 @@ void copy_axis_mapped(const void* src, const std::vector<int64_t>& src_shape,
     size_t n;
     const void* fill_value;
     void fill(int64_t at, int64_t count) const { fill_elements(d + at * n, count, fill_value, n); }
-    void copy(int64_t from, int64_t at) const { std::memcpy(d + at * n, s + from * n, n); }
+    void copy(int64_t from, int64_t at, int64_t count) const {
+      std::memcpy(d + at * n, s + from * n, static_cast<size_t>(count) * n);
+    }
   } mv{s, d, elem_size, fill};
   walk(make_walk(src_shape, maps), 0, 0, 0, mv);
 }
@@ -71,7 +86,9 @@ void copy_axis_mapped(const std::string* src, const std::vector<int64_t>& src_sh
     void fill(int64_t at, int64_t count) const {
       for (int64_t i = 0; i < count; ++i) d[at + i] = *fill_value;
     }
-    void copy(int64_t from, int64_t at) const { d[at] = s[from]; }
+    void copy(int64_t from, int64_t at, int64_t count) const {
+      for (int64_t i = 0; i < count; ++i) d[at + i] = s[from + i];
+    }
   } mv{src, dst, &fill};
   walk(make_walk(src_shape, maps), 0, 0, 0, mv);
 }

@@ -144,27 +144,55 @@ ResizeTable resize_table(const ResizeAxisParams& p) {
   return t;
 }
 
-void resize_axis(const double* src, double* dst, int64_t outer, int64_t in_size, int64_t inner,
-                 const ResizeTable& table, int64_t out_size, double extrapolation) {
+template <class T>
+void resize_axis(const T* src, T* dst, int64_t outer, int64_t in_size, int64_t inner, const ResizeTable& table,
+                 int64_t out_size, double extrapolation) {
   const int64_t taps = table.taps;
+  const auto extra = static_cast<T>(extrapolation);
   for (int64_t o = 0; o < outer; ++o) {
-    const double* s = src + o * in_size * inner;
-    double* d = dst + o * out_size * inner;
+    const T* s = src + o * in_size * inner;
+    T* d = dst + o * out_size * inner;
     for (int64_t x = 0; x < out_size; ++x) {
-      double* row = d + x * inner;
+      T* row = d + x * inner;
       if (table.extrapolate[static_cast<size_t>(x)]) {
-        std::fill(row, row + inner, extrapolation);
+        std::fill(row, row + inner, extra);
         continue;
       }
-      std::fill(row, row + inner, 0.0);
+      if (inner == 1) {  // resizing the innermost axis: a short dot product per output
+        T acc = 0;
+        for (int64_t t = 0; t < taps; ++t) {
+          const auto w = static_cast<T>(table.weight[static_cast<size_t>(x * taps + t)]);
+          if (w != 0) acc += w * s[table.index[static_cast<size_t>(x * taps + t)]];
+        }
+        *row = acc;
+        continue;
+      }
+      std::fill(row, row + inner, T(0));
       for (int64_t t = 0; t < taps; ++t) {
-        const double w = table.weight[static_cast<size_t>(x * taps + t)];
+        const auto w = static_cast<T>(table.weight[static_cast<size_t>(x * taps + t)]);
         if (w == 0) continue;
-        const double* in_row = s + table.index[static_cast<size_t>(x * taps + t)] * inner;
+        const T* in_row = s + table.index[static_cast<size_t>(x * taps + t)] * inner;
         for (int64_t i = 0; i < inner; ++i) row[i] += w * in_row[i];
       }
     }
   }
+}
+
+template void resize_axis<float>(const float*, float*, int64_t, int64_t, int64_t, const ResizeTable&, int64_t, double);
+template void resize_axis<double>(const double*, double*, int64_t, int64_t, int64_t, const ResizeTable&, int64_t, double);
+
+std::vector<int64_t> nearest_map(const ResizeTable& table, int64_t out_size) {
+  std::vector<int64_t> map(static_cast<size_t>(out_size), -1);
+  for (int64_t x = 0; x < out_size; ++x) {
+    if (table.extrapolate[static_cast<size_t>(x)]) continue;
+    for (int64_t t = 0; t < table.taps; ++t) {
+      if (table.weight[static_cast<size_t>(x * table.taps + t)] != 0) {
+        map[static_cast<size_t>(x)] = table.index[static_cast<size_t>(x * table.taps + t)];
+        break;
+      }
+    }
+  }
+  return map;
 }
 
 }  // namespace onnxi::kernels

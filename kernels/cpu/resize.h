@@ -41,7 +41,12 @@ struct ResizeTable {
 ResizeTable resize_table(const ResizeAxisParams& p);
 
 // dst[o, x, i] = sum_t weight[x, t] * src[o, index[x, t], i] (or `extrapolation` where flagged).
-void resize_axis(const double* src, double* dst, int64_t outer, int64_t in_size, int64_t inner,
-                 const ResizeTable& table, int64_t out_size, double extrapolation);
+// T: float or double (the accumulator type).
+template <class T>
+void resize_axis(const T* src, T* dst, int64_t outer, int64_t in_size, int64_t inner, const ResizeTable& table,
+                 int64_t out_size, double extrapolation);
+
+// For nearest tables: the one source coordinate each output takes, -1 where it extrapolates.
+std::vector<int64_t> nearest_map(const ResizeTable& table, int64_t out_size);
 
 }  // namespace onnxi::kernels

@@ -28,12 +28,13 @@ void top_k_as(const Key* keys, const Out* in, int64_t outer, int64_t n, int64_t 
   const int64_t slices = outer * inner;
   const int64_t grain = std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(1, n));
   parallel_for(0, slices, grain, [&](int64_t begin, int64_t end) {
-    std::vector<Key> slice(static_cast<size_t>(n));
+    std::vector<Key> slice(static_cast<size_t>(inner == 1 ? 0 : n));
     std::vector<int64_t> order;
     order.reserve(static_cast<size_t>(n));
+    const Key* vals = nullptr;  // the current slice, contiguous
     // A strict total order: by value (NaN highest), then by index, so selection is deterministic.
-    auto first = [&slice](int64_t a, int64_t b) {
-      const Key x = slice[static_cast<size_t>(a)], y = slice[static_cast<size_t>(b)];
+    auto first = [&vals](int64_t a, int64_t b) {
+      const Key x = vals[a], y = vals[b];
       const bool xn = is_nan(x), yn = is_nan(y);
       if (xn || yn) {
         if (xn != yn) return Largest ? xn : yn;
@@ -42,10 +43,23 @@ void top_k_as(const Key* keys, const Out* in, int64_t outer, int64_t n, int64_t 
       if (x != y) return Largest ? x > y : x < y;
       return a < b;
     };
+    // Cheap pre-check against the worst kept value: a later index needs a strictly better value.
+    auto may_beat = [](Key x, Key worst) {
+      if constexpr (Largest) {
+        return x > worst || (is_nan(x) && !is_nan(worst));
+      } else {
+        return x < worst || (is_nan(worst) && !is_nan(x));
+      }
+    };
     for (int64_t s = begin; s < end; ++s) {
       const int64_t o = s / inner, j = s % inner;
       const Key* src = keys + o * n * inner + j;
-      for (int64_t r = 0; r < n; ++r) slice[static_cast<size_t>(r)] = src[r * inner];
+      if (inner == 1) {
+        vals = src;
+      } else {
+        for (int64_t r = 0; r < n; ++r) slice[static_cast<size_t>(r)] = src[r * inner];
+        vals = slice.data();
+      }
       if (k * 8 <= n) {
         // Few picks from many: a k-heap whose front is the worst kept element; most elements
         // lose one compare against it. Later indices never displace equal values.
@@ -54,7 +68,7 @@ void top_k_as(const Key* keys, const Out* in, int64_t outer, int64_t n, int64_t 
           if (static_cast<int64_t>(order.size()) < k) {
             order.push_back(r);
             std::push_heap(order.begin(), order.end(), first);
-          } else if (first(r, order.front())) {
+          } else if (may_beat(vals[r], vals[order.front()]) && first(r, order.front())) {
             std::pop_heap(order.begin(), order.end(), first);
             order.back() = r;
             std::push_heap(order.begin(), order.end(), first);

@@ -38,7 +38,9 @@ void parse_strings(const Tensor& in, Tensor& out, const CastOptions& options, co
     bool* d = out.data<bool>();
     for (int64_t i = 0; i < n; ++i) {
       ParsedNumber p;
-      const std::string trimmed(text[i]);
+      std::string trimmed = text[i];
+      trimmed.erase(0, trimmed.find_first_not_of(" \t\n\r\f\v"));
+      trimmed.erase(trimmed.find_last_not_of(" \t\n\r\f\v") + 1);
       if (equals_ignore_case(trimmed, "true")) {
         d[i] = true;
       } else if (equals_ignore_case(trimmed, "false")) {

@@ -51,9 +51,10 @@ uint16_t encode_narrow(double v, DataType type) {
 }
 
 // The narrow float types have no library shortest-digits routine: try 1, 2, ... significant digits
-// until a string reads back as the same element. The correctly rounded p-digit string comes first;
-// at a power of two the rounding interval is lopsided, so its neighbours one unit away are tried
-// too (numpy prints float16 2^-6 as 0.01563, although 0.01562 is closer).
+// until a string reads back as the same element, keeping the closest such string. Besides the
+// correctly rounded p-digit string, its neighbours one unit away are tried: at a power of two the
+// rounding interval is lopsided (numpy prints float16 2^-6 as 0.01563; 0.01562 is closer but
+// reads back as the next value down).
 Digits shortest_narrow(double magnitude, DataType type) {
   const uint16_t target = encode_narrow(magnitude, type);
   for (int precision = 0; precision < 17; ++precision) {

@@ -424,7 +424,9 @@ void infer_einsum(InferContext& ctx) {
 }  // namespace
 
 void register_einsum(Registry& r) {
-  r.add(make_def("Einsum", 12, kLatestOpset, infer_einsum, create_einsum,
+  r.add(make_def("Einsum", 12, 27, infer_einsum, create_einsum,
+                 "float, double, float16, int8, int16, int32, int64, uint8, uint16, uint32, uint64"));
+  r.add(make_def("Einsum", 28, kLatestOpset, infer_einsum, create_einsum,
                  "float, double, float16, bfloat16, int8, int16, int32, int64, uint8, uint16, uint32, uint64"));
 }
 

@@ -113,6 +113,7 @@ void infer_reduce(InferContext& ctx, const ReduceAttrs& attrs, const TypeList& t
                                        : TypeInfo::tensor_unranked(in.elem));
       return;
     }
+    if (!is_integer(given->dtype())) ctx.fail(cat("input 1 (axes) must be int64, got ", given->describe()));
     axes = given->to_int64_vector();
   }
   std::vector<bool> reduced;

@@ -6,6 +6,7 @@
 #include "ops/tensor/tensor_ops.h"
 #include "ops/tensor/tensor_util.h"
 
+#include "kernels/cpu/pad.h"
 #include "kernels/cpu/resize.h"
 #include "onnxi/float_types.h"
 
@@ -177,43 +178,97 @@ void store_result(std::vector<double>& v, Tensor& out) {
   convert_from_f64(t, v.data(), out.raw(), out.numel());
 }
 
-void run_resize_impl(KernelContext& ctx, bool upsample) {
-  const Tensor& x = ctx.input(0);
-  if (x.dtype() == DataType::String || x.dtype() == DataType::Bool || is_complex(x.dtype())) {
-    ctx.fail(cat("cannot resize ", x.describe(), "; resize numeric tensors"));
-  }
-  const ResizeAttrs a = parse_attrs(ctx.node(), ctx.opset(), upsample);
-  const ResizePlan p = plan_resize(ctx, a, x.shape());
-  Tensor out(x.dtype(), p.out_shape);
-  if (out.numel() == 0) {
-    ctx.set_output(0, Value(out));
-    return;
-  }
-  std::vector<double> cur(static_cast<size_t>(x.numel()));
-  convert_to_f64(x.dtype(), x.raw(), cur.data(), x.numel());
-  Shape shape = x.shape();
-  const int64_t rank = x.rank();
+// One table per axis that changes; identity axes get none (an empty table).
+std::vector<kernels::ResizeTable> axis_tables(const KernelContext& ctx, const ResizeAttrs& a, const ResizePlan& p,
+                                              const Shape& in) {
+  const auto rank = static_cast<int64_t>(in.size());
+  std::vector<kernels::ResizeTable> tables(in.size());
   for (int64_t k = 0; k < rank; ++k) {
     const auto ks = static_cast<size_t>(k);
     const bool identity_roi = p.roi[ks] == 0.0 && p.roi[static_cast<size_t>(rank) + ks] == 1.0;
-    if (p.scales[ks] == 1.0 && p.out_shape[ks] == shape[ks] && identity_roi) continue;
+    if (p.scales[ks] == 1.0 && p.out_shape[ks] == in[ks] && identity_roi) continue;
     kernels::ResizeAxisParams ap = a.base;
     ap.scale = p.scales[ks];
-    ap.in_size = shape[ks];
+    ap.in_size = in[ks];
     ap.out_size = p.out_shape[ks];
     ap.roi_start = p.roi[ks];
     ap.roi_end = p.roi[static_cast<size_t>(rank) + ks];
     if (ap.in_size == 0) ctx.fail(cat("cannot resize the empty axis ", k, " to ", ap.out_size));
-    const kernels::ResizeTable table = kernels::resize_table(ap);
-    int64_t outer = 1, inner = 1;
-    for (size_t j = 0; j < ks; ++j) outer *= shape[j];
-    for (size_t j = ks + 1; j < shape.size(); ++j) inner *= shape[j];
-    std::vector<double> next(static_cast<size_t>(outer * ap.out_size * inner));
-    kernels::resize_axis(cur.data(), next.data(), outer, ap.in_size, inner, table, ap.out_size, a.extrapolation);
-    cur = std::move(next);
-    shape[ks] = ap.out_size;
+    tables[ks] = kernels::resize_table(ap);
   }
-  store_result(cur, out);
+  return tables;
+}
+
+// Separable passes in the accumulator type T, one per axis with a table.
+template <class T>
+std::vector<T> interpolate(std::vector<T> cur, Shape shape, const ResizePlan& p,
+                           const std::vector<kernels::ResizeTable>& tables, double extrapolation) {
+  for (size_t k = 0; k < shape.size(); ++k) {
+    if (tables[k].taps == 0) continue;
+    int64_t outer = 1, inner = 1;
+    for (size_t j = 0; j < k; ++j) outer *= shape[j];
+    for (size_t j = k + 1; j < shape.size(); ++j) inner *= shape[j];
+    std::vector<T> next(static_cast<size_t>(outer * p.out_shape[k] * inner));
+    kernels::resize_axis<T>(cur.data(), next.data(), outer, shape[k], inner, tables[k], p.out_shape[k], extrapolation);
+    cur = std::move(next);
+    shape[k] = p.out_shape[k];
+  }
+  return cur;
+}
+
+// Nearest picks one source per output coordinate on every axis: a mapped copy of the raw
+// elements, exact for every type (strings included), with no float round trip.
+Tensor resize_nearest(const Tensor& x, const ResizePlan& p, const std::vector<kernels::ResizeTable>& tables,
+                      double extrapolation) {
+  const Tensor src = unpack_elements(x);
+  std::vector<std::vector<int64_t>> maps(src.shape().size());
+  for (size_t k = 0; k < maps.size(); ++k) {
+    if (tables[k].taps == 0) {
+      for (int64_t i = 0; i < p.out_shape[k]; ++i) maps[k].push_back(i);
+    } else {
+      maps[k] = kernels::nearest_map(tables[k], p.out_shape[k]);
+    }
+  }
+  Tensor out(src.dtype(), p.out_shape);
+  if (src.dtype() == DataType::String) {
+    kernels::copy_axis_mapped(src.data<std::string>(), src.shape(), maps, out.data<std::string>(), std::string());
+  } else {
+    Tensor fill(x.dtype(), {1});
+    if (x.dtype() != DataType::Bool) convert_from_f64(x.dtype(), &extrapolation, fill.raw(), 1);
+    const Tensor fill_bytes = unpack_elements(fill);
+    kernels::copy_axis_mapped(src.raw(), src.shape(), maps, out.raw(), element_size(src.dtype()), fill_bytes.raw());
+  }
+  return pack_elements(out, x.dtype());
+}
+
+void run_resize_impl(KernelContext& ctx, bool upsample) {
+  const Tensor& x = ctx.input(0);
+  const ResizeAttrs a = parse_attrs(ctx.node(), ctx.opset(), upsample);
+  const bool nearest = a.base.filter == ResizeFilter::Nearest;
+  if (!nearest && (x.dtype() == DataType::String || x.dtype() == DataType::Bool || is_complex(x.dtype()))) {
+    ctx.fail(cat("cannot interpolate ", x.describe(), "; linear and cubic modes need numeric tensors"));
+  }
+  const ResizePlan p = plan_resize(ctx, a, x.shape());
+  if (shape_numel(p.out_shape) == 0) {
+    ctx.set_output(0, Value(Tensor(x.dtype(), p.out_shape)));
+    return;
+  }
+  const std::vector<kernels::ResizeTable> tables = axis_tables(ctx, a, p, x.shape());
+  if (nearest) {
+    ctx.set_output(0, Value(resize_nearest(x, p, tables, a.extrapolation)));
+    return;
+  }
+  Tensor out(x.dtype(), p.out_shape);
+  if (x.dtype() == DataType::Float) {
+    std::vector<float> in(x.data<float>(), x.data<float>() + x.numel());
+    std::vector<float> r = interpolate<float>(std::move(in), x.shape(), p, tables, a.extrapolation);
+    std::copy(r.begin(), r.end(), out.data<float>());
+  } else {
+    std::vector<double> in(static_cast<size_t>(x.numel()));
+    convert_to_f64(x.dtype(), x.raw(), in.data(), x.numel());
+    std::vector<double> r = interpolate<double>(std::move(in), x.shape(), p, tables, a.extrapolation);
+    store_result(r, out);
+  }
   ctx.set_output(0, Value(out));
 }
 

@@ -26,28 +26,42 @@ std::map<std::string, std::map<std::string, OpEntry>> group_registry() {
   return by_domain;
 }
 
-std::string range_str(const OpDef& d) {
-  if (d.last_version == kLatestOpset) return std::to_string(d.since_version) + "+";
-  if (d.last_version == d.since_version) return std::to_string(d.since_version);
-  return std::to_string(d.since_version) + "-" + std::to_string(d.last_version);
+
+std::string range_str(int since, int last) {
+  if (last == kLatestOpset) return std::to_string(since) + "+";
+  if (last == since) return std::to_string(since);
+  return std::to_string(since) + "-" + std::to_string(last);
 }
 
 std::string domain_label(const std::string& domain) { return domain.empty() ? "ai.onnx" : domain; }
 
 std::string versions_str(const OpEntry& e) {
   std::string s;
-  for (const OpDef* d : e.versions) s += (s.empty() ? "" : ", ") + range_str(*d);
+  for (const OpDef* d : e.versions) s += (s.empty() ? "" : ", ") + range_str(d->since_version, d->last_version);
   return s;
 }
 
-// One types list when every version agrees, else "13+: a, b; 6-12: a" (newest first).
+// One types list when every version agrees; else adjacent versions with the same types merge into
+// one range: "13+: a, b; 1-12: a" (newest first).
 std::string types_str(const OpEntry& e, const char* separator) {
-  bool same = true;
-  for (const OpDef* d : e.versions) same = same && d->types == e.versions.back()->types;
-  if (same) return e.versions.back()->types.empty() ? "-" : e.versions.back()->types;
+  auto types_of = [](const OpDef* d) { return d->types.empty() ? std::string("-") : d->types; };
+  std::vector<std::pair<std::string, std::string>> groups;  // (range, types)
+  size_t i = e.versions.size();
+  while (i > 0) {
+    size_t j = i - 1;
+    while (j > 0 && e.versions[j - 1]->types == e.versions[i - 1]->types) --j;
+    groups.emplace_back(range_str(e.versions[j]->since_version, e.versions[i - 1]->last_version),
+                        types_of(e.versions[i - 1]));
+    i = j;
+  }
+  if (groups.size() == 1) return groups[0].second;
   std::string s;
-  for (auto it = e.versions.rbegin(); it != e.versions.rend(); ++it)
-    s += (s.empty() ? "" : separator) + range_str(**it) + ": " + ((*it)->types.empty() ? "-" : (*it)->types);
+  for (const auto& [range, types] : groups) s += (s.empty() ? "" : separator) + range + ": " + types;
+  return s;
+}
+
+std::string escape_cell(std::string s) {
+  for (size_t pos = 0; (pos = s.find('|', pos)) != std::string::npos; pos += 2) s.replace(pos, 1, "\\|");
   return s;
 }
 
@@ -56,16 +70,19 @@ int print_plain() {
   size_t total = 0;
   for (const auto& [domain, ops] : by_domain) {
     std::cout << domain_label(domain) << " (" << ops.size() << " ops)\n";
-    size_t width = 0;
-    for (const auto& [op, e] : ops) width = std::max(width, op.size());
+    size_t op_width = 0, version_width = 0;
+    for (const auto& [op, e] : ops) {
+      op_width = std::max(op_width, op.size());
+      version_width = std::max(version_width, versions_str(e).size());
+    }
     for (const auto& [op, e] : ops) {
       std::string v = versions_str(e);
-      std::cout << "  " << op << std::string(width - op.size() + 2, ' ') << v
-                << std::string(v.size() < 16 ? 16 - v.size() : 1, ' ') << types_str(e, "; ") << "\n";
+      std::cout << "  " << op << std::string(op_width - op.size() + 2, ' ') << v
+                << std::string(version_width - v.size() + 2, ' ') << types_str(e, "; ") << "\n";
     }
     total += ops.size();
   }
-  std::cout << total << " ops in " << by_domain.size() << " domains\n";
+  std::cout << total << " ops in " << by_domain.size() << (by_domain.size() == 1 ? " domain\n" : " domains\n");
   return 0;
 }
 
@@ -85,7 +102,7 @@ std::string operators_markdown() {
   for (const auto& [domain, ops] : by_domain) {
     md << "\n## " << domain_label(domain) << " (" << ops.size() << " operators)\n\n"
        << "| Operator | Opsets | Types |\n|---|---|---|\n";
-    for (const auto& [op, e] : ops) md << "| " << op << " | " << versions_str(e) << " | " << types_str(e, "<br>") << " |\n";
+    for (const auto& [op, e] : ops) md << "| " << op << " | " << versions_str(e) << " | " << escape_cell(types_str(e, "<br>")) << " |\n";
   }
   return md.str();
 }

@@ -8,6 +8,9 @@ that start with '#' and blank lines are comments. Against a report of `onnxi con
   * a listed case that did not fail (it passed, was skipped, or is gone from the report) is stale:
     the list must drop it, so a fix cannot quietly regress later. The lines to delete are printed.
 
+An entry whose reason starts with `flaky:` names a case whose outcome is left to chance (outputs
+drawn from a random generator, like Bernoulli's); it may pass or fail without being stale.
+
 `--update` rewrites the list from the report instead: every failed case, keeping the reasons already
 written and taking the report's reason, cut to one line, for new entries.
 """
@@ -19,6 +22,7 @@ import sys
 from pathlib import Path
 
 MAX_REASON = 120
+FLAKY = "flaky:"
 DEFAULT_HEADER = """\
 # Conformance cases that onnxi is known to fail, with the reason. Generated, then curated:
 #   tests/conformance/check_ratchet.py --report build/check/conformance.json --update
@@ -115,6 +119,9 @@ def main() -> int:
 
     if args.update:
         entries = {cid: known.get(cid) or one_line(c.get("reason", "")) for cid, c in failed.items()}
+        # A flaky case that happened to pass this time stays listed.
+        entries.update({cid: r for cid, r in known.items()
+                        if r.startswith(FLAKY) and by_id.get(cid, {}).get("status") == "passed"})
         if args.partial:  # keep what this report did not run
             entries.update({cid: r for cid, r in known.items() if cid not in by_id})
         write_known(args.known, header, entries)
@@ -129,6 +136,8 @@ def main() -> int:
     for cid in sorted(known):
         status = by_id[cid].get("status") if cid in by_id else None
         if status == "failed" or (status is None and args.partial):
+            continue
+        if status == "passed" and known[cid].startswith(FLAKY):
             continue
         stale.append((cid, status or "not in the report"))
     expected = len(failed) - len(regressions)

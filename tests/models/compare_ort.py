@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs a model in onnxruntime and compares its outputs with the ones `onnxi run --save-outputs` wrote.
 
-Prints the top classes of the first output and the largest absolute difference per output; exits
+Prints the top classes of the first output, onnxruntime's latency over --repeat runs (after one
+warm-up), and the largest absolute difference per output; exits
 non-zero when an output is missing, has another shape, or differs by more than --atol + --rtol * |ort|.
 """
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 
 import numpy as np
 import onnxruntime as ort
@@ -21,6 +23,8 @@ def main() -> int:
                         help="feed for one input; repeatable")
     parser.add_argument("--onnxi-outputs", required=True, help="folder with onnxi's NAME.npy outputs")
     parser.add_argument("--top", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=0, help="time N runs after one warm-up")
+    parser.add_argument("--threads", type=int, default=0, help="onnxruntime intra-op threads (0: its default)")
     parser.add_argument("--rtol", type=float, default=1e-4)
     parser.add_argument("--atol", type=float, default=1e-5)
     args = parser.parse_args()
@@ -31,9 +35,19 @@ def main() -> int:
         feeds[name] = np.load(path)
     options = ort.SessionOptions()
     options.log_severity_level = 3
+    options.intra_op_num_threads = args.threads
     session = ort.InferenceSession(args.model, options, providers=["CPUExecutionProvider"])
     names = [o.name for o in session.get_outputs()]
     expected = session.run(None, feeds)
+    if args.repeat > 0:
+        times = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            session.run(None, feeds)
+            times.append((time.perf_counter() - start) * 1e3)
+        times.sort()
+        print(f"onnxruntime latency: min / median / max = {times[0]:.3f} / {times[len(times) // 2]:.3f} / "
+              f"{times[-1]:.3f} ms ({args.repeat} runs after 1 warm-up)")
 
     ok = True
     for index, (name, want) in enumerate(zip(names, expected)):

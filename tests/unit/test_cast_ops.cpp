@@ -172,7 +172,7 @@ TEST_CASE("Cast from string") {
   Tensor ints = strings({"100", "-9223372036854775808", "100.5", "18446744073709551615"});
   CHECK(values<int64_t>(cast(ints, DataType::Int64)) ==
         std::vector<int64_t>{100, std::numeric_limits<int64_t>::min(), 100, -1});
-  CHECK(values<bool>(cast(strings({"true", "0", "0.5", "FALSE"}), DataType::Bool)) ==
+  CHECK(values<bool>(cast(strings({"true", "0", "0.5", " FALSE "}), DataType::Bool)) ==
         std::vector<bool>{true, false, true, false});
   Tensor h = cast(strings({"0.1"}), DataType::Float16);
   CHECK(h.data<uint16_t>()[0] == f32_to_f16(0.1f));

@@ -238,6 +238,19 @@ TEST_CASE("math kernels: unary special values") {
   unary(UnaryOp::Abs, ints, iy, 4);
   CHECK(iy[0] == std::numeric_limits<int32_t>::min());  // wraps, as two's complement does
   CHECK(iy[1] == 3);
+  UnaryParams shrink;
+  shrink.alpha = 2.5;  // lambd
+  shrink.beta = 1.0;   // bias
+  unary(UnaryOp::Shrink, ints, iy, 4, shrink);
+  CHECK(iy[1] == -2);
+  CHECK(iy[2] == 0);
+  CHECK(iy[3] == 2);
+  const int64_t big[] = {(int64_t{1} << 60) + 1, -((int64_t{1} << 60) + 1), 2};
+  int64_t by[3];
+  unary(UnaryOp::Shrink, big, by, 3, shrink);
+  CHECK(by[0] == int64_t{1} << 60);  // exact, not rounded through double
+  CHECK(by[1] == -(int64_t{1} << 60));
+  CHECK(by[2] == 0);
   unary(UnaryOp::Sign, ints, iy, 4);
   CHECK(iy[0] == -1);
   CHECK(iy[2] == 0);

@@ -240,6 +240,39 @@ TEST_CASE("top_k orders by value then index, NaN highest") {
   CHECK(gi == std::vector<int64_t>{1, 2, 0, 0});
 }
 
+TEST_CASE("top_k: the small-k heap path agrees with a full sort") {
+  // Many ties and a few NaNs, two interleaved slices (inner 2) so both gather paths run.
+  const int64_t n = 50, inner = 2;
+  std::vector<float> in(static_cast<size_t>(n * inner));
+  for (size_t i = 0; i < in.size(); ++i) in[i] = static_cast<float>((i * 7) % 5);
+  in[14] = NAN;
+  in[61] = NAN;
+  for (bool largest : {true, false}) {
+    std::vector<float> all_v(in.size());
+    std::vector<int64_t> all_i(in.size());
+    top_k<float>(in.data(), 1, n, inner, n, largest, all_v.data(), all_i.data());
+    for (int64_t k : {1, 3, 6}) {
+      std::vector<float> v(static_cast<size_t>(k * inner));
+      std::vector<int64_t> idx(static_cast<size_t>(k * inner));
+      top_k<float>(in.data(), 1, n, inner, k, largest, v.data(), idx.data());
+      for (int64_t r = 0; r < k * inner; ++r) {
+        CAPTURE(largest);
+        CAPTURE(k);
+        CAPTURE(r);
+        CHECK(idx[static_cast<size_t>(r)] == all_i[static_cast<size_t>(r)]);
+      }
+    }
+  }
+  // Ties: the lowest indices win.
+  std::vector<int32_t> flat(40, 5);
+  std::vector<int32_t> v(2);
+  std::vector<int64_t> idx(2);
+  top_k<int32_t>(flat.data(), 1, 40, 1, 2, true, v.data(), idx.data());
+  CHECK(idx == std::vector<int64_t>{0, 1});
+  top_k<int32_t>(flat.data(), 1, 40, 1, 2, false, v.data(), idx.data());
+  CHECK(idx == std::vector<int64_t>{0, 1});
+}
+
 TEST_CASE("scan: exclusive and reverse sums and products") {
   std::vector<double> in = {1, 2, 3, 4};
   std::vector<double> out(4);

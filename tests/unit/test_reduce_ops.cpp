@@ -194,6 +194,38 @@ TEST_CASE("TopK: largest / smallest, ties keep the lower index, k bounds") {
   CHECK_THROWS_AS(run_node({"TopK", {}, 10, "", 2}, {same, ints({1}, {1})}), Error);  // ints arrived at 11
 }
 
+// A one-node model whose input 0 is float[N,3,4]; input 1 is an initializer when `constant`.
+TypeInfo inferred_output(const NodeRun& spec, const Tensor& second, bool constant, size_t out = 0) {
+  Model m = single_node_model(spec, {Tensor(DataType::Float, {2, 3, 4}), second});
+  m.graph.inputs[0].type = TypeInfo::tensor(DataType::Float, {Dim::symbol("N"), Dim::known(3), Dim::known(4)});
+  if (constant) {
+    m.graph.initializers["in1"] = second;
+    m.graph.inputs.pop_back();
+  }
+  Session s = Session::from_model(std::move(m));
+  return s.outputs().at(out).type;
+}
+
+TEST_CASE("Shape inference keeps symbols and degrades to unknown") {
+  TypeInfo t = inferred_output({"ReduceSum", {attr_int("keepdims", 0)}, 13}, axes({-1}), true);
+  REQUIRE(t.has_shape);
+  REQUIRE(t.dims.size() == 2);
+  CHECK(t.dims[0] == Dim::symbol("N"));
+  CHECK(t.dims[1] == Dim::known(3));
+  // Axes fed at run time: with keepdims the rank is still known.
+  t = inferred_output({"ReduceMean", {}, 18}, axes({1}), false);
+  CHECK(t.has_shape);
+  CHECK(t.dims.size() == 3);
+  t = inferred_output({"ReduceMean", {attr_int("keepdims", 0)}, 18}, axes({1}), false);
+  CHECK(!t.has_shape);
+  t = inferred_output({"TopK", {attr_int("axis", 1)}, 11, "", 2}, ints({2}, {1}), true, 1);
+  CHECK(t.elem == DataType::Int64);
+  REQUIRE(t.dims.size() == 3);
+  CHECK(t.dims[1] == Dim::known(2));
+  CHECK_THROWS_AS(inferred_output({"TopK", {attr_int("axis", 1)}, 11, "", 2}, ints({4}, {1}), true), Error);
+  CHECK_THROWS_AS(inferred_output({"ReduceSum", {}, 13}, axes({5}), true), Error);
+}
+
 TEST_CASE("CumSum / CumProd") {
   Tensor x = Tensor::from_vector(std::vector<double>{1, 2, 3, 4, 5, 6}, {2, 3});
   Tensor axis0 = Tensor::from_vector(std::vector<int32_t>{0}, {});

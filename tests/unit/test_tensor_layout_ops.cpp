@@ -2,6 +2,8 @@
 // SpaceToDepth, OneHot, Range, EyeLike, Trilu, NonZero, Unique, ReverseSequence, Col2Im.
 #include "op_test_util.h"
 
+#include "onnxi/float_types.h"
+
 using namespace onnxi;
 using namespace onnxi::test;
 
@@ -135,4 +137,42 @@ TEST_CASE("tensor: Col2Im adds overlapping taps") {
   auto out = run_node({"Col2Im", {}, 18}, {cols, ints({1, 3}), ints({1, 2})});
   CHECK(out[0].tensor().shape() == Shape{1, 1, 1, 3});
   CHECK(floats_of(out[0]) == std::vector<float>{1, 12, 20});
+}
+
+TEST_CASE("tensor: packed int4 and float16 move element by element") {
+  Tensor x(DataType::Int4, {2, 3});
+  for (int64_t i = 0; i < 6; ++i) packed_set(static_cast<uint8_t*>(x.raw()), i, 4, static_cast<uint8_t>(i + 1));
+  auto t = run_node({"Transpose", {}, 21}, {x});
+  REQUIRE(t[0].tensor().dtype() == DataType::Int4);
+  std::vector<int> got;
+  for (int64_t i = 0; i < 6; ++i) got.push_back(packed_get(static_cast<const uint8_t*>(t[0].tensor().raw()), i, 4));
+  CHECK(got == std::vector<int>{1, 4, 2, 5, 3, 6});
+  auto p = run_node({"Pad", {}, 21}, {x, ints({0, 1, 0, 0}), Value()});
+  std::vector<int> padded;
+  for (int64_t i = 0; i < 8; ++i) padded.push_back(packed_get(static_cast<const uint8_t*>(p[0].tensor().raw()), i, 4));
+  CHECK(padded == std::vector<int>{0, 1, 2, 3, 0, 4, 5, 6});
+
+  Tensor h(DataType::Float16, {3});
+  for (int64_t i = 0; i < 3; ++i) h.data<uint16_t>()[i] = f32_to_f16(static_cast<float>(i) + 0.5f);
+  auto g = run_node({"Gather", {}, 13}, {h, ints({2, 0})});
+  CHECK(f16_to_f32(g[0].tensor().data<uint16_t>()[0]) == 2.5f);
+  CHECK(f16_to_f32(g[0].tensor().data<uint16_t>()[1]) == 0.5f);
+}
+
+TEST_CASE("tensor: strings and bools through Slice, Pad, Tile, Gather, Resize nearest") {
+  Tensor s = Tensor::from_vector<std::string>({"a", "b", "c"}, {3});
+  auto sl = run_node({"Slice", {}, 13}, {s, ints({-1}), ints({-10}), ints({0}), ints({-1})});
+  CHECK(values<std::string>(sl[0].tensor()) == std::vector<std::string>{"c", "b", "a"});
+  auto pd = run_node({"Pad", {attr_string("mode", "edge")}, 19}, {s, ints({1, 1})});
+  CHECK(values<std::string>(pd[0].tensor()) == std::vector<std::string>{"a", "a", "b", "c", "c"});
+  auto pc = run_node({"Pad", {}, 19}, {s, ints({1, 0}), Tensor::from_vector<std::string>({"z"}, {})});
+  CHECK(values<std::string>(pc[0].tensor()) == std::vector<std::string>{"z", "a", "b", "c"});
+  auto tl = run_node({"Tile", {}, 13}, {s, ints({2})});
+  CHECK(values<std::string>(tl[0].tensor()).size() == 6);
+  Tensor b = Tensor::from_vector<bool>({true, false}, {2});
+  auto gb = run_node({"Gather", {}, 13}, {b, ints({1, 0, 0})});
+  CHECK(values<bool>(gb[0].tensor()) == std::vector<bool>{false, true, true});
+  auto rs = run_node({"Resize", {attr_string("mode", "nearest")}, 19},
+                     {Tensor::from_vector<std::string>({"x", "y"}, {1, 2}), Value(), Tensor::from_vector<float>({1, 2}, {2})});
+  CHECK(values<std::string>(rs[0].tensor()) == std::vector<std::string>{"x", "x", "y", "y"});
 }
