@@ -16,7 +16,7 @@ void register_sequence(Registry& r);    // ops/sequence: sequence and optional o
 void register_loss(Registry& r);        // ops/loss: NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss
 void register_quant(Registry& r);       // ops/quant: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, QLinear*, *Integer
 void register_rnn(Registry& r);         // ops/rnn: RNN, GRU, LSTM
-void register_attention(Registry& r);   // ops/attention: Attention, RotaryEmbedding, LinearAttention, FlexAttention and friends
+void register_attention(Registry& r);   // ops/attention: LinearAttention, FlexAttention, CausalConvWithState, SwiGLU (Attention itself: ops/nn)
 void register_vision(Registry& r);      // ops/vision: GridSample, AffineGrid, RoiAlign, NonMaxSuppression, DeformConv, MaxRoiPool
 void register_signal(Registry& r);      // ops/signal: DFT, STFT, window functions, MelWeightMatrix
 void register_text(Registry& r);        // ops/text: StringNormalizer, StringConcat, StringSplit, RegexFullMatch, TfIdfVectorizer

@@ -117,7 +117,6 @@ void conv_transpose_forward(const ConvParams& p, const T* x, const T* w, const T
 template void conv_forward<float>(const ConvParams&, const float*, const float*, const float*, float*);
 template void conv_forward<double>(const ConvParams&, const double*, const double*, const double*, double*);
 template void conv_transpose_forward<float>(const ConvParams&, const float*, const float*, const float*, float*);
-template void conv_transpose_forward<double>(const ConvParams&, const double*, const double*, const double*,
-                                             double*);
+template void conv_transpose_forward<double>(const ConvParams&, const double*, const double*, const double*, double*);
 
 }  // namespace onnxi::kernels

@@ -16,7 +16,7 @@ namespace onnxi::kernels {
 namespace {
 
 constexpr int64_t kMr = 4;    // rows of one micro-tile
-constexpr int64_t kNr = 8;    // columns of one micro-tile: 4x8 accumulators fit 16 SSE registers
+constexpr int64_t kNr = 8;    // columns of one micro-tile: 4x8 float accumulators use 8 of 16 SSE registers
 constexpr int64_t kKc = 256;  // depth of one packed block: an A panel plus a B panel stay in L1
 constexpr int64_t kMc = 64;   // rows per task (multiple of kMr)
 constexpr int64_t kNc = 256;  // columns per task (multiple of kNr)
@@ -108,8 +108,8 @@ void scale_c(T beta, int64_t rows, int64_t cols, T* c, int64_t ldc) {
 }
 
 template <class T>
-void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
-                  int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
+                  const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
   if (M <= 0 || N <= 0) return;
   const int64_t m_tasks = (M + kMc - 1) / kMc;
   const int64_t n_tasks = (N + kNc - 1) / kNc;
@@ -144,8 +144,8 @@ void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T
           const T* bp = b_block + (j0 + jp) * kc;
           const int64_t cols = std::min(kNr, nc - jp);
           for (int64_t ip = 0; ip < mc; ip += kMr) {
-            micro_tile(kc, packed_a.data() + ip * kc, bp, C + (i0 + ip) * ldc + j0 + jp, ldc,
-                       std::min(kMr, mc - ip), cols);
+            micro_tile(kc, packed_a.data() + ip * kc, bp, C + (i0 + ip) * ldc + j0 + jp, ldc, std::min(kMr, mc - ip),
+                       cols);
           }
         }
       }
@@ -175,13 +175,13 @@ void gemm_int_impl(int64_t M, int64_t N, int64_t K, const T* A, const T* B, T* C
 
 }  // namespace
 
-void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+           const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   gemm_blocked<float>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A,
-           int64_t lda, const double* B, int64_t ldb, double beta, double* C, int64_t ldc) {
+void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,
+           const double* B, int64_t ldb, double beta, double* C, int64_t ldc) {
   gemm_blocked<double>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 

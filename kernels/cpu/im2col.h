@@ -13,9 +13,9 @@ namespace onnxi::kernels {
 
 struct ConvGeometry {
   int64_t channels = 0;
-  std::vector<int64_t> image;    // spatial dims of the image
-  std::vector<int64_t> kernel;   // spatial dims of the kernel
-  std::vector<int64_t> output;   // spatial dims of the sliding positions
+  std::vector<int64_t> image;   // spatial dims of the image
+  std::vector<int64_t> kernel;  // spatial dims of the kernel
+  std::vector<int64_t> output;  // spatial dims of the sliding positions
   std::vector<int64_t> strides;
   std::vector<int64_t> dilations;
   std::vector<int64_t> pads_begin;

@@ -13,14 +13,15 @@ int64_t grain_for(int64_t work_per_item) { return std::max<int64_t>(1, 16384 / s
 }  // namespace
 
 template <class T>
-void batch_norm(const T* x, const T* scale, const T* bias, const T* mean, const T* var, double epsilon,
-                int64_t batch, int64_t channels, int64_t spatial, T* y) {
+void batch_norm(const T* x, const T* scale, const T* bias, const T* mean, const T* var, double epsilon, int64_t batch,
+                int64_t channels, int64_t spatial, T* y) {
   parallel_for(0, batch * channels, grain_for(spatial), [&](int64_t begin, int64_t end) {
     for (int64_t plane = begin; plane < end; ++plane) {
       const int64_t c = plane % channels;
       const double inv_std = 1.0 / std::sqrt(static_cast<double>(var[c]) + epsilon);
       const T a = static_cast<T>(static_cast<double>(scale[c]) * inv_std);
-      const T b = static_cast<T>(static_cast<double>(bias[c]) - static_cast<double>(mean[c]) * static_cast<double>(scale[c]) * inv_std);
+      const T b = static_cast<T>(static_cast<double>(bias[c]) -
+                                 static_cast<double>(mean[c]) * static_cast<double>(scale[c]) * inv_std);
       const T* xp = x + plane * spatial;
       T* yp = y + plane * spatial;
       for (int64_t i = 0; i < spatial; ++i) yp[i] = xp[i] * a + b;
@@ -120,8 +121,8 @@ void affine_channels(T* y, int64_t batch, int64_t channels, int64_t spatial, con
 }
 
 template <class T>
-void lrn(const T* x, T* y, int64_t batch, int64_t channels, int64_t spatial, int64_t size, double alpha,
-         double beta, double bias) {
+void lrn(const T* x, T* y, int64_t batch, int64_t channels, int64_t spatial, int64_t size, double alpha, double beta,
+         double bias) {
   const int64_t before = (size - 1) / 2;
   const int64_t after = size / 2;  // ceil((size - 1) / 2)
   const double coeff = alpha / static_cast<double>(size);
@@ -198,18 +199,17 @@ void mean_variance_normalize(const T* x, T* y, const std::vector<int64_t>& shape
   for (int64_t i = 0; i < total; ++i) y[i] = static_cast<T>((static_cast<double>(x[i]) - mean[slot[i]]) / var[slot[i]]);
 }
 
-#define ONNXI_NORM_INSTANTIATE(T)                                                                           \
-  template void batch_norm<T>(const T*, const T*, const T*, const T*, const T*, double, int64_t, int64_t,  \
-                              int64_t, T*);                                                                 \
-  template void channel_moments<T>(const T*, int64_t, int64_t, int64_t, T*, T*);                            \
-  template void standardize_rows<T>(const T*, T*, int64_t, int64_t, double, T*, T*);                        \
-  template void rms_normalize_rows<T>(const T*, T*, int64_t, int64_t, double);                              \
-  template void affine_rows<T>(T*, int64_t, int64_t, const T*, int64_t, const T*, int64_t);                 \
-  template void affine_channels<T>(T*, int64_t, int64_t, int64_t, const T*, const T*);                      \
-  template void lrn<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t, double, double, double);           \
-  template void lp_normalize<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t);                          \
-  template void mean_variance_normalize<T>(const T*, T*, const std::vector<int64_t>&, const std::vector<bool>&, \
-                                           double);
+#define ONNXI_NORM_INSTANTIATE(T)                                                                                  \
+  template void batch_norm<T>(const T*, const T*, const T*, const T*, const T*, double, int64_t, int64_t, int64_t, \
+                              T*);                                                                                 \
+  template void channel_moments<T>(const T*, int64_t, int64_t, int64_t, T*, T*);                                   \
+  template void standardize_rows<T>(const T*, T*, int64_t, int64_t, double, T*, T*);                               \
+  template void rms_normalize_rows<T>(const T*, T*, int64_t, int64_t, double);                                     \
+  template void affine_rows<T>(T*, int64_t, int64_t, const T*, int64_t, const T*, int64_t);                        \
+  template void affine_channels<T>(T*, int64_t, int64_t, int64_t, const T*, const T*);                             \
+  template void lrn<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t, double, double, double);                  \
+  template void lp_normalize<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t);                                 \
+  template void mean_variance_normalize<T>(const T*, T*, const std::vector<int64_t>&, const std::vector<bool>&, double);
 ONNXI_NORM_INSTANTIATE(float)
 ONNXI_NORM_INSTANTIATE(double)
 #undef ONNXI_NORM_INSTANTIATE

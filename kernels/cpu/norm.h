@@ -9,8 +9,8 @@ namespace onnxi::kernels {
 
 // y[n, c, s] = (x[n, c, s] - mean[c]) / sqrt(var[c] + epsilon) * scale[c] + bias[c].
 template <class T>
-void batch_norm(const T* x, const T* scale, const T* bias, const T* mean, const T* var, double epsilon,
-                int64_t batch, int64_t channels, int64_t spatial, T* y);
+void batch_norm(const T* x, const T* scale, const T* bias, const T* mean, const T* var, double epsilon, int64_t batch,
+                int64_t channels, int64_t spatial, T* y);
 
 // Per-channel mean and (population) variance of x[batch, channels, spatial]: the statistics a
 // training-mode BatchNormalization uses.
@@ -40,8 +40,8 @@ void affine_channels(T* y, int64_t batch, int64_t channels, int64_t spatial, con
 // Local response normalization across channels of x[batch, channels, spatial]:
 // y = x / (bias + alpha / size * sum of x^2 over channels [c - floor((size-1)/2), c + ceil((size-1)/2)])^beta
 template <class T>
-void lrn(const T* x, T* y, int64_t batch, int64_t channels, int64_t spatial, int64_t size, double alpha,
-         double beta, double bias);
+void lrn(const T* x, T* y, int64_t batch, int64_t channels, int64_t spatial, int64_t size, double alpha, double beta,
+         double bias);
 
 // Lp normalization (p = 1 or 2) along the middle axis of x viewed as [outer, n, inner]; a zero
 // vector stays zero.

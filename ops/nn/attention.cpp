@@ -16,9 +16,9 @@
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/softmax.h"
+#include "onnxi/float_types.h"
 #include "ops/common.h"
 #include "ops/nn/nn.h"
-#include "onnxi/float_types.h"
 
 namespace onnxi::ops::nn {
 namespace {
@@ -111,8 +111,8 @@ class AttentionKernel final : public Kernel {
     const Tensor& K = input_of_type(ctx, 1, Q.dtype());
     const Tensor& V = float_input(ctx, 2);
     if ((Q.rank() != 3 && Q.rank() != 4) || K.rank() != Q.rank() || V.rank() != Q.rank()) {
-      ctx.fail(cat("Q, K and V must all be 3-D or all 4-D, got ", Q.describe(), ", ", K.describe(), ", ",
-                   V.describe()));
+      ctx.fail(
+          cat("Q, K and V must all be 3-D or all 4-D, got ", Q.describe(), ", ", K.describe(), ", ", V.describe()));
     }
     if (ctx.opset() >= 25 && Q.rank() == 4 && (a_.q_heads || a_.kv_heads)) {
       ctx.fail("q_num_heads and kv_num_heads must not be given for 4-D inputs");
@@ -135,10 +135,10 @@ class AttentionKernel final : public Kernel {
       if (!ctx.has_input(4) || !ctx.has_input(5)) ctx.fail("past_key and past_value must be given together");
       const Tensor& pk = ctx.input(4);
       const Tensor& pv = ctx.input(5);
-      if (pk.rank() != 4 || pv.rank() != 4 || pk.dim(0) != B || pk.dim(1) != Hk || pk.dim(3) != Dh ||
-          pv.dim(0) != B || pv.dim(1) != Hk || pv.dim(3) != Dv || pv.dim(2) != pk.dim(2)) {
-        ctx.fail(cat("past_key ", pk.describe(), " / past_value ", pv.describe(), " do not match [B, kv_heads, P, D] of K ",
-                     shape_str(k.shape()), " and V ", shape_str(v.shape())));
+      if (pk.rank() != 4 || pv.rank() != 4 || pk.dim(0) != B || pk.dim(1) != Hk || pk.dim(3) != Dh || pv.dim(0) != B ||
+          pv.dim(1) != Hk || pv.dim(3) != Dv || pv.dim(2) != pk.dim(2)) {
+        ctx.fail(cat("past_key ", pk.describe(), " / past_value ", pv.describe(),
+                     " do not match [B, kv_heads, P, D] of K ", shape_str(k.shape()), " and V ", shape_str(v.shape())));
       }
       past_len = pk.dim(2);
       k = concat_seq(convert_float(pk, ct), k);

@@ -49,8 +49,8 @@ class BatchNormKernel final : public Kernel {
     for (int i = 0; i < 4; ++i) {
       const Tensor& t = float_input(ctx, static_cast<size_t>(i + 1));
       if (t.numel() != channels) {
-        ctx.fail(cat("input ", names[i], " ", t.describe(), " must have ", channels, " elements to match X ",
-                     X.describe()));
+        ctx.fail(
+            cat("input ", names[i], " ", t.describe(), " must have ", channels, " elements to match X ", X.describe()));
       }
       params[i] = convert_float(t, ct);
     }

@@ -55,8 +55,8 @@ class ConvKernel final : public Kernel {
     }
     const std::vector<int64_t> kernel = spatial_dims(W.shape());
     if (!attrs_.kernel_shape.empty() && attrs_.kernel_shape != kernel) {
-      ctx.fail(cat("kernel_shape ", shape_str(attrs_.kernel_shape), " does not match W's spatial dims ",
-                   shape_str(kernel)));
+      ctx.fail(
+          cat("kernel_shape ", shape_str(attrs_.kernel_shape), " does not match W's spatial dims ", shape_str(kernel)));
     }
     const Window w = resolve_window(attrs_, spatial_dims(X.shape()), kernel, ctx.node());
     Tensor bias;

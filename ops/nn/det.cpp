@@ -68,8 +68,8 @@ void compute_det(KernelContext& ctx) {
 }  // namespace
 
 void register_det(Registry& r) {
-  r.add(make_def("Det", 11, 21, infer_det, [](const KernelInit&) { return make_kernel(compute_det); },
-                 "float, double, float16"));
+  r.add(make_def(
+      "Det", 11, 21, infer_det, [](const KernelInit&) { return make_kernel(compute_det); }, "float, double, float16"));
   r.add(make_def("Det", 22, kLatestOpset, infer_det, [](const KernelInit&) { return make_kernel(compute_det); }));
 }
 

@@ -31,7 +31,8 @@ double read_scalar(const KernelContext& ctx, size_t i, const char* what) {
 
 class DropoutKernel final : public Kernel {
  public:
-  DropoutKernel(double ratio_attr, bool has_seed, int64_t seed) : ratio_attr_(ratio_attr), has_seed_(has_seed), seed_(seed) {}
+  DropoutKernel(double ratio_attr, bool has_seed, int64_t seed)
+      : ratio_attr_(ratio_attr), has_seed_(has_seed), seed_(seed) {}
 
   void compute(KernelContext& ctx) const override {
     const Tensor& X = ctx.input(0);

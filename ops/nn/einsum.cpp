@@ -51,8 +51,8 @@ std::vector<int> parse_term(const std::string& term, int64_t rank, int64_t ellip
   if (!is_output) {
     ell = rank - letters;
     if (ell < 0 || (!has_ellipsis && ell != 0)) {
-      fail(ErrorCode::Runtime, cat(node.label(), ": equation term '", term, "' names ", letters,
-                                   " axes but its operand has rank ", rank));
+      fail(ErrorCode::Runtime,
+           cat(node.label(), ": equation term '", term, "' names ", letters, " axes but its operand has rank ", rank));
     }
   } else if (has_ellipsis) {
     ell = ellipsis_total;
@@ -101,8 +101,8 @@ Equation parse(const std::string& equation, const std::vector<int64_t>& ranks, c
       bool found = false;
       for (const auto& in : eq.inputs) found = found || std::find(in.begin(), in.end(), l) != in.end();
       if (!found) {
-        fail(ErrorCode::InvalidModel, cat(node.label(), ": equation '", equation,
-                                          "' has an output label that no operand has"));
+        fail(ErrorCode::InvalidModel,
+             cat(node.label(), ": equation '", equation, "' has an output label that no operand has"));
       }
     }
   } else {
@@ -172,8 +172,8 @@ void take_diagonals(Labeled<T>& t, const Node& node) {
     }
     const size_t k = static_cast<size_t>(it - labels.begin());
     if (shape[k] != t.shape[d]) {
-      fail(ErrorCode::Runtime, cat(node.label(), ": a repeated equation label spans axes of sizes ", shape[k], " and ",
-                                   t.shape[d]));
+      fail(ErrorCode::Runtime,
+           cat(node.label(), ": a repeated equation label spans axes of sizes ", shape[k], " and ", t.shape[d]));
     }
     merged[k] += strides[d];
   }
@@ -346,14 +346,30 @@ Tensor store_int(const std::vector<int64_t>& v, const Shape& shape, DataType dty
     for (size_t i = 0; i < v.size(); ++i) dst[i] = static_cast<D>(static_cast<uint64_t>(v[i]));
   };
   switch (dtype) {
-    case DataType::Int8: write(out.data<int8_t>()); break;
-    case DataType::Int16: write(out.data<int16_t>()); break;
-    case DataType::Int32: write(out.data<int32_t>()); break;
-    case DataType::Int64: write(out.data<int64_t>()); break;
-    case DataType::UInt8: write(out.data<uint8_t>()); break;
-    case DataType::UInt16: write(out.data<uint16_t>()); break;
-    case DataType::UInt32: write(out.data<uint32_t>()); break;
-    default: write(out.data<uint64_t>()); break;
+    case DataType::Int8:
+      write(out.data<int8_t>());
+      break;
+    case DataType::Int16:
+      write(out.data<int16_t>());
+      break;
+    case DataType::Int32:
+      write(out.data<int32_t>());
+      break;
+    case DataType::Int64:
+      write(out.data<int64_t>());
+      break;
+    case DataType::UInt8:
+      write(out.data<uint8_t>());
+      break;
+    case DataType::UInt16:
+      write(out.data<uint16_t>());
+      break;
+    case DataType::UInt32:
+      write(out.data<uint32_t>());
+      break;
+    default:
+      write(out.data<uint64_t>());
+      break;
   }
   return out;
 }

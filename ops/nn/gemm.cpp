@@ -3,9 +3,9 @@
 #include <memory>
 
 #include "kernels/cpu/gemm.h"
+#include "onnxi/float_types.h"
 #include "ops/common.h"
 #include "ops/nn/nn.h"
-#include "onnxi/float_types.h"
 
 namespace onnxi::ops::nn {
 namespace {

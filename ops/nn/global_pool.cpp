@@ -47,9 +47,15 @@ OpDef::CreateFn create_global(GlobalKind kind) {
       with_compute_type(y.dtype(), [&](auto tag) {
         using T = decltype(tag);
         switch (kind) {
-          case GlobalKind::Average: kernels::global_average_pool(x.data<T>(), y.data<T>(), planes, size); break;
-          case GlobalKind::Max: kernels::global_max_pool(x.data<T>(), y.data<T>(), planes, size); break;
-          case GlobalKind::Lp: kernels::global_lp_pool(x.data<T>(), y.data<T>(), planes, size, p); break;
+          case GlobalKind::Average:
+            kernels::global_average_pool(x.data<T>(), y.data<T>(), planes, size);
+            break;
+          case GlobalKind::Max:
+            kernels::global_max_pool(x.data<T>(), y.data<T>(), planes, size);
+            break;
+          case GlobalKind::Lp:
+            kernels::global_lp_pool(x.data<T>(), y.data<T>(), planes, size, p);
+            break;
         }
       });
       ctx.set_output(0, narrow(y, X.dtype()));

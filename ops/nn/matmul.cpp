@@ -33,8 +33,8 @@ void infer_matmul(InferContext& ctx) {
     ctx.fail(cat("inner dimensions differ: A is ", ta.str(), " and B is ", tb.str(), "; A's last dim must equal B's ",
                  b_vec ? "only" : "second-to-last", " dim"));
   }
-  std::vector<Dim> out = broadcast_dims(std::vector<Dim>(a.begin(), a.end() - 2),
-                                        std::vector<Dim>(b.begin(), b.end() - 2), ctx);
+  std::vector<Dim> out =
+      broadcast_dims(std::vector<Dim>(a.begin(), a.end() - 2), std::vector<Dim>(b.begin(), b.end() - 2), ctx);
   if (!a_vec) out.push_back(a[a.size() - 2]);
   if (!b_vec) out.push_back(b.back());
   ctx.set_output(0, TypeInfo::tensor(elem, std::move(out)));
@@ -43,7 +43,7 @@ void infer_matmul(InferContext& ctx) {
 // The matrices of one product: shapes promoted to >= 2-D, broadcast batch and output shape.
 struct Plan {
   int64_t M = 0, K = 0, N = 0;
-  Shape batch;                         // broadcast batch dims
+  Shape batch;                          // broadcast batch dims
   std::vector<int64_t> a_step, b_step;  // per batch dim, in matrices (0 where broadcast)
   Shape out_shape;
 };
@@ -96,9 +96,9 @@ template <class T>
 void run_float(const Plan& p, const Shape& a_shape, const T* a, const T* b, T* y) {
   const int64_t a_mat = p.M * p.K, b_mat = p.K * p.N, y_mat = p.M * p.N;
   // A stack of A matrices against one shared B is a single taller product.
-  if (a_shape.size() >= 2 && shape_numel(p.batch) > 1 && std::all_of(p.b_step.begin(), p.b_step.end(), [](int64_t s) {
-        return s == 0;
-      }) && shape_numel(Shape(a_shape.begin(), a_shape.end() - 2)) == shape_numel(p.batch)) {
+  if (a_shape.size() >= 2 && shape_numel(p.batch) > 1 &&
+      std::all_of(p.b_step.begin(), p.b_step.end(), [](int64_t s) { return s == 0; }) &&
+      shape_numel(Shape(a_shape.begin(), a_shape.end() - 2)) == shape_numel(p.batch)) {
     kernels::gemm(false, false, p.M * shape_numel(p.batch), p.N, p.K, T(1), a, p.K, b, p.N, T(0), y, p.N);
     return;
   }
@@ -127,9 +127,11 @@ void compute_matmul(KernelContext& ctx) {
   const Plan p = plan_matmul(ctx, A.shape(), B.shape());
   switch (dtype) {
     case DataType::Int32:
-      return run_int(p, A.data<int32_t>(), B.data<int32_t>(), ctx.allocate_output(0, dtype, p.out_shape).data<int32_t>());
+      return run_int(p, A.data<int32_t>(), B.data<int32_t>(),
+                     ctx.allocate_output(0, dtype, p.out_shape).data<int32_t>());
     case DataType::Int64:
-      return run_int(p, A.data<int64_t>(), B.data<int64_t>(), ctx.allocate_output(0, dtype, p.out_shape).data<int64_t>());
+      return run_int(p, A.data<int64_t>(), B.data<int64_t>(),
+                     ctx.allocate_output(0, dtype, p.out_shape).data<int64_t>());
     case DataType::UInt32:
       return run_int(p, A.data<uint32_t>(), B.data<uint32_t>(),
                      ctx.allocate_output(0, dtype, p.out_shape).data<uint32_t>());

@@ -10,20 +10,20 @@
 
 namespace onnxi::ops::nn {
 
-void register_gemm(Registry& r);           // Gemm
-void register_matmul(Registry& r);         // MatMul
-void register_conv(Registry& r);           // Conv
-void register_conv_transpose(Registry& r); // ConvTranspose
-void register_pool(Registry& r);           // MaxPool, AveragePool, LpPool
-void register_global_pool(Registry& r);    // GlobalAveragePool, GlobalMaxPool, GlobalLpPool, MaxUnpool
-void register_batchnorm(Registry& r);      // BatchNormalization
-void register_norms(Registry& r);          // Instance/Layer/Group/RMS normalization
-void register_norms_misc(Registry& r);     // MeanVarianceNormalization, LpNormalization, LRN
-void register_softmax(Registry& r);        // Softmax, LogSoftmax, Hardmax
-void register_dropout(Registry& r);        // Dropout
-void register_einsum(Registry& r);         // Einsum
-void register_det(Registry& r);            // Det
-void register_attention(Registry& r);      // Attention
+void register_gemm(Registry& r);              // Gemm
+void register_matmul(Registry& r);            // MatMul
+void register_conv(Registry& r);              // Conv
+void register_conv_transpose(Registry& r);    // ConvTranspose
+void register_pool(Registry& r);              // MaxPool, AveragePool, LpPool
+void register_global_pool(Registry& r);       // GlobalAveragePool, GlobalMaxPool, GlobalLpPool, MaxUnpool
+void register_batchnorm(Registry& r);         // BatchNormalization
+void register_norms(Registry& r);             // Instance/Layer/Group/RMS normalization
+void register_norms_misc(Registry& r);        // MeanVarianceNormalization, LpNormalization, LRN
+void register_softmax(Registry& r);           // Softmax, LogSoftmax, Hardmax
+void register_dropout(Registry& r);           // Dropout
+void register_einsum(Registry& r);            // Einsum
+void register_det(Registry& r);               // Det
+void register_attention(Registry& r);         // Attention
 void register_rotary_embedding(Registry& r);  // RotaryEmbedding
 
 // ---- element types ---------------------------------------------------------------------------

@@ -61,7 +61,8 @@ void apply_row_affine(const KernelContext& ctx, Tensor& y, int64_t axis, const T
     if (!s.defined()) {
       Tensor ones(y.dtype(), {cols});
       for (int64_t i = 0; i < cols; ++i) ones.data<T>()[i] = T(1);
-      kernels::affine_rows(y.data<T>(), rows, cols, ones.data<T>(), 0, b.defined() ? b.data<T>() : nullptr, bias_stride);
+      kernels::affine_rows(y.data<T>(), rows, cols, ones.data<T>(), 0, b.defined() ? b.data<T>() : nullptr,
+                           bias_stride);
       return;
     }
     kernels::affine_rows(y.data<T>(), rows, cols, s.data<T>(), scale_stride, b.defined() ? b.data<T>() : nullptr,
@@ -118,8 +119,8 @@ std::unique_ptr<Kernel> create_layer_norm(const KernelInit& init) {
   const int64_t axis_attr = init.node.attr_int("axis", -1);
   const double epsilon = init.node.attr_float("epsilon", 1e-5f);
   const int64_t stash = init.node.attr_int("stash_type", 1);
-  if (stash != 1 && stash != static_cast<int64_t>(DataType::BFloat16) && stash != static_cast<int64_t>(DataType::Double) &&
-      stash != static_cast<int64_t>(DataType::Float16)) {
+  if (stash != 1 && stash != static_cast<int64_t>(DataType::BFloat16) &&
+      stash != static_cast<int64_t>(DataType::Double) && stash != static_cast<int64_t>(DataType::Float16)) {
     init.fail(cat("stash_type ", stash, " is not a float type"));
   }
   return make_kernel([axis_attr, epsilon, stash](KernelContext& ctx) {
@@ -165,8 +166,8 @@ OpDef::CreateFn create_group_norm(bool per_channel) {
       const Tensor scale = convert_float(float_input(ctx, 1), ct), bias = convert_float(float_input(ctx, 2), ct);
       const int64_t want = per_channel ? C : groups;
       if (scale.numel() != want || bias.numel() != want) {
-        ctx.fail(cat("scale ", scale.describe(), " and bias ", bias.describe(), " must have ", want, " elements (one per ",
-                     per_channel ? "channel" : "group", ")"));
+        ctx.fail(cat("scale ", scale.describe(), " and bias ", bias.describe(), " must have ", want,
+                     " elements (one per ", per_channel ? "channel" : "group", ")"));
       }
       const Tensor x = widen(X);
       Tensor y(ct, X.shape());

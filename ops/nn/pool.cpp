@@ -41,8 +41,8 @@ void infer_pool(InferContext& ctx, PoolKind kind) {
                  tx.dims.size() - 2, " spatial axes"));
   }
   std::vector<Dim> out{tx.dims[0], tx.dims[1]};
-  const auto spatial = window_output_dims(attrs, std::vector<Dim>(tx.dims.begin() + 2, tx.dims.end()),
-                                          attrs.kernel_shape);
+  const auto spatial =
+      window_output_dims(attrs, std::vector<Dim>(tx.dims.begin() + 2, tx.dims.end()), attrs.kernel_shape);
   out.insert(out.end(), spatial.begin(), spatial.end());
   ctx.set_output(0, TypeInfo::tensor(elem, out));
   if (kind == PoolKind::Max) ctx.set_output(1, TypeInfo::tensor(DataType::Int64, out));
@@ -51,7 +51,10 @@ void infer_pool(InferContext& ctx, PoolKind kind) {
 class PoolKernel final : public Kernel {
  public:
   PoolKernel(PoolKind kind, WindowAttrs attrs, bool count_include_pad, bool column_major, double p)
-      : kind_(kind), attrs_(std::move(attrs)), count_include_pad_(count_include_pad), column_major_(column_major),
+      : kind_(kind),
+        attrs_(std::move(attrs)),
+        count_include_pad_(count_include_pad),
+        column_major_(column_major),
         p_(p) {}
 
   void compute(KernelContext& ctx) const override {
@@ -92,9 +95,15 @@ class PoolKernel final : public Kernel {
     with_compute_type(y.dtype(), [&](auto tag) {
       using T = decltype(tag);
       switch (kind_) {
-        case PoolKind::Max: kernels::max_pool(p, x.data<T>(), y.data<T>(), indices, column_major_); break;
-        case PoolKind::Average: kernels::average_pool(p, x.data<T>(), y.data<T>(), count_include_pad_); break;
-        case PoolKind::Lp: kernels::lp_pool(p, x.data<T>(), y.data<T>(), p_); break;
+        case PoolKind::Max:
+          kernels::max_pool(p, x.data<T>(), y.data<T>(), indices, column_major_);
+          break;
+        case PoolKind::Average:
+          kernels::average_pool(p, x.data<T>(), y.data<T>(), count_include_pad_);
+          break;
+        case PoolKind::Lp:
+          kernels::lp_pool(p, x.data<T>(), y.data<T>(), p_);
+          break;
       }
     });
     ctx.set_output(0, narrow(y, X.dtype()));

@@ -31,7 +31,8 @@ class RotaryKernel final : public Kernel {
     if (!four_d && X.dim(2) % H != 0) ctx.fail(cat("hidden size ", X.dim(2), " is not divisible by num_heads ", H));
     const int64_t D = four_d ? X.dim(3) : X.dim(2) / H;
     const int64_t rd = a_.rotary_dim == 0 ? D : a_.rotary_dim;
-    if (rd > D || rd % 2 != 0) ctx.fail(cat("rotary_embedding_dim ", rd, " must be even and at most the head size ", D));
+    if (rd > D || rd % 2 != 0)
+      ctx.fail(cat("rotary_embedding_dim ", rd, " must be even and at most the head size ", D));
     const int64_t half = rd / 2;
 
     const Tensor cos_t = widen(input_of_type(ctx, 1, X.dtype()));

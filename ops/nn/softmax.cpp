@@ -35,9 +35,15 @@ OpDef::CreateFn create(Kind kind, bool coerce_2d) {
       with_compute_type(y.dtype(), [&](auto tag) {
         using T = decltype(tag);
         switch (kind) {
-          case Kind::Softmax: kernels::softmax(x.data<T>(), y.data<T>(), outer, n, inner); break;
-          case Kind::LogSoftmax: kernels::log_softmax(x.data<T>(), y.data<T>(), outer, n, inner); break;
-          case Kind::Hardmax: kernels::hardmax(x.data<T>(), y.data<T>(), outer, n, inner); break;
+          case Kind::Softmax:
+            kernels::softmax(x.data<T>(), y.data<T>(), outer, n, inner);
+            break;
+          case Kind::LogSoftmax:
+            kernels::log_softmax(x.data<T>(), y.data<T>(), outer, n, inner);
+            break;
+          case Kind::Hardmax:
+            kernels::hardmax(x.data<T>(), y.data<T>(), outer, n, inner);
+            break;
         }
       });
       ctx.set_output(0, narrow(y, X.dtype()));
@@ -49,8 +55,7 @@ void infer_softmax(InferContext& ctx) {
   const TypeInfo& t = ctx.input(0);
   if (t.is_tensor() && t.has_shape && !t.dims.empty()) {
     // Validates the axis against a known rank.
-    normalize_axis(ctx.node.attr_int("axis", ctx.opset < 13 ? 1 : -1), static_cast<int64_t>(t.dims.size()),
-                   ctx.node);
+    normalize_axis(ctx.node.attr_int("axis", ctx.opset < 13 ? 1 : -1), static_cast<int64_t>(t.dims.size()), ctx.node);
   }
   infer_same_as_input(ctx);
 }

@@ -51,8 +51,8 @@ WindowAttrs WindowAttrs::read(const Node& node) {
   } else if (pad == "VALID") {
     a.auto_pad = AutoPad::Valid;
   } else {
-    fail(ErrorCode::InvalidModel, cat(node.label(), ": auto_pad '", pad,
-                                      "' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID"));
+    fail(ErrorCode::InvalidModel,
+         cat(node.label(), ": auto_pad '", pad, "' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID"));
   }
   a.kernel_shape = node.attr_ints("kernel_shape");
   a.strides = node.attr_ints("strides");
@@ -100,9 +100,9 @@ Window resolve_window(const WindowAttrs& a, const std::vector<int64_t>& input, c
   w.output.resize(n);
   for (size_t d = 0; d < n; ++d) {
     w.output[d] = output_size(a, input[d], kernel[d], w.strides[d], w.dilations[d], w.pads_begin[d], w.pads_end[d]);
-    ONNXI_CHECK(w.output[d] >= 0, ErrorCode::Runtime, node.label(), ": the window (kernel ", kernel[d],
-                ", dilation ", w.dilations[d], ") does not fit spatial axis ", d, " of size ", input[d],
-                " with pads ", w.pads_begin[d], "+", w.pads_end[d]);
+    ONNXI_CHECK(w.output[d] >= 0, ErrorCode::Runtime, node.label(), ": the window (kernel ", kernel[d], ", dilation ",
+                w.dilations[d], ") does not fit spatial axis ", d, " of size ", input[d], " with pads ",
+                w.pads_begin[d], "+", w.pads_end[d]);
   }
   return w;
 }

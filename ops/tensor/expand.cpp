@@ -39,8 +39,10 @@ void run_expand(KernelContext& ctx) {
 std::vector<int64_t> tile_repeats(const KernelContext& ctx, int64_t rank) {
   if (ctx.opset() < 6) {
     std::vector<int64_t> reps(static_cast<size_t>(rank), 1);
-    const int64_t axis = normalize_axis(int_input(ctx, 2).at(0), rank, ctx.node());
-    reps[static_cast<size_t>(axis)] = int_input(ctx, 1).at(0);
+    const std::vector<int64_t> tiles = int_input(ctx, 1), axis_v = int_input(ctx, 2);
+    if (tiles.size() != 1 || axis_v.size() != 1) ctx.fail("Tile-1 needs scalar 'tiles' and 'axis' inputs");
+    const int64_t axis = normalize_axis(axis_v[0], rank, ctx.node());
+    reps[static_cast<size_t>(axis)] = tiles[0];
     return reps;
   }
   return int_input(ctx, 1);

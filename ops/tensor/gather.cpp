@@ -194,7 +194,7 @@ void infer_compress(InferContext& ctx) {
   }
   const int64_t axis = normalize_axis(ctx.node.attr_int("axis", 0), static_cast<int64_t>(in->size()), ctx.node);
   std::vector<Dim> out = *in;
-  out[static_cast<size_t>(axis)] = ctx.fresh_dim("compress");
+  out[static_cast<size_t>(axis)] = fresh(ctx, "compress");
   ctx.set_output(0, TypeInfo::tensor(elem, std::move(out)));
 }
 

@@ -76,7 +76,7 @@ void infer_range(InferContext& ctx) {
       }
     }
   }
-  ctx.set_output(0, TypeInfo::tensor(t, {ctx.fresh_dim("range")}));
+  ctx.set_output(0, TypeInfo::tensor(t, {fresh(ctx, "range")}));
 }
 
 // ---- EyeLike -------------------------------------------------------------------------------------

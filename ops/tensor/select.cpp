@@ -49,7 +49,7 @@ void run_non_zero(KernelContext& ctx) {
 void infer_non_zero(InferContext& ctx) {
   const std::vector<Dim>* in = known_dims(ctx, 0);
   Dim rank = in ? Dim::known(std::max<int64_t>(1, static_cast<int64_t>(in->size()))) : Dim{};
-  ctx.set_output(0, TypeInfo::tensor(DataType::Int64, {rank, ctx.fresh_dim("nonzero")}));
+  ctx.set_output(0, TypeInfo::tensor(DataType::Int64, {rank, fresh(ctx, "nonzero")}));
 }
 
 // ---- ReverseSequence ------------------------------------------------------------------------------
@@ -201,7 +201,7 @@ void run_unique(KernelContext& ctx) {
 
 void infer_unique(InferContext& ctx) {
   const DataType elem = input_elem(ctx, 0);
-  const Dim uniques = ctx.fresh_dim("unique");
+  const Dim uniques = fresh(ctx, "unique");
   const std::vector<Dim>* in = known_dims(ctx, 0);
   const bool has_axis = ctx.node.has_attr("axis");
   Dim items{};

@@ -19,6 +19,9 @@ struct AxisSlice {
 // Clamped start and element count of one axis of size `dim`.
 AxisSlice resolve(int64_t start, int64_t end, int64_t step, int64_t dim) {
   AxisSlice s;
+  // A step longer than the axis takes at most one element; clamping keeps the arithmetic in range
+  // (INT64_MIN cannot be negated).
+  step = std::clamp<int64_t>(step, -(dim + 1), dim + 1);
   s.step = step;
   if (start < 0) start = start < -dim ? -1 : start + dim;  // start < -dim: before the first element
   if (end < 0) end = end < -dim ? -1 : end + dim;

@@ -105,6 +105,8 @@ std::optional<std::vector<int64_t>> constant_ints(const InferContext& ctx, size_
   return t->to_int64_vector();
 }
 
+Dim fresh(const InferContext& ctx, const std::string& hint) { return ctx.make_symbol ? ctx.fresh_dim(hint) : Dim{}; }
+
 TypeInfo fresh_tensor(const InferContext& ctx, DataType elem, int64_t rank, const std::string& hint) {
   std::vector<Dim> dims;
   for (int64_t k = 0; k < rank; ++k) dims.push_back(ctx.make_symbol ? ctx.fresh_dim(hint) : Dim{});
@@ -156,7 +158,7 @@ bool fold_constants(InferContext& ctx, const std::function<void(KernelContext&)>
   FoldContext fc(ctx, std::move(inputs));
   try {
     fn(fc);
-  } catch (const Error&) {
+  } catch (const std::exception&) {
     return false;  // a definite error surfaces again at run time, with run-time context
   }
   for (const Value& v : fc.outputs()) {

@@ -50,6 +50,8 @@ const std::vector<Dim>* known_dims(const InferContext& ctx, size_t i);
 DataType input_elem(const InferContext& ctx, size_t i);
 // Values of a constant integer input (initializer or Constant); nullopt when unknown at load.
 std::optional<std::vector<int64_t>> constant_ints(const InferContext& ctx, size_t i);
+// A fresh symbol for a data-dependent size (an unknown dim when the context makes no symbols).
+Dim fresh(const InferContext& ctx, const std::string& hint);
 // A tensor of `rank` fresh dims (data-dependent or not inferable sizes).
 TypeInfo fresh_tensor(const InferContext& ctx, DataType elem, int64_t rank, const std::string& hint = "d");
 // Runs the kernel body `fn` at load when every present input is a constant with at most

@@ -1,6 +1,10 @@
 #include "onnxi/registry.h"
 
+#include <dlfcn.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 
 namespace onnxi {
 
@@ -87,10 +91,38 @@ std::vector<const OpDef*> Registry::all() const {
   return out;
 }
 
+namespace {
+
+// The optional extras library (ops with heavy dependencies such as RE2) sits beside libonnxi.so.
+// It is loaded explicitly here rather than registering itself, so nothing depends on link order.
+void load_extras(Registry& r) {
+  const char* off = std::getenv("ONNXI_NO_EXTRAS");
+  if (off && *off && std::string(off) != "0") return;
+  Dl_info info{};
+  if (!dladdr(reinterpret_cast<void*>(&register_standard_ops), &info) || !info.dli_fname) return;
+  auto path = std::filesystem::path(info.dli_fname).parent_path() / "libonnxi_extras.so";
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) return;
+  using RegisterFn = void (*)(Registry&);
+  if (auto fn = reinterpret_cast<RegisterFn>(dlsym(handle, "onnxi_register_extras"))) fn(r);
+}
+
+}  // namespace
+
+bool Registry::is_extra_op(const std::string& domain, const std::string& op_type) {
+  static const char* const kExtraOps[] = {"RegexFullMatch", "ImageDecoder"};
+  if (!canonical_domain(domain).empty()) return false;
+  for (const char* op : kExtraOps) {
+    if (op_type == op) return true;
+  }
+  return false;
+}
+
 const Registry& Registry::standard() {
   static const Registry registry = [] {
     Registry r;
     register_standard_ops(r);
+    load_extras(r);
     return r;
   }();
   return registry;

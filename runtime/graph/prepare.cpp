@@ -227,6 +227,11 @@ void validate_graph(Graph& g, const std::set<std::string>& outer, const Model& m
         versions.insert(versions.end(), more.begin(), more.end());
       }
       std::string dom = n.domain.empty() ? "ai.onnx" : n.domain;
+      if (versions.empty() && Registry::is_extra_op(n.domain, n.op_type)) {
+        fail(ErrorCode::NotImplemented, cat(n.label(), ": op '", n.op_type, "' needs the optional component "
+                                            "libonnxi_extras.so (built with ONNXI_EXTRAS=ON and libre2-dev), which this "
+                                            "installation lacks"));
+      }
       if (versions.empty()) {
         fail(ErrorCode::NotImplemented, cat(n.label(), ": onnxi does not implement op '", n.op_type, "' of domain '",
                                             dom, "'; see docs/OPERATORS.md, or register it as a custom op"));

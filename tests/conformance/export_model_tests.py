@@ -11,11 +11,13 @@
         an initializer, arange(n) / n as float32 in the input's shape, unknown dims taken as 1.
         This does the same, so the expected outputs apply.
 
-Cached like the node tests: OUT/<kind>/.stamp records the onnx and numpy versions.
+Cached like the node tests: OUT/<kind>/.stamp records the onnx and numpy versions and this
+script's hash, so editing the script exports again.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -115,7 +117,9 @@ def main() -> int:
     parser.add_argument("--force", action="store_true", help="export even when the cache is current")
     args = parser.parse_args()
 
-    stamp = f"onnx={onnx.__version__} numpy={np.__version__}\n"
+    with open(__file__, "rb") as f:
+        script_hash = hashlib.sha256(f.read()).hexdigest()[:16]
+    stamp = f"onnx={onnx.__version__} numpy={np.__version__} exporter={script_hash}\n"
     for kind in (*COPIED_KINDS, "light"):
         kind_dir = os.path.join(args.out, kind)
         stamp_path = os.path.join(kind_dir, ".stamp")

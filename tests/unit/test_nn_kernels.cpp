@@ -35,7 +35,8 @@ std::vector<T> as(const std::vector<double>& v) {
 
 // C = alpha * op(A) op(B) + beta * C, every index spelled out.
 void naive_gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const std::vector<double>& A,
-                int64_t lda, const std::vector<double>& B, int64_t ldb, double beta, std::vector<double>& C, int64_t ldc) {
+                int64_t lda, const std::vector<double>& B, int64_t ldb, double beta, std::vector<double>& C,
+                int64_t ldc) {
   for (int64_t i = 0; i < M; ++i) {
     for (int64_t j = 0; j < N; ++j) {
       double sum = 0;

@@ -37,8 +37,9 @@ TEST_CASE("Gemm: transposes, alpha/beta and C broadcast") {
   const Tensor a = f32({1, 3, 2, 4}, {2, 2});
   const Tensor b = f32({1, 0, 0, 1}, {2, 2});
   const Tensor c = f32({10, 20}, {2});  // broadcast along rows
-  const Tensor y = run1("Gemm", {a, b, c},
-                        {attr_int("transA", 1), attr_int("transB", 1), attr_float("alpha", 2.f), attr_float("beta", 0.5f)});
+  const Tensor y =
+      run1("Gemm", {a, b, c},
+           {attr_int("transA", 1), attr_int("transB", 1), attr_float("alpha", 2.f), attr_float("beta", 0.5f)});
   // 2 * [[1,2],[3,4]] + 0.5 * [10,20]
   CHECK(values<float>(y) == std::vector<float>{7, 14, 11, 18});
   // Opset 11+: C may be absent.
@@ -105,8 +106,7 @@ TEST_CASE("ConvTranspose: stride, output_padding and output_shape") {
   // x [1,2], w [1,1,3] of ones, stride 2: out = 2*(2-1) + 3 = 5: [1,1,1+2,2,2].
   const Tensor x = f32({1, 2}, {1, 1, 2});
   const Tensor w = f32({1, 1, 1}, {1, 1, 3});
-  CHECK(values<float>(run1("ConvTranspose", {x, w}, {attr_ints("strides", {2})})) ==
-        std::vector<float>{1, 1, 3, 2, 2});
+  CHECK(values<float>(run1("ConvTranspose", {x, w}, {attr_ints("strides", {2})})) == std::vector<float>{1, 1, 3, 2, 2});
   // output_padding adds a trailing zero; output_shape 6 gives the same.
   CHECK(values<float>(run1("ConvTranspose", {x, w}, {attr_ints("strides", {2}), attr_ints("output_padding", {1})})) ==
         std::vector<float>{1, 1, 3, 2, 2, 0});
@@ -143,8 +143,11 @@ TEST_CASE("BatchNormalization inference and training mode") {
   const float s = 2.f / std::sqrt(5.f);
   check_close(y, f32({1 - 3 * s, 1 - s, 1 + s, 1 + 3 * s}, {2, 1, 2}));
   // Training: batch statistics equal the given ones here, running stats blend with momentum 0.5.
-  auto out = run_node(NodeRun{"BatchNormalization", {attr_float("epsilon", 0.f), attr_float("momentum", 0.5f),
-                                                      attr_int("training_mode", 1)}, 15, "", 3},
+  auto out = run_node(NodeRun{"BatchNormalization",
+                              {attr_float("epsilon", 0.f), attr_float("momentum", 0.5f), attr_int("training_mode", 1)},
+                              15,
+                              "",
+                              3},
                       {x, scale, bias, f32({0}, {1}), f32({1}, {1})});
   check_close(out[0].tensor(), y);
   check_close(out[1].tensor(), f32({2}, {1}));  // 0 * 0.5 + 4 * 0.5
@@ -231,8 +234,9 @@ TEST_CASE("Dropout in inference is the identity with an all-true mask") {
 TEST_CASE("Det, LRN and LpNormalization") {
   check_close(run1("Det", {f32({1, 2, 3, 4, 0, 1, 1, 0}, {2, 2, 2})}), f32({-2, -1}, {2}));
   // LRN size 1: x / (1 + alpha * x^2)^beta.
-  check_close(run1("LRN", {f32({2}, {1, 1, 1, 1})}, {attr_int("size", 1), attr_float("alpha", 1.f), attr_float("beta", 1.f)}),
-              f32({0.4f}, {1, 1, 1, 1}));
+  check_close(
+      run1("LRN", {f32({2}, {1, 1, 1, 1})}, {attr_int("size", 1), attr_float("alpha", 1.f), attr_float("beta", 1.f)}),
+      f32({0.4f}, {1, 1, 1, 1}));
   check_close(run1("LpNormalization", {f32({3, 4, 0, 0}, {2, 2})}), f32({.6f, .8f, 0, 0}, {2, 2}));
 }
 
@@ -246,14 +250,48 @@ TEST_CASE("Shape inference keeps symbolic batch dims through Conv, MatMul, pools
   const TypeInfo conv = inferred(NodeRun{"Conv", {attr_ints("pads", {1, 1, 1, 1}), attr_ints("strides", {2, 2})}},
                                  {Tensor(DataType::Float, {1, 3, 7, 7}), Tensor(DataType::Float, {8, 3, 3, 3})});
   CHECK(conv.str() == "float32[N,8,4,4]");
-  const TypeInfo mm = inferred(NodeRun{"MatMul"}, {Tensor(DataType::Float, {1, 5, 4}), Tensor(DataType::Float, {4, 2})});
+  const TypeInfo mm =
+      inferred(NodeRun{"MatMul"}, {Tensor(DataType::Float, {1, 5, 4}), Tensor(DataType::Float, {4, 2})});
   CHECK(mm.str() == "float32[N,5,2]");
-  const TypeInfo pool = inferred(NodeRun{"MaxPool", {attr_ints("kernel_shape", {3}), attr_int("ceil_mode", 1),
-                                                     attr_ints("strides", {2})}},
-                                 {Tensor(DataType::Float, {1, 2, 8})});
+  const TypeInfo pool = inferred(
+      NodeRun{"MaxPool", {attr_ints("kernel_shape", {3}), attr_int("ceil_mode", 1), attr_ints("strides", {2})}},
+      {Tensor(DataType::Float, {1, 2, 8})});
   CHECK(pool.str() == "float32[N,2,4]");
   const TypeInfo attn = inferred(NodeRun{"Attention", {}, 23},
                                  {Tensor(DataType::Float, {1, 2, 3, 4}), Tensor(DataType::Float, {1, 2, 5, 4}),
                                   Tensor(DataType::Float, {1, 2, 5, 6})});
   CHECK(attn.str() == "float32[N,2,3,6]");
+}
+
+TEST_CASE("Old opsets: Gemm-6 needs C, BatchNormalization-7 spatial=0 takes per-element statistics") {
+  const Tensor a = f32({1, 2}, {1, 2}), b = f32({3, 4}, {2, 1});
+  CHECK(error_of([&] { run1("Gemm", {a, b}, {}, 6); }).find("C is required") != std::string::npos);
+  CHECK(values<float>(run1("Gemm", {a, b, f32({1}, {1})}, {attr_int("broadcast", 1)}, 6)) == std::vector<float>{12});
+  // x [1, 2, 2]: each of the 4 (channel, position) pairs has its own mean; var 1, eps 0.
+  const Tensor x = f32({1, 2, 3, 4}, {1, 2, 2});
+  const Tensor y = run1(
+      "BatchNormalization",
+      {x, f32({1, 1, 1, 1}, {2, 2}), f32({0, 0, 0, 0}, {2, 2}), f32({1, 1, 1, 1}, {2, 2}), f32({1, 1, 1, 1}, {2, 2})},
+      {attr_int("spatial", 0), attr_float("epsilon", 0.f)}, 7);
+  check_close(y, f32({0, 1, 2, 3}, {1, 2, 2}));
+}
+
+TEST_CASE("Bad shapes and attributes fail with errors that name the node") {
+  const Tensor x = f32({1, 2, 3}, {1, 1, 3});
+  auto names_node = [](const std::function<void()>& fn) { return error_of(fn).find("node0") != std::string::npos; };
+  CHECK(names_node([&] { run1("Conv", {x, f32({1, 1, 1, 1, 1}, {1, 1, 5})}); }));  // window does not fit
+  CHECK(names_node([&] { run1("MaxPool", {x}, {attr_ints("kernel_shape", {2, 2})}); }));
+  CHECK(names_node([&] { run1("AveragePool", {x}, {attr_ints("kernel_shape", {2}), attr_ints("strides", {0})}); }));
+  CHECK(names_node([&] { run1("Einsum", {x}, {attr_string("equation", "ij->i")}); }));
+  CHECK(names_node([&] { run1("Einsum", {x}, {attr_string("equation", "i!j->i")}); }));
+  CHECK(names_node([&] {
+    run1("MaxUnpool", {x, Tensor::from_vector(std::vector<int64_t>{0, 1, 99}, {1, 1, 3})},
+         {attr_ints("kernel_shape", {2}), attr_ints("strides", {2})});
+  }));
+  CHECK(names_node([&] {
+    run1("Attention", {f32({0, 0, 0, 0}, {1, 1, 2, 2}), f32({0, 0, 0}, {1, 1, 1, 3}), f32({0, 0}, {1, 1, 1, 2})}, {},
+         23);
+  }));
+  CHECK(names_node([&] { run1("LayerNormalization", {x, f32({1, 1}, {2})}, {}, 17); }));
+  CHECK(names_node([&] { run1("Softmax", {x}, {attr_int("axis", 3)}, 13); }));
 }

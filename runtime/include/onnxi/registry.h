@@ -131,8 +131,11 @@ class Registry {
   std::vector<const OpDef*> all() const;
   bool empty() const noexcept { return ops_.empty(); }
 
-  // Every built-in op (ops/register_all.cpp), built once.
+  // Every built-in op (ops/register_all.cpp), built once, plus the ops of libonnxi_extras.so when it
+  // sits beside libonnxi.so (set ONNXI_NO_EXTRAS=1 to leave it out).
   static const Registry& standard();
+  // Ops that only the optional extras component provides (RegexFullMatch needs RE2, ...).
+  static bool is_extra_op(const std::string& domain, const std::string& op_type);
 
  private:
   std::map<std::pair<std::string, std::string>, std::vector<OpDef>> ops_;
