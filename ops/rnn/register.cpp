@@ -1,7 +1,8 @@
 #include "ops/families.h"
+#include "ops/rnn/rnn.h"
 
 namespace onnxi::ops {
 
-void register_rnn(Registry& r) { (void)r; }
+void register_rnn(Registry& r) { rnn::register_recurrent(r); }
 
 }  // namespace onnxi::ops

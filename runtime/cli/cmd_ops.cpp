@@ -73,12 +73,14 @@ int print_plain() {
     size_t op_width = 0, version_width = 0;
     for (const auto& [op, e] : ops) {
       op_width = std::max(op_width, op.size());
-      version_width = std::max(version_width, versions_str(e).size());
+      // A few ops have many opset ranges; they overflow the column rather than widen it for all.
+      version_width = std::max(version_width, std::min<size_t>(versions_str(e).size(), 18));
     }
     for (const auto& [op, e] : ops) {
       std::string v = versions_str(e);
       std::cout << "  " << op << std::string(op_width - op.size() + 2, ' ') << v
-                << std::string(version_width - v.size() + 2, ' ') << types_str(e, "; ") << "\n";
+                << std::string(v.size() < version_width ? version_width - v.size() + 2 : 2, ' ') << types_str(e, "; ")
+                << "\n";
     }
     total += ops.size();
   }

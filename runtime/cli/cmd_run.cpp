@@ -238,9 +238,13 @@ void print_tensor_summary(const Tensor& t, const std::string& indent) {
       ++finite;
     }
     std::cout << indent;
-    if (finite > 0) std::cout << "min " << fmt(lo) << "  max " << fmt(hi) << "  mean " << fmt(sum / finite);
-    if (nan > 0) std::cout << "  NaN: " << nan;
-    if (inf > 0) std::cout << "  inf: " << inf;
+    if (t.dtype() == DataType::Bool) {
+      std::cout << "true: " << static_cast<int64_t>(sum) << " of " << t.numel();
+    } else {
+      if (finite > 0) std::cout << "min " << fmt(lo) << "  max " << fmt(hi) << "  mean " << fmt(sum / finite);
+      if (nan > 0) std::cout << "  NaN: " << nan;
+      if (inf > 0) std::cout << "  inf: " << inf;
+    }
     std::cout << "\n";
   }
   // Six digits read better in a summary; integers and strings stay exact.
@@ -307,6 +311,21 @@ std::string file_name_for(const std::string& output, size_t index) {
   return s;
 }
 
+// numpy lacks bfloat16, the float8/float4/float6 types and 4-/2-bit ints: those are saved widened to
+// float32, int8 or uint8. Undefined for what .npy cannot hold at all (strings, complex).
+Tensor widen_for_npy(const Tensor& t) {
+  if (npy_supports(t.dtype())) return t;
+  DataType wide = is_floating(t.dtype())         ? DataType::Float
+                  : is_signed_integer(t.dtype()) ? DataType::Int8
+                  : is_integer(t.dtype())        ? DataType::UInt8
+                                                 : DataType::Undefined;
+  if (wide == DataType::Undefined) return Tensor();
+  Tensor out(wide, t.shape());
+  std::vector<double> values = tensor_to_f64(t);
+  if (!values.empty()) convert_from_f64(wide, values.data(), out.raw(), t.numel());
+  return out;
+}
+
 void save_outputs(const Session& session, const std::vector<Value>& outputs, const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -315,14 +334,18 @@ void save_outputs(const Session& session, const std::vector<Value>& outputs, con
   for (size_t i = 0; i < outputs.size(); ++i) {
     const std::string& name = session.outputs()[i].name;
     const Value& v = outputs[i];
-    if (!v.is_tensor() || !npy_supports(v.tensor().dtype())) {
+    Tensor t = v.is_tensor() ? widen_for_npy(v.tensor()) : Tensor();
+    if (!t.defined()) {
       std::cerr << "onnxi: warning: output '" << name << "' (" << v.describe()
-                << ") not saved: .npy holds only plain numeric and bool tensors\n";
+                << ") not saved: .npy files hold only numeric and bool tensors\n";
       continue;
     }
     std::string path = (std::filesystem::path(dir) / (file_name_for(name, i) + ".npy")).string();
-    write_npy(v.tensor(), path);
-    std::cout << "saved " << path << "\n";
+    write_npy(t, path);
+    std::cout << "saved " << path;
+    if (t.dtype() != v.tensor().dtype())
+      std::cout << " (as " << dtype_name(t.dtype()) << ": numpy has no " << dtype_name(v.tensor().dtype()) << ")";
+    std::cout << "\n";
     ++saved;
   }
   std::cout << "saved " << saved << " of " << outputs.size() << " outputs to " << dir << "\n";

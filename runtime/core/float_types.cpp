@@ -392,9 +392,16 @@ void convert_from_f64(DataType dst_type, const double* src, void* dst, int64_t n
     case DataType::UInt4:
     case DataType::Int2:
     case DataType::UInt2: {
+      // Out of range is undefined in the spec; like the reference (ml_dtypes 0.7, which makes the
+      // node tests' expected data) such values, and NaN, become 0 rather than wrapping around.
       const int bits = element_bits(dst_type);
+      const bool is_signed = dst_type == DataType::Int4 || dst_type == DataType::Int2;
+      const double hi = is_signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
+      const double lo = is_signed ? -(1 << (bits - 1)) : 0;
       for (int64_t i = 0; i < n; ++i) {
-        packed_set(bytes, i, bits, static_cast<uint8_t>(f64_to_int_bits(src[i])));
+        const double t = std::trunc(src[i]);
+        const int64_t v = (t >= lo && t <= hi) ? static_cast<int64_t>(t) : 0;
+        packed_set(bytes, i, bits, static_cast<uint8_t>(v));
       }
       return;
     }

@@ -95,6 +95,8 @@ namespace {
 
 // The optional extras library (ops with heavy dependencies such as RE2) sits beside libonnxi.so.
 // It is loaded explicitly here rather than registering itself, so nothing depends on link order.
+bool g_extras_loaded = false;
+
 void load_extras(Registry& r) {
   const char* off = std::getenv("ONNXI_NO_EXTRAS");
   if (off && *off && std::string(off) != "0") return;
@@ -104,7 +106,10 @@ void load_extras(Registry& r) {
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) return;
   using RegisterFn = void (*)(Registry&);
-  if (auto fn = reinterpret_cast<RegisterFn>(dlsym(handle, "onnxi_register_extras"))) fn(r);
+  if (auto fn = reinterpret_cast<RegisterFn>(dlsym(handle, "onnxi_register_extras"))) {
+    fn(r);
+    g_extras_loaded = true;
+  }
 }
 
 }  // namespace
@@ -116,6 +121,11 @@ bool Registry::is_extra_op(const std::string& domain, const std::string& op_type
     if (op_type == op) return true;
   }
   return false;
+}
+
+bool Registry::extras_loaded() {
+  standard();
+  return g_extras_loaded;
 }
 
 const Registry& Registry::standard() {

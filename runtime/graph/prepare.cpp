@@ -148,8 +148,12 @@ std::string describe_versions(const std::vector<const OpDef*>& versions) {
   for (const OpDef* d : versions) {
     if (!s.empty()) s += ", ";
     s += std::to_string(d->since_version);
-    if (d->last_version == kLatestOpset) s += "+";
-    else if (d->last_version != d->since_version) s += "-" + std::to_string(d->last_version);
+    if (d->last_version == kLatestOpset) {
+      s += '+';
+    } else if (d->last_version != d->since_version) {
+      s += '-';
+      s += std::to_string(d->last_version);
+    }
   }
   return s;
 }
@@ -227,7 +231,7 @@ void validate_graph(Graph& g, const std::set<std::string>& outer, const Model& m
         versions.insert(versions.end(), more.begin(), more.end());
       }
       std::string dom = n.domain.empty() ? "ai.onnx" : n.domain;
-      if (versions.empty() && Registry::is_extra_op(n.domain, n.op_type)) {
+      if (versions.empty() && Registry::is_extra_op(n.domain, n.op_type) && !Registry::extras_loaded()) {
         fail(ErrorCode::NotImplemented, cat(n.label(), ": op '", n.op_type, "' needs the optional component "
                                             "libonnxi_extras.so (built with ONNXI_EXTRAS=ON and libre2-dev), which this "
                                             "installation lacks"));

@@ -147,7 +147,8 @@ TEST_CASE("Cast packed int4 / uint2 / float4e2m1") {
   CHECK(values<int8_t>(cast(i4, DataType::Int8)) == std::vector<int8_t>{-8, 7, 1, -1, -7});
   CHECK(values<float>(cast(i4, DataType::Float)) == std::vector<float>{-8, 7, 1, -1, -7});
   Tensor u2 = cast(Tensor::from_vector<float>({-3, -2, -1, 0, 1, 2, 3}, {7}), DataType::UInt2);
-  CHECK(values<uint8_t>(cast(u2, DataType::UInt8)) == std::vector<uint8_t>{1, 2, 3, 0, 1, 2, 3});
+  // Floats out of a packed type's range are undefined in the spec; onnxi gives 0, as the reference does.
+  CHECK(values<uint8_t>(cast(u2, DataType::UInt8)) == std::vector<uint8_t>{0, 0, 0, 0, 1, 2, 3});
   Tensor f4 = cast(Tensor::from_vector<float>({0.25f, 2.5f, -8.0f, kNaN}, {4}), DataType::Float4E2M1);
   CHECK(bytes_of(f4) == std::vector<uint8_t>{0x40, 0x8f});
   CHECK(values<float>(cast(f4, DataType::Float)) == std::vector<float>{0.0f, 2.0f, -6.0f, -0.0f});

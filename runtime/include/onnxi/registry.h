@@ -136,6 +136,8 @@ class Registry {
   static const Registry& standard();
   // Ops that only the optional extras component provides (RegexFullMatch needs RE2, ...).
   static bool is_extra_op(const std::string& domain, const std::string& op_type);
+  // Whether libonnxi_extras.so was found and registered its ops.
+  static bool extras_loaded();
 
  private:
   std::map<std::pair<std::string, std::string>, std::vector<OpDef>> ops_;

@@ -1,0 +1,180 @@
+#include "kernels/cpu/quant.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/cpu/parallel.h"
+#include "onnxi/float_types.h"
+
+namespace onnxi::kernels {
+namespace {
+
+constexpr int64_t kGrain = 1 << 14;
+
+// Calls fn(begin, end, param, param_step) over spans of elements that lie within one run of the
+// grid, so the caller's inner loop never has to look up its parameters again.
+template <class Fn>
+void for_each_span(const QuantGrid& g, Fn&& fn) {
+  const int64_t n = g.numel();
+  if (n <= 0) return;
+  const int64_t step = g.param_step();
+  parallel_for(0, n, kGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end;) {
+      const int64_t run = i / g.inner;
+      const int64_t offset = i - run * g.inner;
+      const int64_t stop = std::min(end, (run + 1) * g.inner);
+      fn(i, stop, g.param_index(run / g.axis, run % g.axis) + offset * step, step);
+      i = stop;
+    }
+  });
+}
+
+inline double round_to(double q, QuantPrecision p) {
+  switch (p) {
+    case QuantPrecision::Float32: return static_cast<float>(q);
+    case QuantPrecision::Float16: return f16_to_f32(f32_to_f16(static_cast<float>(q)));
+    case QuantPrecision::BFloat16: return bf16_to_f32(f32_to_bf16(static_cast<float>(q)));
+    case QuantPrecision::Float64: return q;
+  }
+  return q;
+}
+
+// Rounds half to even (the default floating-point environment), adds the zero point and clamps;
+// a NaN quotient lands on the zero point.
+inline int32_t saturate_round(double q, double zero_point, double lo, double hi) {
+  double v = std::nearbyint(q) + zero_point;
+  if (std::isnan(v)) v = zero_point;
+  return static_cast<int32_t>(std::clamp(v, lo, hi));
+}
+
+}  // namespace
+
+template <class X, class Q>
+void quantize_int(const QuantGrid& g, const X* x, const double* scale, const int32_t* zero_point,
+                  QuantPrecision precision, int32_t lo, int32_t hi, Q* y) {
+  const double dlo = lo, dhi = hi;
+  for_each_span(g, [&](int64_t begin, int64_t end, int64_t param, int64_t step) {
+    if (step == 0) {
+      const double s = scale[param];
+      const double z = zero_point ? zero_point[param] : 0.0;
+      for (int64_t i = begin; i < end; ++i) {
+        y[i] = static_cast<Q>(saturate_round(round_to(static_cast<double>(x[i]) / s, precision), z, dlo, dhi));
+      }
+      return;
+    }
+    for (int64_t i = begin; i < end; ++i, param += step) {
+      const double z = zero_point ? zero_point[param] : 0.0;
+      y[i] = static_cast<Q>(
+          saturate_round(round_to(static_cast<double>(x[i]) / scale[param], precision), z, dlo, dhi));
+    }
+  });
+}
+
+template <class X>
+void quantize_scaled(const QuantGrid& g, const X* x, const double* scale, const float* zero_point,
+                     QuantPrecision precision, float* q) {
+  for_each_span(g, [&](int64_t begin, int64_t end, int64_t param, int64_t step) {
+    for (int64_t i = begin; i < end; ++i, param += step) {
+      double v = round_to(static_cast<double>(x[i]) / scale[param], precision);
+      if (zero_point) v += zero_point[param];
+      q[i] = static_cast<float>(v);
+    }
+  });
+}
+
+template <class Q>
+void dequantize(const QuantGrid& g, const Q* x, const float* scale, const float* zero_point, float* y) {
+  for_each_span(g, [&](int64_t begin, int64_t end, int64_t param, int64_t step) {
+    if (step == 0) {
+      const float s = scale[param];
+      const float z = zero_point ? zero_point[param] : 0.f;
+      for (int64_t i = begin; i < end; ++i) y[i] = (static_cast<float>(x[i]) - z) * s;
+      return;
+    }
+    for (int64_t i = begin; i < end; ++i, param += step) {
+      const float z = zero_point ? zero_point[param] : 0.f;
+      y[i] = (static_cast<float>(x[i]) - z) * scale[param];
+    }
+  });
+}
+
+template <class Q>
+void requantize(const double* acc, int64_t rows, int64_t cols, const double* row_scale, const double* col_scale,
+                double out_scale, int32_t zero_point, int32_t lo, int32_t hi, Q* y) {
+  const double z = zero_point, dlo = lo, dhi = hi;
+  parallel_for(0, rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(cols, 1)), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const double* a = acc + r * cols;
+      Q* out = y + r * cols;
+      if (!col_scale) {
+        const double m = row_scale[r] / out_scale;
+        for (int64_t c = 0; c < cols; ++c) out[c] = static_cast<Q>(saturate_round(a[c] * m, z, dlo, dhi));
+        continue;
+      }
+      for (int64_t c = 0; c < cols; ++c) {
+        out[c] = static_cast<Q>(saturate_round(a[c] * (row_scale[r] * col_scale[c] / out_scale), z, dlo, dhi));
+      }
+    }
+  });
+}
+
+void rescale(const double* acc, int64_t rows, int64_t cols, const double* row_scale, const double* col_scale,
+             double out_scale, float zero_point, float* q) {
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c) {
+      const double m = row_scale[r] * (col_scale ? col_scale[c] : 1.0) / out_scale;
+      q[r * cols + c] = static_cast<float>(acc[r * cols + c] * m + zero_point);
+    }
+  }
+}
+
+void dynamic_quantize_u8(const float* x, int64_t n, uint8_t* y, float* scale, uint8_t* zero_point) {
+  float lo = 0.f, hi = 0.f;
+  for (int64_t i = 0; i < n; ++i) {
+    if (x[i] < lo) lo = x[i];
+    if (x[i] > hi) hi = x[i];
+  }
+  const float s = (hi == lo ? 1.f : hi - lo) / 255.f;
+  const float zp = std::nearbyint(std::clamp(0.f - lo / s, 0.f, 255.f));
+  *scale = s;
+  *zero_point = static_cast<uint8_t>(zp);
+  parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      float v = std::nearbyint(x[i] / s) + zp;
+      if (std::isnan(v)) v = zp;
+      y[i] = static_cast<uint8_t>(std::clamp(v, 0.f, 255.f));
+    }
+  });
+}
+
+#define ONNXI_QUANTIZE_INT(X, Q)                                                                          \
+  template void quantize_int<X, Q>(const QuantGrid&, const X*, const double*, const int32_t*, QuantPrecision, \
+                                   int32_t, int32_t, Q*);
+ONNXI_QUANTIZE_INT(float, int8_t)
+ONNXI_QUANTIZE_INT(float, uint8_t)
+ONNXI_QUANTIZE_INT(float, int16_t)
+ONNXI_QUANTIZE_INT(float, uint16_t)
+ONNXI_QUANTIZE_INT(double, int8_t)
+ONNXI_QUANTIZE_INT(double, uint8_t)
+ONNXI_QUANTIZE_INT(double, int16_t)
+ONNXI_QUANTIZE_INT(double, uint16_t)
+#undef ONNXI_QUANTIZE_INT
+
+template void quantize_scaled<float>(const QuantGrid&, const float*, const double*, const float*, QuantPrecision,
+                                     float*);
+template void quantize_scaled<double>(const QuantGrid&, const double*, const double*, const float*, QuantPrecision,
+                                      float*);
+
+template void dequantize<int8_t>(const QuantGrid&, const int8_t*, const float*, const float*, float*);
+template void dequantize<uint8_t>(const QuantGrid&, const uint8_t*, const float*, const float*, float*);
+template void dequantize<int16_t>(const QuantGrid&, const int16_t*, const float*, const float*, float*);
+template void dequantize<uint16_t>(const QuantGrid&, const uint16_t*, const float*, const float*, float*);
+template void dequantize<int32_t>(const QuantGrid&, const int32_t*, const float*, const float*, float*);
+template void dequantize<float>(const QuantGrid&, const float*, const float*, const float*, float*);
+
+template void requantize<int8_t>(const double*, int64_t, int64_t, const double*, const double*, double, int32_t,
+                                 int32_t, int32_t, int8_t*);
+template void requantize<uint8_t>(const double*, int64_t, int64_t, const double*, const double*, double, int32_t,
+                                  int32_t, int32_t, uint8_t*);
+
+}  // namespace onnxi::kernels

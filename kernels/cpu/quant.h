@@ -1,0 +1,73 @@
+// Linear quantization loops: x / scale rounded half to even plus a zero point, saturated to the
+// target's range; the inverse (x - zero_point) * scale; rescaling of integer-valued accumulators
+// (QLinearMatMul, QLinearConv); and the min/max scan of dynamic uint8 quantization.
+//
+// Scales and zero points follow a QuantGrid: the data is viewed as [outer, axis, inner] and every
+// run of `inner` consecutive elements (o, a) reads its parameters from param_index(o, a) onward,
+// stepping param_step() per element. Per-tensor: one parameter. Per-axis: one per axis position.
+// Blocked: parameters shaped like the data except along axis, where `block` positions share one.
+#pragma once
+
+#include <cstdint>
+
+namespace onnxi::kernels {
+
+struct QuantGrid {
+  enum class Mode { PerTensor, PerAxis, Blocked };
+  Mode mode = Mode::PerTensor;
+  int64_t outer = 1, axis = 1, inner = 1;
+  int64_t block = 1;       // Blocked: axis positions sharing one parameter
+  int64_t param_axis = 1;  // Blocked: the parameters' length along axis, ceil(axis / block)
+
+  int64_t numel() const { return outer * axis * inner; }
+  int64_t param_index(int64_t o, int64_t a) const {
+    switch (mode) {
+      case Mode::PerTensor: return 0;
+      case Mode::PerAxis: return a;
+      case Mode::Blocked: return (o * param_axis + a / block) * inner;
+    }
+    return 0;
+  }
+  int64_t param_step() const { return mode == Mode::Blocked ? 1 : 0; }
+};
+
+// The float type x / scale is rounded to before it is rounded to an integer: ONNX computes the
+// division in the scale's (or the `precision` attribute's) type, and a float16 quotient can land on
+// a different integer than the float32 one.
+enum class QuantPrecision { Float32, Float16, BFloat16, Float64 };
+
+// y = clamp(round_half_even(x / scale) + zero_point, lo, hi); zero_point may be null (0). NaN
+// quotients give the zero point. X: float or double; Q: int8_t, uint8_t, int16_t, uint16_t.
+template <class X, class Q>
+void quantize_int(const QuantGrid& g, const X* x, const double* scale, const int32_t* zero_point,
+                  QuantPrecision precision, int32_t lo, int32_t hi, Q* y);
+
+// q = x / scale (+ zero_point when not null), rounded to `precision`: float targets (float8,
+// float4) encode q themselves.
+template <class X>
+void quantize_scaled(const QuantGrid& g, const X* x, const double* scale, const float* zero_point,
+                     QuantPrecision precision, float* q);
+
+// y = (x - zero_point) * scale in float32; zero_point may be null. Q: int8_t, uint8_t, int16_t,
+// uint16_t, int32_t, or float (narrow float and packed inputs, widened by the caller).
+template <class Q>
+void dequantize(const QuantGrid& g, const Q* x, const float* scale, const float* zero_point, float* y);
+
+// Integer-valued accumulators acc[rows, cols] back to a quantized type:
+//   y[r, c] = clamp(round_half_even(acc[r, c] * (row_scale[r] * col_scale[c] / out_scale)) + zero_point, lo, hi)
+// col_scale may be null (1). Q: int8_t or uint8_t.
+template <class Q>
+void requantize(const double* acc, int64_t rows, int64_t cols, const double* row_scale, const double* col_scale,
+                double out_scale, int32_t zero_point, int32_t lo, int32_t hi, Q* y);
+
+// The same product without rounding, for float targets: q = acc * (row_scale * col_scale / out_scale)
+// + zero_point, in float32.
+void rescale(const double* acc, int64_t rows, int64_t cols, const double* row_scale, const double* col_scale,
+             double out_scale, float zero_point, float* q);
+
+// DynamicQuantizeLinear: the uint8 scale and zero point covering [min(x, 0), max(x, 0)], and x
+// quantized with them. Arithmetic in float32, as the ONNX definition states it. n == 0 gives
+// scale 1, zero point 0. NaN elements are skipped by the min/max scan.
+void dynamic_quantize_u8(const float* x, int64_t n, uint8_t* y, float* scale, uint8_t* zero_point);
+
+}  // namespace onnxi::kernels
