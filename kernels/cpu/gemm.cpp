@@ -1,25 +1,27 @@
-// Portable blocked GEMM. B is packed once into column panels kNr wide, A into row panels kMr tall
-// (alpha folded in), both k-major, so the micro-tile's inner loop runs over kNr contiguous columns
-// with no data-dependent branches: compilers vectorize it at any ISA level. Work is split into
-// (row block, column chunk) tasks for parallel_for; each task owns its slice of C.
+// Blocked GEMM driver. B is packed once into column panels nr wide, A into row panels mr tall
+// (alpha folded in), both k-major, and a register-tiled micro-kernel (kernels/cpu/gemm_ukernel.h)
+// multiplies one A panel by one B panel. Float uses the micro-kernel of the active ISA (AVX-512
+// 12x32, AVX2 6x16, or the portable 4x8 below); double always uses the portable one. Work is split
+// into (row block, column chunk) tasks for parallel_for; each task owns its slice of C, and
+// problems too small to pay for threads run on the caller's.
 //
-// This is the scalar baseline that SIMD kernels (kernels/cpu/*__avx2.cpp, ...) are tested against.
+// The portable micro-kernel is the reference the SIMD ones are tested against.
 #include "kernels/cpu/gemm.h"
 
 #include <algorithm>
 #include <type_traits>
 #include <vector>
 
+#include "kernels/cpu/gemm_ukernel.h"
 #include "kernels/cpu/parallel.h"
 
 namespace onnxi::kernels {
 namespace {
 
-constexpr int64_t kMr = 4;    // rows of one micro-tile
-constexpr int64_t kNr = 8;    // columns of one micro-tile: 4x8 float accumulators use 8 of 16 SSE registers
-constexpr int64_t kKc = 256;  // depth of one packed block: an A panel plus a B panel stay in L1
-constexpr int64_t kMc = 64;   // rows per task (multiple of kMr)
-constexpr int64_t kNc = 256;  // columns per task (multiple of kNr)
+constexpr int64_t kKc = 256;  // depth of one packed block
+constexpr int64_t kMcTarget = 120;  // rows per task: a multiple of 4, 6 and 12
+constexpr int64_t kNc = 256;  // columns per task: a multiple of 8, 16 and 32
+constexpr double kSerialFlops = 2.0e5;  // below this, threads cost more than they save
 
 template <class T>
 struct Operand {
@@ -30,30 +32,30 @@ struct Operand {
   T at(int64_t row, int64_t col) const { return trans ? data[col * ld + row] : data[row * ld + col]; }
 };
 
-// Packs all of op(B) (K x N): for each depth block, panels of kNr columns, each k-major and padded
-// with zeros to kNr. Block `pc` starts at pc * n_padded.
+// Packs all of op(B) (K x N): for each depth block, panels of nr columns, each k-major and padded
+// with zeros to nr. Block `pc` starts at pc * n_padded.
 template <class T>
-void pack_b(const Operand<T>& b, int64_t K, int64_t N, int64_t n_padded, T* out) {
+void pack_b(const Operand<T>& b, int64_t K, int64_t N, int64_t nr, int64_t n_padded, T* out) {
   for (int64_t pc = 0; pc < K; pc += kKc) {
     const int64_t kc = std::min(kKc, K - pc);
     T* block = out + pc * n_padded;
-    for (int64_t jp = 0; jp < n_padded; jp += kNr) {
+    for (int64_t jp = 0; jp < n_padded; jp += nr) {
       T* panel = block + jp * kc;
-      const int64_t cols = std::min(kNr, N - jp);
+      const int64_t cols = std::min(nr, N - jp);
       if (!b.trans) {
         for (int64_t k = 0; k < kc; ++k) {
           const T* src = b.data + (pc + k) * b.ld + jp;
-          T* dst = panel + k * kNr;
+          T* dst = panel + k * nr;
           for (int64_t j = 0; j < cols; ++j) dst[j] = src[j];
-          for (int64_t j = cols; j < kNr; ++j) dst[j] = T(0);
+          for (int64_t j = cols; j < nr; ++j) dst[j] = T(0);
         }
       } else {
-        for (int64_t j = 0; j < kNr; ++j) {
+        for (int64_t j = 0; j < nr; ++j) {
           if (j < cols) {
             const T* src = b.data + (jp + j) * b.ld + pc;
-            for (int64_t k = 0; k < kc; ++k) panel[k * kNr + j] = src[k];
+            for (int64_t k = 0; k < kc; ++k) panel[k * nr + j] = src[k];
           } else {
-            for (int64_t k = 0; k < kc; ++k) panel[k * kNr + j] = T(0);
+            for (int64_t k = 0; k < kc; ++k) panel[k * nr + j] = T(0);
           }
         }
       }
@@ -61,25 +63,33 @@ void pack_b(const Operand<T>& b, int64_t K, int64_t N, int64_t n_padded, T* out)
   }
 }
 
-// Packs rows [i0, i0+mc) x depth [pc, pc+kc) of alpha*op(A) into panels of kMr rows, k-major.
+// Packs rows [i0, i0+mc) x depth [pc, pc+kc) of alpha*op(A) into panels of mr rows, k-major.
 template <class T>
-void pack_a(const Operand<T>& a, int64_t i0, int64_t mc, int64_t pc, int64_t kc, T alpha, T* out) {
-  for (int64_t ip = 0; ip < mc; ip += kMr) {
+void pack_a(const Operand<T>& a, int64_t i0, int64_t mc, int64_t pc, int64_t kc, T alpha, int64_t mr, T* out) {
+  for (int64_t ip = 0; ip < mc; ip += mr) {
     T* panel = out + ip * kc;
-    const int64_t rows = std::min(kMr, mc - ip);
-    for (int64_t i = 0; i < kMr; ++i) {
-      if (i < rows) {
-        for (int64_t k = 0; k < kc; ++k) panel[k * kMr + i] = alpha * a.at(i0 + ip + i, pc + k);
-      } else {
-        for (int64_t k = 0; k < kc; ++k) panel[k * kMr + i] = T(0);
+    const int64_t rows = std::min(mr, mc - ip);
+    if (!a.trans) {
+      for (int64_t i = 0; i < rows; ++i) {
+        const T* src = a.data + (i0 + ip + i) * a.ld + pc;
+        for (int64_t k = 0; k < kc; ++k) panel[k * mr + i] = alpha * src[k];
       }
+    } else {
+      for (int64_t k = 0; k < kc; ++k) {
+        const T* src = a.data + (pc + k) * a.ld + i0 + ip;
+        for (int64_t i = 0; i < rows; ++i) panel[k * mr + i] = alpha * src[i];
+      }
+    }
+    for (int64_t i = rows; i < mr; ++i) {
+      for (int64_t k = 0; k < kc; ++k) panel[k * mr + i] = T(0);
     }
   }
 }
 
-// C[rows x cols] += A panel * B panel over depth kc.
+// The portable micro-kernel: 4 x 8, written so compilers vectorize it at any ISA level.
 template <class T>
-void micro_tile(int64_t kc, const T* ap, const T* bp, T* c, int64_t ldc, int64_t rows, int64_t cols) {
+void micro_tile(int64_t kc, const T* ap, const T* bp, T* c, int64_t ldc, int64_t rows, int64_t cols, bool accumulate) {
+  constexpr int64_t kMr = 4, kNr = 8;
   T acc[kMr][kNr] = {};
   for (int64_t k = 0; k < kc; ++k) {
     const T* b = bp + k * kNr;
@@ -90,7 +100,7 @@ void micro_tile(int64_t kc, const T* ap, const T* bp, T* c, int64_t ldc, int64_t
     }
   }
   for (int64_t i = 0; i < rows; ++i) {
-    for (int64_t j = 0; j < cols; ++j) c[i * ldc + j] += acc[i][j];
+    for (int64_t j = 0; j < cols; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
   }
 }
 
@@ -108,49 +118,73 @@ void scale_c(T beta, int64_t rows, int64_t cols, T* c, int64_t ldc) {
 }
 
 template <class T>
-void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
-                  const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
-  if (M <= 0 || N <= 0) return;
-  const int64_t m_tasks = (M + kMc - 1) / kMc;
-  const int64_t n_tasks = (N + kNc - 1) / kNc;
-  if (K <= 0 || alpha == T(0)) {
-    parallel_for(0, m_tasks, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t t = begin; t < end; ++t) {
-        const int64_t i0 = t * kMc;
-        scale_c(beta, std::min(kMc, M - i0), N, C + i0 * ldc, ldc);
-      }
-    });
-    return;
-  }
-  const Operand<T> a{A, lda, trans_a};
-  const Operand<T> b{B, ldb, trans_b};
-  const int64_t n_padded = (N + kNr - 1) / kNr * kNr;
-  std::vector<T> packed_b(static_cast<size_t>(K * n_padded));
-  pack_b(b, K, N, n_padded, packed_b.data());
+using TileFn = void (*)(int64_t, const T*, const T*, T*, int64_t, int64_t, int64_t, bool);
 
-  parallel_for(0, m_tasks * n_tasks, 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> packed_a(static_cast<size_t>(kMc * kKc));
+// C = alpha * op(A) * B + beta * C with B already packed by pack_b for this micro-kernel.
+template <class T>
+void gemm_packed_b(const Operand<T>& a, const T* packed_b, int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C,
+                   int64_t ldc, TileFn<T> tile, int64_t mr, int64_t nr) {
+  const int64_t mc_max = std::max<int64_t>(mr, kMcTarget / mr * mr);
+  const int64_t m_tasks = (M + mc_max - 1) / mc_max;
+  const int64_t n_tasks = (N + kNc - 1) / kNc;
+  const int64_t n_padded = (N + nr - 1) / nr * nr;
+  auto run = [&](int64_t begin, int64_t end) {
+    std::vector<T> packed_a(static_cast<size_t>(mc_max * std::min(kKc, K)));
     for (int64_t t = begin; t < end; ++t) {
-      const int64_t i0 = (t / n_tasks) * kMc;
+      const int64_t i0 = (t / n_tasks) * mc_max;
       const int64_t j0 = (t % n_tasks) * kNc;
-      const int64_t mc = std::min(kMc, M - i0);
+      const int64_t mc = std::min(mc_max, M - i0);
       const int64_t nc = std::min(kNc, N - j0);
-      scale_c(beta, mc, nc, C + i0 * ldc + j0, ldc);
+      // beta 0: the first depth block stores; beta 1: every block adds; else scale C first.
+      if (beta != T(0) && beta != T(1)) scale_c(beta, mc, nc, C + i0 * ldc + j0, ldc);
       for (int64_t pc = 0; pc < K; pc += kKc) {
         const int64_t kc = std::min(kKc, K - pc);
-        pack_a(a, i0, mc, pc, kc, alpha, packed_a.data());
-        const T* b_block = packed_b.data() + pc * n_padded;
-        for (int64_t jp = 0; jp < nc; jp += kNr) {
+        const bool accumulate = pc > 0 || beta != T(0);
+        pack_a(a, i0, mc, pc, kc, alpha, mr, packed_a.data());
+        const T* b_block = packed_b + pc * n_padded;
+        for (int64_t jp = 0; jp < nc; jp += nr) {
           const T* bp = b_block + (j0 + jp) * kc;
-          const int64_t cols = std::min(kNr, nc - jp);
-          for (int64_t ip = 0; ip < mc; ip += kMr) {
-            micro_tile(kc, packed_a.data() + ip * kc, bp, C + (i0 + ip) * ldc + j0 + jp, ldc, std::min(kMr, mc - ip),
-                       cols);
+          const int64_t cols = std::min(nr, nc - jp);
+          for (int64_t ip = 0; ip < mc; ip += mr) {
+            tile(kc, packed_a.data() + ip * kc, bp, C + (i0 + ip) * ldc + j0 + jp, ldc, std::min(mr, mc - ip), cols,
+                 accumulate);
           }
         }
       }
     }
+  };
+  const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
+  if (flops < kSerialFlops) {
+    run(0, m_tasks * n_tasks);
+  } else {
+    parallel_for(0, m_tasks * n_tasks, 1, run);
+  }
+}
+
+// Handles the degenerate shapes; false when there is a product to compute.
+template <class T>
+bool gemm_trivial(int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C, int64_t ldc) {
+  if (M <= 0 || N <= 0) return true;
+  if (K > 0 && alpha != T(0)) return false;
+  parallel_for(0, M, std::max<int64_t>(1, 16384 / N), [&](int64_t begin, int64_t end) {
+    scale_c(beta, end - begin, N, C + begin * ldc, ldc);
   });
+  return true;
+}
+
+template <class T>
+void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
+                  const T* B, int64_t ldb, T beta, T* C, int64_t ldc, TileFn<T> tile, int64_t mr, int64_t nr) {
+  if (gemm_trivial(M, N, K, alpha, beta, C, ldc)) return;
+  const int64_t n_padded = (N + nr - 1) / nr * nr;
+  std::vector<T> packed_b(static_cast<size_t>(K * n_padded));
+  pack_b(Operand<T>{B, ldb, trans_b}, K, N, nr, n_padded, packed_b.data());
+  gemm_packed_b(Operand<T>{A, lda, trans_a}, packed_b.data(), M, N, K, alpha, beta, C, ldc, tile, mr, nr);
+}
+
+const SgemmUkernel& active_sgemm_ukernel() {
+  static const SgemmUkernel k = sgemm_ukernel_for(active_isa());
+  return k;
 }
 
 template <class T>
@@ -175,14 +209,50 @@ void gemm_int_impl(int64_t M, int64_t N, int64_t K, const T* A, const T* B, T* C
 
 }  // namespace
 
+SgemmUkernel sgemm_ukernel_4x8__scalar() { return {micro_tile<float>, 4, 8, "f32-gemm-4x8__scalar"}; }
+
+SgemmUkernel sgemm_ukernel_for(Isa isa) {
+  switch (isa) {
+    case Isa::Avx512: return sgemm_ukernel_12x32__avx512();
+    case Isa::Avx2: return sgemm_ukernel_6x16__avx2();
+    case Isa::Scalar: break;
+  }
+  return sgemm_ukernel_4x8__scalar();
+}
+
 void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
            const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  gemm_blocked<float>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  const SgemmUkernel& k = active_sgemm_ukernel();
+  gemm_blocked<float>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, k.fn, k.mr, k.nr);
+}
+
+void sgemm_with(const SgemmUkernel& k, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  gemm_blocked<float>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, k.fn, k.mr, k.nr);
+}
+
+PackedSgemmB pack_sgemm_b(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb) {
+  const SgemmUkernel& k = active_sgemm_ukernel();
+  PackedSgemmB p;
+  p.K = K;
+  p.N = N;
+  p.nr = k.nr;
+  const int64_t n_padded = (N + k.nr - 1) / k.nr * k.nr;
+  p.data.assign(static_cast<size_t>(std::max<int64_t>(K, 0) * n_padded), 0.f);
+  if (K > 0 && N > 0) pack_b(Operand<float>{B, ldb, trans_b}, K, N, k.nr, n_padded, p.data.data());
+  return p;
+}
+
+void sgemm_packed(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda, const PackedSgemmB& B,
+                  float beta, float* C, int64_t ldc) {
+  if (gemm_trivial(M, B.N, B.K, alpha, beta, C, ldc)) return;
+  const SgemmUkernel& k = active_sgemm_ukernel();
+  gemm_packed_b(Operand<float>{A, lda, trans_a}, B.data.data(), M, B.N, B.K, alpha, beta, C, ldc, k.fn, k.mr, k.nr);
 }
 
 void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,
            const double* B, int64_t ldb, double beta, double* C, int64_t ldc) {
-  gemm_blocked<double>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  gemm_blocked<double>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, micro_tile<double>, 4, 8);
 }
 
 void gemm_int(int64_t M, int64_t N, int64_t K, const int32_t* A, const int32_t* B, int32_t* C) {

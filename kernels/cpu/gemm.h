@@ -8,11 +8,29 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace onnxi::kernels {
 
+struct SgemmUkernel;
+
 void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
            const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
+
+// op(B) packed once for sgemm_packed (constant weights: at session creation). It holds panels for
+// the micro-kernel of the active ISA, so it is only valid in this process.
+struct PackedSgemmB {
+  std::vector<float> data;
+  int64_t K = 0, N = 0, nr = 0;
+};
+PackedSgemmB pack_sgemm_b(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb);
+// C = alpha * op(A) * B + beta * C, op(A) M x B.K.
+void sgemm_packed(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda, const PackedSgemmB& B,
+                  float beta, float* C, int64_t ldc);
+
+// sgemm with a given micro-kernel (tests compare every ISA's against the portable one).
+void sgemm_with(const SgemmUkernel& ukernel, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 
 void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,
            const double* B, int64_t ldb, double beta, double* C, int64_t ldc);

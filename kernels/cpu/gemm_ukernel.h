@@ -1,0 +1,31 @@
+// SGEMM micro-kernels: the register-tiled inner loop of kernels/cpu/gemm.cpp, one per ISA.
+//
+// A micro-kernel multiplies an A panel (mr rows, k-major: a[k * mr + i], alpha already folded in)
+// by a B panel (nr columns, k-major: b[k * nr + j]) over depth kc, and writes the rows x cols corner
+// of the mr x nr product to C (row stride ldc): C = product, or C += product when `accumulate`.
+// Panels are zero-padded to mr / nr, so the loop has no edge cases; only the store is masked.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/cpu/cpu_features.h"
+
+namespace onnxi::kernels {
+
+using SgemmUkernelFn = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t rows,
+                                int64_t cols, bool accumulate);
+
+struct SgemmUkernel {
+  SgemmUkernelFn fn = nullptr;
+  int64_t mr = 0, nr = 0;
+  const char* name = "";
+};
+
+SgemmUkernel sgemm_ukernel_4x8__scalar();     // gemm.cpp
+SgemmUkernel sgemm_ukernel_6x16__avx2();      // gemm__avx2.cpp
+SgemmUkernel sgemm_ukernel_12x32__avx512();   // gemm__avx512.cpp
+
+// The micro-kernel for `isa` (which the CPU must have); sgemm uses the one of active_isa().
+SgemmUkernel sgemm_ukernel_for(Isa isa);
+
+}  // namespace onnxi::kernels

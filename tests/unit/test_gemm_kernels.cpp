@@ -1,0 +1,166 @@
+// Every SGEMM micro-kernel the CPU can run, against a double-precision triple loop: sizes below, at,
+// multiples of and above each tile (1..257), transposes, alpha/beta, leading dimensions with gaps,
+// prepacked B, and NaN/inf propagation. The portable 4x8 kernel is the oracle's closest relative and
+// runs everywhere; the AVX2 and AVX-512 ones run where the CPU has them.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "kernels/cpu/cpu_features.h"
+#include "kernels/cpu/gemm.h"
+#include "kernels/cpu/gemm_ukernel.h"
+
+using namespace onnxi::kernels;
+
+namespace {
+
+std::vector<float> values(size_t n, uint64_t seed) {
+  std::vector<float> v(n);
+  uint64_t s = seed * 0x9E3779B97F4A7C15ULL + 1;
+  for (auto& x : v) {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    x = static_cast<float>(static_cast<double>(s % 20001) / 10000.0 - 1.0);
+  }
+  return v;
+}
+
+struct Case {
+  int64_t M, N, K;
+  bool ta, tb;
+  float alpha, beta;
+};
+
+// C = alpha * op(A) op(B) + beta * C in double; returns the largest error relative to the bound.
+double check_case(const SgemmUkernel* k, const Case& c, uint64_t seed, bool packed = false) {
+  const int64_t lda = (c.ta ? c.M : c.K) + 1, ldb = (c.tb ? c.K : c.N) + 3, ldc = c.N + 2;
+  const auto A = values(static_cast<size_t>((c.ta ? c.K : c.M) * lda), seed);
+  const auto B = values(static_cast<size_t>((c.tb ? c.N : c.K) * ldb), seed + 1);
+  auto C = values(static_cast<size_t>(c.M * ldc), seed + 2);
+  const auto C0 = C;
+  if (packed) {
+    PackedSgemmB p = pack_sgemm_b(c.tb, c.K, c.N, B.data(), ldb);
+    sgemm_packed(c.ta, c.M, c.alpha, A.data(), lda, p, c.beta, C.data(), ldc);
+  } else {
+    sgemm_with(*k, c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), lda, B.data(), ldb, c.beta, C.data(), ldc);
+  }
+  double worst = 0;
+  for (int64_t i = 0; i < c.M; ++i) {
+    for (int64_t j = 0; j < c.N; ++j) {
+      double sum = 0, mag = 0;
+      for (int64_t p = 0; p < c.K; ++p) {
+        const double t = static_cast<double>(A[c.ta ? p * lda + i : i * lda + p]) * B[c.tb ? j * ldb + p : p * ldb + j];
+        sum += t;
+        mag += std::fabs(t);
+      }
+      const double want = c.alpha * sum + (c.beta == 0 ? 0.0 : c.beta * C0[i * ldc + j]);
+      // float rounding of a K-term dot product: a few ulps of the magnitude per term.
+      const double bound = 4 * std::numeric_limits<float>::epsilon() *
+                           (std::fabs(c.alpha) * mag + std::fabs(c.beta * C0[i * ldc + j]) + 1e-30) *
+                           std::sqrt(static_cast<double>(c.K) + 1);
+      worst = std::max(worst, std::fabs(C[i * ldc + j] - want) / bound);
+    }
+    for (int64_t j = c.N; j < ldc; ++j) {
+      if (C[i * ldc + j] != C0[i * ldc + j]) return INFINITY;  // the gap between rows is not ours
+    }
+  }
+  return worst;
+}
+
+std::vector<SgemmUkernel> available_kernels() {
+  std::vector<SgemmUkernel> ks{sgemm_ukernel_4x8__scalar()};
+  if (detected_isa() >= Isa::Avx2) ks.push_back(sgemm_ukernel_6x16__avx2());
+  if (detected_isa() >= Isa::Avx512) ks.push_back(sgemm_ukernel_12x32__avx512());
+  return ks;
+}
+
+}  // namespace
+
+TEST_CASE("every SGEMM micro-kernel matches the double triple loop around its tile sizes") {
+  const int64_t dims[] = {1, 2, 3, 5, 6, 7, 11, 12, 13, 16, 17, 31, 32, 33, 64, 97};
+  const float scalars[][2] = {{1.f, 0.f}, {1.f, 1.f}, {0.5f, -2.f}, {-1.5f, 0.25f}};
+  for (const SgemmUkernel& k : available_kernels()) {
+    MESSAGE("checking " << k.name);
+    uint64_t seed = 7;
+    for (int64_t M : dims) {
+      for (int64_t N : dims) {
+        const int64_t K = dims[(M + N) % 16];
+        const bool ta = seed & 1, tb = seed & 2;
+        const Case c{M, N, K, ta, tb, scalars[seed % 4][0], scalars[(seed / 4) % 4][1]};
+        ++seed;
+        INFO(k.name, " M=", M, " N=", N, " K=", K, " ta=", ta, " tb=", tb);
+        REQUIRE(check_case(&k, c, seed) <= 1.0);
+      }
+    }
+  }
+}
+
+TEST_CASE("SGEMM across depth blocks, several tasks, and prepacked B") {
+  const Case cases[] = {
+      {1, 300, 700, false, false, 1.f, 0.f},  {257, 129, 513, false, true, 1.f, 1.f},
+      {130, 600, 300, true, false, 2.f, 0.5f}, {12, 32, 256, false, false, 1.f, 0.f},
+      {13, 33, 257, true, true, -1.f, 0.f},   {400, 260, 40, false, false, 1.f, 0.f},
+  };
+  for (const SgemmUkernel& k : available_kernels()) {
+    uint64_t seed = 100;
+    for (const Case& c : cases) {
+      INFO(k.name, " M=", c.M, " N=", c.N, " K=", c.K);
+      REQUIRE(check_case(&k, c, ++seed) <= 1.0);
+    }
+  }
+  uint64_t seed = 200;
+  for (const Case& c : cases) {
+    INFO("packed M=", c.M, " N=", c.N, " K=", c.K);
+    REQUIRE(check_case(nullptr, c, ++seed, /*packed=*/true) <= 1.0);
+  }
+}
+
+TEST_CASE("SGEMM propagates NaN and inf from A and B; beta 0 ignores whatever C held") {
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  for (const SgemmUkernel& k : available_kernels()) {
+    INFO(k.name);
+    const int64_t M = 13, N = 33, K = 5;
+    std::vector<float> A(M * K, 1.f), B(K * N, 1.f), C(M * N, nan);
+    A[2 * K + 1] = nan;  // row 2 becomes NaN
+    B[3 * N + 4] = inf;  // column 4 becomes inf (NaN in row 2)
+    sgemm_with(k, false, false, M, N, K, 1.f, A.data(), K, B.data(), N, 0.f, C.data(), N);
+    for (int64_t i = 0; i < M; ++i) {
+      for (int64_t j = 0; j < N; ++j) {
+        const float v = C[i * N + j];
+        if (i == 2) {
+          REQUIRE(std::isnan(v));
+        } else if (j == 4) {
+          REQUIRE(v == inf);
+        } else {
+          REQUIRE(v == 5.f);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("degenerate SGEMM shapes: zero sizes, K == 0 scales C, alpha 0") {
+  std::vector<float> c{2.f, 4.f};
+  sgemm(false, false, 1, 2, 0, 1.f, nullptr, 1, nullptr, 2, 0.5f, c.data(), 2);
+  CHECK(c == std::vector<float>{1.f, 2.f});
+  sgemm(false, false, 0, 2, 3, 1.f, nullptr, 3, nullptr, 2, 0.f, c.data(), 2);  // nothing to touch
+  CHECK(c == std::vector<float>{1.f, 2.f});
+  std::vector<float> a{1, 2, 3}, b{1, 1, 1, 1, 1, 1};
+  sgemm(false, false, 1, 2, 3, 0.f, a.data(), 3, b.data(), 2, 0.f, c.data(), 2);
+  CHECK(c == std::vector<float>{0.f, 0.f});
+  PackedSgemmB p = pack_sgemm_b(false, 0, 2, nullptr, 2);
+  c = {3.f, 5.f};
+  sgemm_packed(false, 1, 1.f, a.data(), 3, p, 1.f, c.data(), 2);
+  CHECK(c == std::vector<float>{3.f, 5.f});
+}
+
+TEST_CASE("ONNXI_ISA names and the detected ISA") {
+  CHECK(std::string(isa_name(Isa::Avx512)) == "avx512");
+  CHECK(static_cast<int>(active_isa()) <= static_cast<int>(detected_isa()));
+  MESSAGE("detected " << isa_name(detected_isa()) << ", active " << isa_name(active_isa()));
+}
