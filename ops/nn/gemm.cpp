@@ -1,6 +1,7 @@
 // Gemm: Y = alpha * op(A) * op(B) + beta * C, with C broadcast to [M, N] (opset 1-6: under the
 // `broadcast` attribute; 7+: always unidirectional; 11+: C optional).
 #include <memory>
+#include <type_traits>
 
 #include "kernels/cpu/gemm.h"
 #include "onnxi/float_types.h"
@@ -53,7 +54,14 @@ void infer_gemm(InferContext& ctx) {
 
 class GemmKernel final : public Kernel {
  public:
-  GemmKernel(GemmAttrs attrs, int64_t opset) : a_(attrs), opset_(opset) {}
+  GemmKernel(GemmAttrs attrs, int64_t opset, const Tensor* constant_b) : a_(attrs), opset_(opset) {
+    // Constant float weights are packed for the GEMM micro-kernel once, here, not on every run.
+    if (constant_b != nullptr && constant_b->dtype() == DataType::Float && constant_b->rank() == 2) {
+      const int64_t K = constant_b->dim(a_.trans_b ? 1 : 0), N = constant_b->dim(a_.trans_b ? 0 : 1);
+      packed_b_ = std::make_shared<kernels::PackedSgemmB>(
+          kernels::pack_sgemm_b(a_.trans_b, K, N, constant_b->data<float>(), constant_b->dim(1)));
+    }
+  }
 
   void compute(KernelContext& ctx) const override {
     const Tensor& A = ctx.input(0);
@@ -90,6 +98,13 @@ class GemmKernel final : public Kernel {
       using T = decltype(tag);
       T* yp = y.data<T>();
       if (has_c) fill_broadcast_c(c.data<T>(), c.shape(), out_shape, static_cast<T>(a_.beta), yp);
+      if constexpr (std::is_same_v<T, float>) {
+        if (packed_b_ && dtype == DataType::Float && packed_b_->K == K && packed_b_->N == N) {
+          kernels::sgemm_packed(a_.trans_a, M, a_.alpha, a.data<float>(), A.dim(1), *packed_b_, has_c ? 1.f : 0.f, yp,
+                                N);
+          return;
+        }
+      }
       kernels::gemm(a_.trans_a, a_.trans_b, M, N, K, static_cast<T>(a_.alpha), a.data<T>(), A.dim(1), b.data<T>(),
                     B.dim(1), has_c ? T(1) : T(0), yp, N);
     });
@@ -138,10 +153,11 @@ class GemmKernel final : public Kernel {
 
   GemmAttrs a_;
   int64_t opset_;
+  std::shared_ptr<const kernels::PackedSgemmB> packed_b_;
 };
 
 std::unique_ptr<Kernel> create_gemm(const KernelInit& init) {
-  return std::make_unique<GemmKernel>(read_attrs(init.node), init.opset);
+  return std::make_unique<GemmKernel>(read_attrs(init.node), init.opset, init.constant(1));
 }
 
 }  // namespace

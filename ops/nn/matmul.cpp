@@ -150,7 +150,25 @@ void compute_matmul(KernelContext& ctx) {
   ctx.set_output(0, narrow(y, dtype));
 }
 
-std::unique_ptr<Kernel> create_matmul(const KernelInit&) { return make_kernel(compute_matmul); }
+// A constant 2-D float B (the weights of a linear layer) is packed for the GEMM micro-kernel once;
+// every run is then one product over all of A's rows.
+std::unique_ptr<Kernel> create_matmul(const KernelInit& init) {
+  const Tensor* b = init.constant(1);
+  if (b == nullptr || b->dtype() != DataType::Float || b->rank() != 2 || b->dim(0) == 0) {
+    return make_kernel(compute_matmul);
+  }
+  auto packed = std::make_shared<const kernels::PackedSgemmB>(
+      kernels::pack_sgemm_b(false, b->dim(0), b->dim(1), b->data<float>(), b->dim(1)));
+  return make_kernel([packed](KernelContext& ctx) {
+    const Tensor& A = ctx.input(0);
+    if (A.dtype() != DataType::Float || A.rank() < 1 || A.shape().back() != packed->K) return compute_matmul(ctx);
+    Shape out = A.shape();
+    out.back() = packed->N;
+    Tensor& y = ctx.allocate_output(0, DataType::Float, out);
+    kernels::sgemm_packed(false, A.numel() / packed->K, 1.f, A.data<float>(), packed->K, *packed, 0.f,
+                          y.data<float>(), packed->N);
+  });
+}
 
 }  // namespace
 
