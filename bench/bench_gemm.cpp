@@ -37,7 +37,20 @@ void BM_onnxi_sgemm(benchmark::State& state) {
   }
   report(state, n);
 }
-BENCHMARK(BM_onnxi_sgemm)->Arg(64)->Arg(256)->Arg(512)->Arg(1024)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_onnxi_sgemm)->Arg(64)->Arg(256)->Arg(512)->Arg(1024)->Arg(2048)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// B packed once beforehand, as a Gemm/MatMul with constant weights runs.
+void BM_onnxi_sgemm_packed_b(benchmark::State& state) {
+  int64_t n = state.range(0);
+  Problem p(n);
+  const onnxi::kernels::PackedSgemmB packed = onnxi::kernels::pack_sgemm_b(false, n, n, p.b.data(), n);
+  for (auto _ : state) {
+    onnxi::kernels::sgemm_packed(false, n, 1.f, p.a.data(), n, packed, 0.f, p.c.data(), n);
+    benchmark::DoNotOptimize(p.c.data());
+  }
+  report(state, n);
+}
+BENCHMARK(BM_onnxi_sgemm_packed_b)->Arg(64)->Arg(256)->Arg(512)->Arg(1024)->Arg(2048)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 #ifdef ONNXI_WITH_BLAS
 void BM_openblas_sgemm(benchmark::State& state) {
@@ -50,7 +63,7 @@ void BM_openblas_sgemm(benchmark::State& state) {
   }
   report(state, n);
 }
-BENCHMARK(BM_openblas_sgemm)->Arg(64)->Arg(256)->Arg(512)->Arg(1024)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_openblas_sgemm)->Arg(64)->Arg(256)->Arg(512)->Arg(1024)->Arg(2048)->UseRealTime()->Unit(benchmark::kMillisecond);
 #endif
 
 }  // namespace

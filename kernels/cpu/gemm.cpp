@@ -142,11 +142,12 @@ void gemm_packed_b(const Operand<T>& a, const T* packed_b, int64_t M, int64_t N,
         const bool accumulate = pc > 0 || beta != T(0);
         pack_a(a, i0, mc, pc, kc, alpha, mr, packed_a.data());
         const T* b_block = packed_b + pc * n_padded;
-        for (int64_t jp = 0; jp < nc; jp += nr) {
-          const T* bp = b_block + (j0 + jp) * kc;
-          const int64_t cols = std::min(nr, nc - jp);
-          for (int64_t ip = 0; ip < mc; ip += mr) {
-            tile(kc, packed_a.data() + ip * kc, bp, C + (i0 + ip) * ldc + j0 + jp, ldc, std::min(mr, mc - ip), cols,
+        // One A panel (mr x kc) stays in L1 while the B panels of this chunk stream from L2.
+        for (int64_t ip = 0; ip < mc; ip += mr) {
+          const T* ap = packed_a.data() + ip * kc;
+          const int64_t rows = std::min(mr, mc - ip);
+          for (int64_t jp = 0; jp < nc; jp += nr) {
+            tile(kc, ap, b_block + (j0 + jp) * kc, C + (i0 + ip) * ldc + j0 + jp, ldc, rows, std::min(nr, nc - jp),
                  accumulate);
           }
         }
