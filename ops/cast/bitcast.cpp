@@ -10,7 +10,7 @@
 namespace onnxi::ops {
 namespace {
 
-// Every type but string and the float6 types, which ONNX stores unpacked nowhere and BitCast omits.
+// Every element type but string and the two float6 types, which the BitCast schema leaves out.
 bool bitcast_supports(DataType t) {
   return t != DataType::Undefined && t != DataType::String && t != DataType::Float6E2M3 &&
          t != DataType::Float6E3M2 && is_valid_dtype(static_cast<int32_t>(t));
@@ -31,7 +31,8 @@ DataType read_bitcast_to(const Node& node) {
 // Empty when `from` can be reinterpreted as `to`; else why not.
 std::string bitcast_problem(DataType from, DataType to) {
   if (!bitcast_supports(from)) {
-    return cat("input 0 has element type ", dtype_name(from), ", which BitCast does not take (string and float6 are excluded)");
+    return cat("input 0 has element type ", dtype_name(from),
+               ", which BitCast does not take (string and float6 are excluded)");
   }
   if (element_bits(from) != element_bits(to)) {
     return cat("input 0 is ", dtype_name(from), " (", element_bits(from), " bits) but 'to' is ", dtype_name(to), " (",
@@ -77,7 +78,8 @@ void register_bitcast_op(Registry& r) {
     out.elem = to;
     ctx.set_output(0, std::move(out));
     // Constants reinterpret at load, so shape arithmetic through BitCast stays static.
-    if (const Tensor* x = ctx.constant(0); x && !ctx.output_constants.empty() && bitcast_problem(x->dtype(), to).empty()) {
+    const Tensor* x = ctx.constant(0);
+    if (x && !ctx.output_constants.empty() && bitcast_problem(x->dtype(), to).empty()) {
       ctx.output_constants[0] = bitcast(*x, to);
     }
   };

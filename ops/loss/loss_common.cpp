@@ -38,6 +38,13 @@ void check_dims_agree(const InferContext& ctx, const Dim& a, const Dim& b, const
   if (a.is_known() && b.is_known() && a.value != b.value) ctx.fail(what);
 }
 
+// A known size over a symbol, a named symbol over an unknown dim.
+const Dim& more_specific(const Dim& a, const Dim& b) {
+  if (a.is_known()) return a;
+  if (b.is_known()) return b;
+  return a.param.empty() ? b : a;
+}
+
 // float16 / bfloat16 / float32 as float32, double as double.
 DataType compute_type(DataType t) { return t == DataType::Double ? DataType::Double : DataType::Float; }
 
@@ -116,7 +123,8 @@ void infer_loss(InferContext& ctx, const LossAttrs& a, const char* x_name, const
                  " takes ", type_names(a.types)));
   }
   if (t_elem != DataType::Undefined && !is_index_type(t_elem)) {
-    ctx.fail(cat("input ", target_name, " has element type ", dtype_name(t_elem), "; class targets are int32 or int64"));
+    ctx.fail(cat("input ", target_name, " has element type ", dtype_name(t_elem),
+                 "; class targets are int32 or int64"));
   }
   if (w_elem != DataType::Undefined && x_elem != DataType::Undefined && w_elem != x_elem) {
     ctx.fail(cat("input ", weight_name, " has element type ", dtype_name(w_elem), " but ", x_name, " is ",
@@ -150,7 +158,7 @@ void infer_loss(InferContext& ctx, const LossAttrs& a, const char* x_name, const
     std::vector<Dim> dims(rank);
     for (size_t i = 0; i < rank; ++i) {
       const Dim from_x = x_ranked ? tx.dims[i == 0 ? 0 : i + 1] : Dim{};
-      dims[i] = t_ranked && (tt.dims[i].is_known() || !from_x.is_known()) ? tt.dims[i] : from_x;
+      dims[i] = t_ranked ? more_specific(tt.dims[i], from_x) : from_x;
     }
     ctx.set_output(0, TypeInfo::tensor(x_elem, std::move(dims)));
   } else {
@@ -216,7 +224,8 @@ void compute_loss(KernelContext& ctx, const LossAttrs& a, const char* x_name, co
   if (r.bad_sample >= 0) {
     ctx.fail(cat("input ", target_name, " element ", r.bad_sample, " is ", target_at(target, r.bad_sample),
                  ", outside the ", classes, " classes [0, ", classes, ")",
-                 a.has_ignore ? cat(" and not ignore_index ", a.ignore_index) : std::string(" (no ignore_index is set)")));
+                 a.has_ignore ? cat(" and not ignore_index ", a.ignore_index)
+                              : std::string(" (no ignore_index is set)")));
   }
   if (a.reduction == Reduction::None) {
     ctx.set_output(0, Value(from_compute(loss, x.dtype())));
