@@ -290,3 +290,100 @@ TEST_CASE("Cast infers the output type and folds small constants") {
   REQUIRE(h.dtype() == DataType::Float16);
   for (int64_t i = 0; i < 6; ++i) CHECK(f16_to_f32(h.data<uint16_t>()[i]) == static_cast<float>(i + 1));
 }
+
+// ---- BitCast (opset 26) ----------------------------------------------------------------------------
+
+namespace {
+
+Tensor bitcast(const Tensor& x, DataType to) {
+  auto out = run_node({"BitCast", {attr_int("to", static_cast<int64_t>(to))}, 26}, {Value(x)});
+  REQUIRE(out.size() == 1);
+  return out[0].tensor();
+}
+
+}  // namespace
+
+TEST_CASE("BitCast keeps the bits: floats, integers and signedness") {
+  // 1.0f = 0x3F800000, -2.0f = 0xC0000000, 0.0f = 0.
+  Tensor f = Tensor::from_vector<float>({1.f, -2.f, 0.f}, {3});
+  CHECK(values<int32_t>(bitcast(f, DataType::Int32)) == std::vector<int32_t>{0x3F800000, -0x40000000, 0});
+  CHECK(values<uint32_t>(bitcast(f, DataType::UInt32)) == std::vector<uint32_t>{0x3F800000u, 0xC0000000u, 0});
+  Tensor back = bitcast(Tensor::from_vector<int32_t>({0x3F800000, -0x40000000, 0x7FC00000}, {3}), DataType::Float);
+  CHECK(back.data<float>()[0] == 1.f);
+  CHECK(back.data<float>()[1] == -2.f);
+  CHECK(std::isnan(back.data<float>()[2]));
+  // 1.0 = 0x3FF0000000000000.
+  CHECK(values<int64_t>(bitcast(Tensor::from_vector<double>({1.0, -0.0}, {2}), DataType::Int64)) ==
+        std::vector<int64_t>{0x3FF0000000000000, std::numeric_limits<int64_t>::min()});
+  CHECK(values<int16_t>(bitcast(Tensor::from_vector<uint16_t>({65535, 32768, 1}, {3}), DataType::Int16)) ==
+        std::vector<int16_t>{-1, -32768, 1});
+  CHECK(values<uint8_t>(bitcast(Tensor::from_vector<int8_t>({-1, -128, 127}, {3}), DataType::UInt8)) ==
+        std::vector<uint8_t>{255, 128, 127});
+  // float16 1.0 = 0x3C00 read as bfloat16 bits, and the same bits back as uint16.
+  Tensor h = raw_tensor(DataType::Float16, {1}, {0x00, 0x3C});
+  CHECK(bytes_of(bitcast(h, DataType::BFloat16)) == std::vector<uint8_t>{0x00, 0x3C});
+  CHECK(values<uint16_t>(bitcast(h, DataType::UInt16)) == std::vector<uint16_t>{0x3C00});
+  // float8 and e8m0 are bytes too.
+  CHECK(values<uint8_t>(bitcast(raw_tensor(DataType::Float8E4M3FN, {2}, {0x38, 0xFF}), DataType::UInt8)) ==
+        std::vector<uint8_t>{0x38, 0xFF});
+  // complex64 is 64 bits: (1, -2) as int64 holds -2.0f's bits high and 1.0f's low.
+  Tensor c = Tensor::from_vector<float>({1.f, -2.f}, {2});
+  Tensor c64 = raw_tensor(DataType::Complex64, {1}, bytes_of(c));
+  CHECK(values<int64_t>(bitcast(c64, DataType::Int64)) ==
+        std::vector<int64_t>{static_cast<int64_t>(0xC00000003F800000ull)});
+}
+
+TEST_CASE("BitCast: shapes, bool, packed types and same-type") {
+  Tensor m = Tensor::from_vector<float>({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor mi = bitcast(m, DataType::Int32);
+  CHECK(mi.shape() == Shape{2, 3});
+  CHECK(mi.data<int32_t>()[5] == 0x40C00000);  // 6.0f
+  Tensor s = bitcast(Tensor::from_vector<float>({-1.f}, {}), DataType::UInt32);
+  CHECK(s.rank() == 0);
+  CHECK(s.data<uint32_t>()[0] == 0xBF800000u);
+  CHECK(values<uint8_t>(bitcast(Tensor::from_vector<bool>({true, false, true}, {3}), DataType::UInt8)) ==
+        std::vector<uint8_t>{1, 0, 1});
+  // A byte that is not 0 or 1 has no bool: nonzero reads as true.
+  CHECK(values<bool>(bitcast(Tensor::from_vector<uint8_t>({0, 1, 2, 255}, {4}), DataType::Bool)) ==
+        std::vector<bool>{false, true, true, true});
+  // int4 [-1, 7] packs as 0x7F; as uint4 that is [15, 7], as float4e2m1 the same byte.
+  Tensor i4 = raw_tensor(DataType::Int4, {2}, {0x7F});
+  Tensor u4 = bitcast(i4, DataType::UInt4);
+  REQUIRE(u4.dtype() == DataType::UInt4);
+  CHECK(u4.element_as_double(0) == 15);
+  CHECK(u4.element_as_double(1) == 7);
+  CHECK(bytes_of(bitcast(i4, DataType::Float4E2M1)) == std::vector<uint8_t>{0x7F});
+  CHECK(bytes_of(bitcast(raw_tensor(DataType::UInt2, {4}, {0xE4}), DataType::Int2)) == std::vector<uint8_t>{0xE4});
+  // Same type in and out, and empty tensors.
+  CHECK(values<int32_t>(bitcast(Tensor::from_vector<int32_t>({7}, {1}), DataType::Int32)) == std::vector<int32_t>{7});
+  CHECK(bitcast(Tensor(DataType::Float, {0, 3}), DataType::Int32).shape() == Shape{0, 3});
+}
+
+TEST_CASE("BitCast rejects mismatched widths, strings, float6 and a missing 'to'") {
+  Tensor f = Tensor::from_vector<float>({1.f}, {1});
+  CHECK(error_of([&] { bitcast(f, DataType::Int64); }).find("same bit width") != std::string::npos);
+  CHECK(error_of([&] { bitcast(Tensor::from_vector<bool>({true}, {1}), DataType::Int16); }).find("bits") !=
+        std::string::npos);
+  CHECK(error_of([&] { bitcast(f, DataType::String); }).find("not a BitCast target") != std::string::npos);
+  CHECK(error_of([&] { bitcast(strings({"a"}), DataType::UInt8); }).find("string") != std::string::npos);
+  CHECK(error_of([&] { bitcast(Tensor::from_vector<uint8_t>({1}, {1}), DataType::Float6E2M3); })
+            .find("not a BitCast target") != std::string::npos);
+  CHECK(error_of([&] { bitcast(f, static_cast<DataType>(99)); }).find("'to' is 99") != std::string::npos);
+  CHECK(error_of([&] { run_node({"BitCast", {}, 26}, {Value(f)}); }).find("'to' is missing") != std::string::npos);
+  // BitCast is new in opset 26.
+  CHECK_THROWS_AS(run_node({"BitCast", {attr_int("to", 6)}, 25}, {Value(f)}), Error);
+}
+
+TEST_CASE("BitCast infers the type and folds constants") {
+  NodeRun spec{"BitCast", {attr_int("to", static_cast<int64_t>(DataType::UInt32))}, 26};
+  Model m = single_node_model(spec, {Value(Tensor::from_vector<float>({1, 2}, {2}))});
+  m.graph.inputs[0].type.dims[0] = Dim::symbol("N");
+  {
+    Session s = Session::from_model(m);
+    CHECK(s.outputs()[0].type.str() == TypeInfo::tensor(DataType::UInt32, {Dim::symbol("N")}).str());
+  }
+  m.graph.initializers["in0"] = Tensor::from_vector<float>({1, 2}, {2});
+  m.graph.inputs.clear();
+  Session s = Session::from_model(m);
+  CHECK(values<uint32_t>(s.run({})[0].tensor()) == std::vector<uint32_t>{0x3F800000u, 0x40000000u});
+}
