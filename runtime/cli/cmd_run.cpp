@@ -32,6 +32,8 @@ struct RunArgs {
   std::vector<std::string> dims;
   int top = 0;
   uint64_t seed = 0;
+  bool profile = false;
+  int profile_nodes = 20;
 };
 
 constexpr int64_t kShownValues = 8;
@@ -355,6 +357,42 @@ double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
+// Time per op type and for the slowest nodes, averaged over the profiled runs, largest first, with
+// each one's share of the time spent in nodes.
+void print_profile(const RunProfile& profile, int max_nodes) {
+  if (profile.runs == 0 || profile.nodes.empty()) return;
+  double total = 0;
+  std::map<std::string, std::pair<double, int>> by_op;
+  for (const auto& n : profile.nodes) {
+    total += n.total_ms;
+    auto& [ms, count] = by_op[n.op_type];
+    ms += n.total_ms;
+    ++count;
+  }
+  const double runs = profile.runs;
+  auto share = [&](double ms) { return total > 0 ? 100.0 * ms / total : 0.0; };
+  char line[256];
+  std::snprintf(line, sizeof line, "profile: %.3f ms per run in %zu nodes (mean of %d run%s)", total / runs,
+                profile.nodes.size(), profile.runs, profile.runs == 1 ? "" : "s");
+  std::cout << line << "\n  by op type:\n";
+  std::vector<std::pair<std::string, std::pair<double, int>>> ops(by_op.begin(), by_op.end());
+  std::sort(ops.begin(), ops.end(), [](const auto& a, const auto& b) { return a.second.first > b.second.first; });
+  for (const auto& [op, v] : ops) {
+    std::snprintf(line, sizeof line, "    %-24s %10.3f ms  %5.1f%%  (%d node%s)", op.c_str(), v.first / runs,
+                  share(v.first), v.second, v.second == 1 ? "" : "s");
+    std::cout << line << "\n";
+  }
+  std::vector<const RunProfile::NodeTime*> nodes;
+  for (const auto& n : profile.nodes) nodes.push_back(&n);
+  std::stable_sort(nodes.begin(), nodes.end(), [](const auto* a, const auto* b) { return a->total_ms > b->total_ms; });
+  const size_t shown = std::min(nodes.size(), static_cast<size_t>(std::max(0, max_nodes)));
+  std::cout << "  slowest " << shown << " of " << nodes.size() << " nodes:\n";
+  for (size_t i = 0; i < shown; ++i) {
+    std::snprintf(line, sizeof line, "    %10.3f ms  %5.1f%%  ", nodes[i]->total_ms / runs, share(nodes[i]->total_ms));
+    std::cout << line << nodes[i]->node << "\n";
+  }
+}
+
 int run_model(const RunArgs& args) {
   SessionOptions options;
   options.threads = args.threads;
@@ -371,10 +409,13 @@ int run_model(const RunArgs& args) {
 
   std::vector<Value> outputs;
   std::vector<double> times;
+  RunProfile profile;
+  RunOptions run_options;
+  if (args.profile) run_options.profile = &profile;
   if (args.repeat > 0) outputs = session.run(feeds);  // warm-up, not timed
   for (int i = 0; i < std::max(1, args.repeat); ++i) {
     auto start = std::chrono::steady_clock::now();
-    outputs = session.run(feeds);
+    outputs = session.run(feeds, run_options);
     times.push_back(ms_since(start));
   }
 
@@ -395,6 +436,7 @@ int run_model(const RunArgs& args) {
   }
   std::cout << line << "\n";
   if (args.top > 0 && !outputs.empty()) print_top(outputs[0], session.outputs()[0].name, args.top);
+  if (args.profile) print_profile(profile, args.profile_nodes);
   if (!args.save_dir.empty()) save_outputs(session, outputs, args.save_dir);
   return 0;
 }
@@ -426,6 +468,9 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--top", args->top, "print the K largest values of the first output's last axis (first row)")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--seed", args->seed, "seed of the random inputs");
+  sub->add_flag("--profile", args->profile, "print the time per op type and the slowest nodes over the timed runs");
+  sub->add_option("--profile-nodes", args->profile_nodes, "how many of the slowest nodes --profile lists (default 20)")
+      ->check(CLI::NonNegativeNumber);
   return {sub, [args] { return run_model(*args); }};
 }
 

@@ -273,13 +273,27 @@ std::vector<Value> run(const CompiledGraph& g, std::vector<Value> inputs, const 
     values[static_cast<size_t>(slot)] = *v;
   }
   Frame frame{&g, &values, parent};
-  for (const Step& st : g.steps) {
+  RunProfile* profile = parent == nullptr ? state.profile : nullptr;
+  if (profile != nullptr) {
+    if (profile->nodes.size() != g.steps.size()) {
+      profile->nodes.clear();
+      for (const Step& st : g.steps) profile->nodes.push_back({st.node->label(), st.node->op_type, 0.0});
+    }
+    ++profile->runs;
+  }
+  for (size_t step = 0; step < g.steps.size(); ++step) {
+    const Step& st = g.steps[step];
     state.check();
     StepContext ctx(st, values, frame, state);
+    const auto start = profile != nullptr ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     try {
       st.kernel->compute(ctx);
     } catch (const std::exception& e) {
       rethrow_with_node(*st.node, e);
+    }
+    if (profile != nullptr) {
+      profile->nodes[step].total_ms +=
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     }
     for (size_t i = 0; i < st.outputs.size(); ++i) {
       if (st.wanted[i] && values[static_cast<size_t>(st.outputs[i])].is_none()) {

@@ -74,6 +74,7 @@ std::shared_ptr<const CompiledGraph> compile(std::shared_ptr<const Graph> graph,
 struct RunState {
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   const std::atomic<bool>* cancel = nullptr;
+  RunProfile* profile = nullptr;  // top-level graph only
   void check() const;
 };
 

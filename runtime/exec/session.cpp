@@ -140,6 +140,7 @@ std::vector<Value> Session::run(const std::map<std::string, Value>& feeds, const
   exec::RunState state;
   state.deadline = options.deadline;
   state.cancel = options.cancel;
+  state.profile = options.profile;
   std::vector<Value> outputs;
   std::exception_ptr error;
   impl_->arena->execute([&] {

@@ -23,10 +23,23 @@ struct SessionOptions {
   std::shared_ptr<const Registry> custom_ops;
 };
 
+// Wall time of each top-level node of one or more runs (nodes inside If/Loop/Scan bodies count
+// toward the node that runs them), in graph order. Pass one to RunOptions::profile; runs add to it.
+struct RunProfile {
+  struct NodeTime {
+    std::string node;     // the node's label, as errors name it
+    std::string op_type;
+    double total_ms = 0;  // summed over the runs profiled
+  };
+  std::vector<NodeTime> nodes;
+  int runs = 0;
+};
+
 struct RunOptions {
   // The run stops with a Cancelled error once this passes (checked between nodes and loop steps).
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   const std::atomic<bool>* cancel = nullptr;  // set to true from another thread to stop the run
+  RunProfile* profile = nullptr;  // when set, the run adds its per-node times here (not thread-safe: one per run)
 };
 
 struct IoInfo {
