@@ -9,6 +9,8 @@
 #include "kernels/cpu/gemm.h"
 
 #include <algorithm>
+#include <cstring>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
@@ -42,7 +44,11 @@ void pack_b(const Operand<T>& b, int64_t K, int64_t N, int64_t nr, int64_t n_pad
     for (int64_t jp = 0; jp < n_padded; jp += nr) {
       T* panel = block + jp * kc;
       const int64_t cols = std::min(nr, N - jp);
-      if (!b.trans) {
+      if (!b.trans && cols == nr) {
+        for (int64_t k = 0; k < kc; ++k) {
+          std::memcpy(panel + k * nr, b.data + (pc + k) * b.ld + jp, static_cast<size_t>(nr) * sizeof(T));
+        }
+      } else if (!b.trans) {
         for (int64_t k = 0; k < kc; ++k) {
           const T* src = b.data + (pc + k) * b.ld + jp;
           T* dst = panel + k * nr;
@@ -117,6 +123,22 @@ void scale_c(T beta, int64_t rows, int64_t cols, T* c, int64_t ldc) {
   }
 }
 
+// A grow-only scratch buffer per thread and element type: packing buffers are reused across calls,
+// so a GEMM does not pay for fresh pages (page faults and zeroing) every time.
+template <class T, int kSlot>
+T* scratch(size_t n) {
+  struct Buffer {
+    std::unique_ptr<T[]> data;
+    size_t size = 0;
+  };
+  thread_local Buffer buf;
+  if (buf.size < n) {
+    buf.data.reset(new T[n]);
+    buf.size = n;
+  }
+  return buf.data.get();
+}
+
 template <class T>
 using TileFn = void (*)(int64_t, const T*, const T*, T*, int64_t, int64_t, int64_t, bool);
 
@@ -129,7 +151,7 @@ void gemm_packed_b(const Operand<T>& a, const T* packed_b, int64_t M, int64_t N,
   const int64_t n_tasks = (N + kNc - 1) / kNc;
   const int64_t n_padded = (N + nr - 1) / nr * nr;
   auto run = [&](int64_t begin, int64_t end) {
-    std::vector<T> packed_a(static_cast<size_t>(mc_max * std::min(kKc, K)));
+    T* packed_a = scratch<T, 0>(static_cast<size_t>(mc_max * std::min(kKc, K)));
     for (int64_t t = begin; t < end; ++t) {
       const int64_t i0 = (t / n_tasks) * mc_max;
       const int64_t j0 = (t % n_tasks) * kNc;
@@ -140,11 +162,11 @@ void gemm_packed_b(const Operand<T>& a, const T* packed_b, int64_t M, int64_t N,
       for (int64_t pc = 0; pc < K; pc += kKc) {
         const int64_t kc = std::min(kKc, K - pc);
         const bool accumulate = pc > 0 || beta != T(0);
-        pack_a(a, i0, mc, pc, kc, alpha, mr, packed_a.data());
+        pack_a(a, i0, mc, pc, kc, alpha, mr, packed_a);
         const T* b_block = packed_b + pc * n_padded;
         // One A panel (mr x kc) stays in L1 while the B panels of this chunk stream from L2.
         for (int64_t ip = 0; ip < mc; ip += mr) {
-          const T* ap = packed_a.data() + ip * kc;
+          const T* ap = packed_a + ip * kc;
           const int64_t rows = std::min(mr, mc - ip);
           for (int64_t jp = 0; jp < nc; jp += nr) {
             tile(kc, ap, b_block + (j0 + jp) * kc, C + (i0 + ip) * ldc + j0 + jp, ldc, rows, std::min(nr, nc - jp),
@@ -178,9 +200,26 @@ void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T
                   const T* B, int64_t ldb, T beta, T* C, int64_t ldc, TileFn<T> tile, int64_t mr, int64_t nr) {
   if (gemm_trivial(M, N, K, alpha, beta, C, ldc)) return;
   const int64_t n_padded = (N + nr - 1) / nr * nr;
-  std::vector<T> packed_b(static_cast<size_t>(K * n_padded));
-  pack_b(Operand<T>{B, ldb, trans_b}, K, N, nr, n_padded, packed_b.data());
-  gemm_packed_b(Operand<T>{A, lda, trans_a}, packed_b.data(), M, N, K, alpha, beta, C, ldc, tile, mr, nr);
+  // The calling thread's slot 1, read by the tasks while this call waits in parallel_for. A thread
+  // waiting there may run another op's task that calls GEMM again (nested parallelism): that inner
+  // call must not reuse the buffer, so it gets its own.
+  thread_local bool b_slot_busy = false;
+  std::unique_ptr<T[]> own;
+  T* packed_b;
+  if (b_slot_busy) {
+    own.reset(new T[static_cast<size_t>(K * n_padded)]);
+    packed_b = own.get();
+  } else {
+    packed_b = scratch<T, 1>(static_cast<size_t>(K * n_padded));
+  }
+  struct Busy {
+    bool& flag;
+    bool was;
+    ~Busy() { flag = was; }
+  } busy{b_slot_busy, b_slot_busy};
+  b_slot_busy = true;
+  pack_b(Operand<T>{B, ldb, trans_b}, K, N, nr, n_padded, packed_b);
+  gemm_packed_b(Operand<T>{A, lda, trans_a}, packed_b, M, N, K, alpha, beta, C, ldc, tile, mr, nr);
 }
 
 const SgemmUkernel& active_sgemm_ukernel() {
