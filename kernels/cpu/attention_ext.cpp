@@ -1,6 +1,8 @@
 #include "kernels/cpu/attention_ext.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "kernels/cpu/gemm.h"
@@ -95,15 +97,9 @@ void linear_attention_f32(const LinearAttentionParams& p, const float* q, const 
 
 // ---- SwiGLU ---------------------------------------------------------------------------------------
 
-void swiglu_f32(const float* a, const float* b, float* y, int64_t n, float alpha, RoundFn round) {
-  // The reference rounds -alpha * a, its exp, 1 + exp, the reciprocal and both products.
-  const float neg_alpha = rounded(round, -alpha);
+void swiglu_f32(const float* a, const float* b, float* y, int64_t n, float alpha) {
   parallel_for(0, n, 16384, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      const float e = rounded(round, std::exp(rounded(round, neg_alpha * a[i])));
-      const float sig = rounded(round, 1.f / rounded(round, 1.f + e));
-      y[i] = rounded(round, rounded(round, a[i] * sig) * b[i]);
-    }
+    for (int64_t i = begin; i < end; ++i) y[i] = a[i] * (1.f / (1.f + std::exp(-alpha * a[i]))) * b[i];
   });
 }
 
@@ -145,6 +141,24 @@ template void grouped_qk<float>(const GroupedHeads&, const float*, const float*,
 template void grouped_qk<double>(const GroupedHeads&, const double*, const double*, double*);
 template void grouped_pv<float>(const GroupedHeads&, const float*, const float*, float*);
 template void grouped_pv<double>(const GroupedHeads&, const double*, const double*, double*);
+
+void softmax_rows_f32(const float* x, float* y, int64_t rows, int64_t n, RoundFn round) {
+  parallel_for(0, rows, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, n)), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const float* xr = x + r * n;
+      float* yr = y + r * n;
+      float max_value = -std::numeric_limits<float>::infinity();
+      for (int64_t i = 0; i < n; ++i) max_value = std::max(max_value, xr[i]);
+      float sum = 0.f;
+      for (int64_t i = 0; i < n; ++i) {
+        yr[i] = rounded(round, std::exp(rounded(round, xr[i] - max_value)));
+        sum += yr[i];
+      }
+      sum = rounded(round, sum);
+      for (int64_t i = 0; i < n; ++i) yr[i] = rounded(round, yr[i] / sum);
+    }
+  });
+}
 
 void scale_f32(float* x, int64_t n, float s, RoundFn round) {
   for (int64_t i = 0; i < n; ++i) x[i] = rounded(round, x[i] * s);

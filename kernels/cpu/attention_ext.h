@@ -62,8 +62,9 @@ void linear_attention_f32(const LinearAttentionParams& p, const float* q, const 
 
 // ---- SwiGLU ---------------------------------------------------------------------------------------
 
-// y = a * sigmoid(alpha * a) * b, each step rounded as the reference rounds it.
-void swiglu_f32(const float* a, const float* b, float* y, int64_t n, float alpha, RoundFn round);
+// y = a * sigmoid(alpha * a) * b. Narrow inputs are computed in float32 and rounded once at the
+// end, as the node-test generator computes its float16 case.
+void swiglu_f32(const float* a, const float* b, float* y, int64_t n, float alpha);
 void swiglu_f64(const double* a, const double* b, double* y, int64_t n, double alpha);
 
 // ---- grouped-head products (FlexAttention) --------------------------------------------------------
@@ -84,6 +85,11 @@ void grouped_qk(const GroupedHeads& g, const T* q, const T* k, T* scores);
 // out[b, h] = probs[b, h] * v[b, kvh]: probs [B, Hq, L, S], v [B, Hkv, S, Ev], out [B, Hq, L, Ev].
 template <class T>
 void grouped_pv(const GroupedHeads& g, const T* probs, const T* v, T* out);
+
+// Softmax over `rows` contiguous rows of n values for a narrow softmax type: x - max, its exp, the
+// row sum and the quotient are each rounded, as numpy computes it in float16. A row of all -inf
+// gives NaN, as the formula does.
+void softmax_rows_f32(const float* x, float* y, int64_t rows, int64_t n, RoundFn round);
 
 // x[i] = round(x[i] * s) over n values.
 void scale_f32(float* x, int64_t n, float s, RoundFn round);

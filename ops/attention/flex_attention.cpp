@@ -120,10 +120,15 @@ class FlexAttentionKernel final : public Kernel {
     const DataType sc = nn::compute_type(sd);
     const Tensor wide_scores = nn::convert_float(scores, sc);
     Tensor probs(sc, scores.shape());
-    nn::with_compute_type(sc, [&](auto tag) {
-      using T = decltype(tag);
-      kernels::softmax<T>(wide_scores.data<T>(), probs.data<T>(), g.batch * g.q_heads * g.q_len, g.kv_len, 1);
-    });
+    const int64_t rows = g.batch * g.q_heads * g.q_len;
+    if (const kernels::RoundFn round = round_fn(sd)) {
+      kernels::softmax_rows_f32(wide_scores.data<float>(), probs.data<float>(), rows, g.kv_len, round);
+    } else {
+      nn::with_compute_type(sc, [&](auto tag) {
+        using T = decltype(tag);
+        kernels::softmax<T>(wide_scores.data<T>(), probs.data<T>(), rows, g.kv_len, 1);
+      });
+    }
     probs = nn::convert_float(probs, sd);
     if (prob_mod_) probs = run_modifier(ctx, *prob_mod_, probs, "prob_mod");
 
