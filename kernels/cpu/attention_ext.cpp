@@ -118,8 +118,8 @@ void grouped_qk(const GroupedHeads& g, const T* q, const T* k, T* scores) {
     for (int64_t bh = begin; bh < end; ++bh) {
       const int64_t b = bh / g.q_heads, kvh = (bh % g.q_heads) / group;
       const T* kh = k + (b * g.kv_heads + kvh) * g.kv_len * g.head_dim;
-      gemm(false, true, g.q_len, g.kv_len, g.head_dim, T(1), q + bh * g.q_len * g.head_dim, g.head_dim, kh,
-           g.head_dim, T(0), scores + bh * g.q_len * g.kv_len, g.kv_len);
+      gemm(false, true, g.q_len, g.kv_len, g.head_dim, T(1), q + bh * g.q_len * g.head_dim, g.head_dim, kh, g.head_dim,
+           T(0), scores + bh * g.q_len * g.kv_len, g.kv_len);
     }
   });
 }
@@ -131,8 +131,8 @@ void grouped_pv(const GroupedHeads& g, const T* probs, const T* v, T* out) {
     for (int64_t bh = begin; bh < end; ++bh) {
       const int64_t b = bh / g.q_heads, kvh = (bh % g.q_heads) / group;
       const T* vh = v + (b * g.kv_heads + kvh) * g.kv_len * g.v_dim;
-      gemm(false, false, g.q_len, g.v_dim, g.kv_len, T(1), probs + bh * g.q_len * g.kv_len, g.kv_len, vh, g.v_dim,
-           T(0), out + bh * g.q_len * g.v_dim, g.v_dim);
+      gemm(false, false, g.q_len, g.v_dim, g.kv_len, T(1), probs + bh * g.q_len * g.kv_len, g.kv_len, vh, g.v_dim, T(0),
+           out + bh * g.q_len * g.v_dim, g.v_dim);
     }
   });
 }

@@ -39,11 +39,11 @@ enum class LinearAttentionRule { Linear, Gated, Delta, GatedDelta };
 
 struct LinearAttentionParams {
   int64_t batch = 0;
-  int64_t steps = 0;      // T: tokens
-  int64_t q_heads = 0;    // H_q, a multiple of kv_heads
-  int64_t kv_heads = 0;   // H_kv
-  int64_t key_dim = 0;    // d_k
-  int64_t value_dim = 0;  // d_v
+  int64_t steps = 0;           // T: tokens
+  int64_t q_heads = 0;         // H_q, a multiple of kv_heads
+  int64_t kv_heads = 0;        // H_kv
+  int64_t key_dim = 0;         // d_k
+  int64_t value_dim = 0;       // d_v
   bool decay_per_key = false;  // decay holds H_kv * d_k values per token (else H_kv)
   int64_t beta_heads = 1;      // beta holds H_kv or 1 values per token
   double scale = 1.0;
@@ -71,7 +71,7 @@ void swiglu_f64(const double* a, const double* b, double* y, int64_t n, double a
 
 struct GroupedHeads {
   int64_t batch = 0;
-  int64_t q_heads = 0;   // query head h reads kv head h / (q_heads / kv_heads)
+  int64_t q_heads = 0;  // query head h reads kv head h / (q_heads / kv_heads)
   int64_t kv_heads = 0;
   int64_t q_len = 0;     // L
   int64_t kv_len = 0;    // S

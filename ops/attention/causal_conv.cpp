@@ -77,10 +77,9 @@ class CausalConvKernel final : public Kernel {
     const Tensor xw = nn::widen(x), ww = nn::widen(w);
     Tensor y(DataType::Float, x.shape());
     Tensor present(DataType::Float, state_shape);
-    kernels::causal_conv_with_state_f32(p, xw.data<float>(), ww.data<float>(),
-                                        bias.defined() ? bias.data<float>() : nullptr,
-                                        past.defined() ? past.data<float>() : nullptr, y.data<float>(),
-                                        present.data<float>(), round_fn(dt));
+    kernels::causal_conv_with_state_f32(
+        p, xw.data<float>(), ww.data<float>(), bias.defined() ? bias.data<float>() : nullptr,
+        past.defined() ? past.data<float>() : nullptr, y.data<float>(), present.data<float>(), round_fn(dt));
     ctx.set_output(0, nn::narrow(y, dt));
     if (ctx.num_outputs() > 1 && ctx.output_wanted(1)) ctx.set_output(1, nn::narrow(present, dt));
   }

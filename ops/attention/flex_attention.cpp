@@ -34,13 +34,15 @@ FlexAttrs read_attrs(const Node& n) {
   if (n.has_attr("softmax_precision")) {
     const int64_t p = n.attr_int("softmax_precision", 1);
     // TensorProto element type codes.
-    if (p == 1) a.softmax_type = DataType::Float;
-    else if (p == 10) a.softmax_type = DataType::Float16;
-    else if (p == 16) a.softmax_type = DataType::BFloat16;
-    else if (p == 11) a.softmax_type = DataType::Double;
-    else {
-      throw Error(ErrorCode::InvalidModel, cat(n.label(), ": softmax_precision ", p,
-                                               " is not a float type code (1 float, 10 float16, 16 bfloat16, 11 double)"));
+    switch (p) {
+      case 1: a.softmax_type = DataType::Float; break;
+      case 10: a.softmax_type = DataType::Float16; break;
+      case 16: a.softmax_type = DataType::BFloat16; break;
+      case 11: a.softmax_type = DataType::Double; break;
+      default:
+        throw Error(ErrorCode::InvalidModel,
+                    cat(n.label(), ": softmax_precision ", p,
+                        " is not a float type code (1 float, 10 float16, 16 bfloat16, 11 double)"));
     }
   }
   return a;
@@ -173,7 +175,8 @@ class FlexAttentionKernel final : public Kernel {
   static Tensor run_modifier(KernelContext& ctx, const CompiledGraph& graph, const Tensor& in, const char* what) {
     std::vector<Value> out = ctx.run_subgraph(graph, {Value(in)});
     if (out.size() != 1 || !out[0].is_tensor()) {
-      ctx.fail(cat("the ", what, " graph must return one tensor, got ", out.size() == 1 ? out[0].describe() : cat(out.size(), " values")));
+      ctx.fail(cat("the ", what, " graph must return one tensor, got ",
+                   out.size() == 1 ? out[0].describe() : cat(out.size(), " values")));
     }
     const Tensor& t = out[0].tensor();
     if (t.dtype() != in.dtype() || t.shape() != in.shape()) {

@@ -44,13 +44,17 @@ LinearAttentionAttrs read_attrs(const Node& n) {
               ": q_num_heads (", a.q_heads, ") must be a positive multiple of kv_num_heads (", a.kv_heads, ")");
   a.scale = n.attr_float("scale", 0.f);
   const std::string rule = n.attr_string("update_rule", "gated_delta");
-  if (rule == "linear") a.rule = kernels::LinearAttentionRule::Linear;
-  else if (rule == "gated") a.rule = kernels::LinearAttentionRule::Gated;
-  else if (rule == "delta") a.rule = kernels::LinearAttentionRule::Delta;
-  else if (rule == "gated_delta") a.rule = kernels::LinearAttentionRule::GatedDelta;
-  else {
-    throw Error(ErrorCode::InvalidModel, cat(n.label(), ": update_rule '", rule,
-                                             "' is not one of 'linear', 'gated', 'delta', 'gated_delta'"));
+  if (rule == "linear") {
+    a.rule = kernels::LinearAttentionRule::Linear;
+  } else if (rule == "gated") {
+    a.rule = kernels::LinearAttentionRule::Gated;
+  } else if (rule == "delta") {
+    a.rule = kernels::LinearAttentionRule::Delta;
+  } else if (rule == "gated_delta") {
+    a.rule = kernels::LinearAttentionRule::GatedDelta;
+  } else {
+    throw Error(ErrorCode::InvalidModel,
+                cat(n.label(), ": update_rule '", rule, "' is not one of 'linear', 'gated', 'delta', 'gated_delta'"));
   }
   ONNXI_CHECK(n.attr_int("chunk_size", 64) > 0, ErrorCode::InvalidModel, n.label(), ": chunk_size must be positive");
   const bool has_decay = node_has_input(n, kDecay), has_beta = node_has_input(n, kBeta);
@@ -148,7 +152,8 @@ class LinearAttentionKernel final : public Kernel {
     if (ctx.has_input(kPastState)) {
       const Tensor& past = typed_input(ctx, kPastState, "past_state", float_types(false));
       if (past.shape() != state_shape) {
-        ctx.fail(cat("past_state ", past.describe(), " must be [B, kv_num_heads, d_k, d_v] = ", shape_str(state_shape)));
+        ctx.fail(
+            cat("past_state ", past.describe(), " must be [B, kv_num_heads, d_k, d_v] = ", shape_str(state_shape)));
       }
       state_dt = past.dtype();
       const Tensor wide = nn::widen(past);
@@ -158,10 +163,9 @@ class LinearAttentionKernel final : public Kernel {
 
     const Tensor qw = nn::widen(q), kw = nn::widen(k), vw = nn::widen(v);
     Tensor out(DataType::Float, {B, T, a_.q_heads * Dv});
-    kernels::linear_attention_f32(p, qw.data<float>(), kw.data<float>(), vw.data<float>(),
-                                  decay.defined() ? decay.data<float>() : nullptr,
-                                  beta.defined() ? beta.data<float>() : nullptr, state.data<float>(),
-                                  out.data<float>());
+    kernels::linear_attention_f32(
+        p, qw.data<float>(), kw.data<float>(), vw.data<float>(), decay.defined() ? decay.data<float>() : nullptr,
+        beta.defined() ? beta.data<float>() : nullptr, state.data<float>(), out.data<float>());
     ctx.set_output(0, nn::narrow(out, dt));
     if (ctx.num_outputs() > 1 && ctx.output_wanted(1)) ctx.set_output(1, nn::narrow(state, state_dt));
   }

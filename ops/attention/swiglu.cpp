@@ -25,7 +25,8 @@ void infer_swiglu(InferContext& ctx) {
       for (size_t i = 0; !differ && i < a.dims.size(); ++i) {
         differ = a.dims[i].is_known() && b.dims[i].is_known() && a.dims[i].value != b.dims[i].value;
       }
-      if (differ) ctx.fail(cat("A ", a.str(), " and B ", b.str(), " must have the same shape (SwiGLU does not broadcast)"));
+      if (differ)
+        ctx.fail(cat("A ", a.str(), " and B ", b.str(), " must have the same shape (SwiGLU does not broadcast)"));
     }
   }
   infer_same_as_input(ctx);
@@ -39,7 +40,8 @@ class SwigluKernel final : public Kernel {
     const Tensor& a = typed_input(ctx, 0, "A", float_types(true));
     const Tensor& b = input_like(ctx, 1, "B", a.dtype(), -1);
     if (a.shape() != b.shape()) {
-      ctx.fail(cat("A ", a.describe(), " and B ", b.describe(), " must have the same shape (SwiGLU does not broadcast)"));
+      ctx.fail(
+          cat("A ", a.describe(), " and B ", b.describe(), " must have the same shape (SwiGLU does not broadcast)"));
     }
     if (a.dtype() == DataType::Double) {
       Tensor& y = ctx.allocate_output(0, DataType::Double, a.shape());
@@ -64,9 +66,7 @@ void register_swiglu(Registry& r) {
   d.since_version = 28;
   d.types = "float, double, float16, bfloat16";
   d.infer = infer_swiglu;
-  d.create = [](const KernelInit& init) {
-    return std::make_unique<SwigluKernel>(init.node.attr_float("alpha", 1.f));
-  };
+  d.create = [](const KernelInit& init) { return std::make_unique<SwigluKernel>(init.node.attr_float("alpha", 1.f)); };
   r.add(d);
 }
 

@@ -63,15 +63,21 @@ TEST_CASE("SwiGLU: float16 computes in float32 and rounds once; large gates satu
     const float a = f16_to_f32(f32_to_f16(av[i]));
     CHECK(got[i] == f16_to_f32(f32_to_f16(a * (1.f / (1.f + std::exp(-a))) * bv[i])));
   }
-  CHECK(got[2] == 30.f);  // sigmoid(20) is 1 in float32
+  CHECK(got[2] == 30.f);                   // sigmoid(20) is 1 in float32
   CHECK(got[3] == -std::ldexp(1.f, -24));  // -20 * sigmoid(-20) = -4.1e-8: float16's smallest subnormal
 }
 
 TEST_CASE("SwiGLU: mismatched shapes or types and integer inputs are rejected") {
-  expect_error([] { run1(swiglu(), {floats({1, 2}, {2}), floats({1, 2}, {1, 2})}); }, ErrorCode::InvalidModel,
-               "same shape");
-  expect_error([] { run1(swiglu(), {floats({1, 2}, {2}), doubles({1, 2}, {2})}); }, ErrorCode::InvalidModel,
-               "same element type");
+  expect_error(
+      [] {
+        run1(swiglu(), {floats({1, 2}, {2}), floats({1, 2}, {1, 2})});
+      },
+      ErrorCode::InvalidModel, "same shape");
+  expect_error(
+      [] {
+        run1(swiglu(), {floats({1, 2}, {2}), doubles({1, 2}, {2})});
+      },
+      ErrorCode::InvalidModel, "same element type");
   const Tensor i = Tensor::from_vector<int64_t>({1, 2}, {2});
   expect_error([&] { run1(swiglu(), {i, i}); }, ErrorCode::InvalidModel, "input A has element type int64");
 }
@@ -124,8 +130,8 @@ TEST_CASE("CausalConvWithState: k = 1 carries nothing; a short input keeps part 
   check_close(out[0].tensor(), floats({3, 6}, {1, 1, 2}));
   CHECK(out[1].tensor().shape() == Shape{1, 1, 0});
   // k = 4, carry 1 2 3, x = 9: padded 1 2 3 9, new carry 2 3 9.
-  out = run_node(causal_conv(), {floats({9}, {1, 1, 1}), floats({1, 1, 1, 1}, {1, 1, 4}), Value(),
-                                 floats({1, 2, 3}, {1, 1, 3})});
+  out = run_node(causal_conv(),
+                 {floats({9}, {1, 1, 1}), floats({1, 1, 1, 1}, {1, 1, 4}), Value(), floats({1, 2, 3}, {1, 1, 3})});
   check_close(out[0].tensor(), floats({15}, {1, 1, 1}));
   check_close(out[1].tensor(), floats({2, 3, 9}, {1, 1, 3}));
 }
@@ -146,16 +152,31 @@ TEST_CASE("CausalConvWithState: float16 rounds like the reference") {
 
 TEST_CASE("CausalConvWithState: bad weights, states and activations are errors") {
   const Tensor x = floats({1, 2, 3, 4}, {1, 2, 2});
-  expect_error([&] { run_node(causal_conv(), {x, floats({1, 2, 3, 4}, {2, 2, 1})}); }, ErrorCode::Runtime,
-               "must be [channels, 1, k]");
-  expect_error([&] { run_node(causal_conv(), {x, floats({1, 2, 3, 4}, {2, 1, 2}), Value(), floats({1}, {1, 1, 1})}); },
-               ErrorCode::Runtime, "past_state float32[1,1,1] must be [batch, channels, k - 1] = [1,2,1]");
-  expect_error([&] { run_node(causal_conv(), {x, floats({1, 2}, {2, 1, 1}), floats({1, 2, 3}, {3})}); },
-               ErrorCode::Runtime, "bias");
-  expect_error([&] { run_node(causal_conv("gelu"), {x, floats({1, 2}, {2, 1, 1})}); }, ErrorCode::InvalidModel,
-               "activation 'gelu'");
-  expect_error([&] { run_node(causal_conv(), {floats({1, 2}, {2}), floats({1, 2}, {2, 1, 1})}); },
-               ErrorCode::InvalidModel, "input input must have rank 3");
+  expect_error(
+      [&] {
+        run_node(causal_conv(), {x, floats({1, 2, 3, 4}, {2, 2, 1})});
+      },
+      ErrorCode::Runtime, "must be [channels, 1, k]");
+  expect_error(
+      [&] {
+        run_node(causal_conv(), {x, floats({1, 2, 3, 4}, {2, 1, 2}), Value(), floats({1}, {1, 1, 1})});
+      },
+      ErrorCode::Runtime, "past_state float32[1,1,1] must be [batch, channels, k - 1] = [1,2,1]");
+  expect_error(
+      [&] {
+        run_node(causal_conv(), {x, floats({1, 2}, {2, 1, 1}), floats({1, 2, 3}, {3})});
+      },
+      ErrorCode::Runtime, "bias");
+  expect_error(
+      [&] {
+        run_node(causal_conv("gelu"), {x, floats({1, 2}, {2, 1, 1})});
+      },
+      ErrorCode::InvalidModel, "activation 'gelu'");
+  expect_error(
+      [&] {
+        run_node(causal_conv(), {floats({1, 2}, {2}), floats({1, 2}, {2, 1, 1})});
+      },
+      ErrorCode::InvalidModel, "input input must have rank 3");
 }
 
 // ---- LinearAttention ---------------------------------------------------------------------------------
@@ -211,45 +232,70 @@ TEST_CASE("LinearAttention: default scale, per-key decay, past state and grouped
   check_close(out[0].tensor(), floats({3, 6}, {1, 2, 1}));
   check_close(out[1].tensor(), floats({2.5f, 6}, {1, 1, 2, 1}));
   // Past state (1, 1), q = (1, 1), k = (1, 0), v = 2: S = (3, 1), o = 4.
-  out = run_node(linear_attention("linear"),
-                 {floats({1, 1}, {1, 1, 2}), floats({1, 0}, {1, 1, 2}), floats({2}, {1, 1, 1}), floats({1, 1}, {1, 1, 2, 1})});
+  out = run_node(linear_attention("linear"), {floats({1, 1}, {1, 1, 2}), floats({1, 0}, {1, 1, 2}),
+                                              floats({2}, {1, 1, 1}), floats({1, 1}, {1, 1, 2, 1})});
   check_close(out[0].tensor(), floats({4}, {1, 1, 1}));
   check_close(out[1].tensor(), floats({3, 1}, {1, 1, 2, 1}));
   // Two query heads (1,0) and (0,1) share one KV head: S = (3, 6) -> outputs 3 and 6.
-  out = run_node(linear_attention("linear", 2, 1), {floats({1, 0, 0, 1}, {1, 1, 4}), floats({1, 2}, {1, 1, 2}),
-                                                    floats({3}, {1, 1, 1})});
+  out = run_node(linear_attention("linear", 2, 1),
+                 {floats({1, 0, 0, 1}, {1, 1, 4}), floats({1, 2}, {1, 1, 2}), floats({3}, {1, 1, 1})});
   check_close(out[0].tensor(), floats({3, 6}, {1, 1, 2}));
   CHECK(out[1].tensor().shape() == Shape{1, 1, 2, 1});
 }
 
 TEST_CASE("LinearAttention: float16 activations with a float32 state") {
-  std::vector<Value> out = run_node(linear_attention("linear"), {halves({1, 0, 0, 1}, {1, 2, 2}),
-                                                                 halves({1, 2, 1, 0}, {1, 2, 2}), halves({3, 1}, {1, 2, 1}),
-                                                                 floats({0.5f, 0}, {1, 1, 2, 1})});
+  std::vector<Value> out =
+      run_node(linear_attention("linear"), {halves({1, 0, 0, 1}, {1, 2, 2}), halves({1, 2, 1, 0}, {1, 2, 2}),
+                                            halves({3, 1}, {1, 2, 1}), floats({0.5f, 0}, {1, 1, 2, 1})});
   CHECK(halves_as_floats(out[0].tensor()) == std::vector<float>{3.5f, 6});
   check_close(out[1].tensor(), floats({4.5f, 6}, {1, 1, 2, 1}));  // the state keeps past_state's type
-  out = run_node(linear_attention("linear"), {halves({1, 0}, {1, 1, 2}), halves({1, 2}, {1, 1, 2}), halves({3}, {1, 1, 1})});
+  out = run_node(linear_attention("linear"),
+                 {halves({1, 0}, {1, 1, 2}), halves({1, 2}, {1, 1, 2}), halves({3}, {1, 1, 1})});
   CHECK(out[1].tensor().dtype() == DataType::Float16);  // no past_state: the query's type
 }
 
 TEST_CASE("LinearAttention: missing or extra gates, bad heads and shapes are errors") {
   const Tensor beta = floats({0.5f, 0.5f}, {1, 2, 1});
-  expect_error([&] { run_node(linear_attention("gated_delta"), {kQ, kK, kV, Value(), Value(), beta}); },
-               ErrorCode::InvalidModel, "requires the decay input");
-  expect_error([&] { run_node(linear_attention("linear"), {kQ, kK, kV, Value(), Value(), beta}); },
-               ErrorCode::InvalidModel, "takes no beta input");
-  expect_error([&] { run_node(linear_attention("linear", 3, 2), {kQ, kK, kV}); }, ErrorCode::InvalidModel,
-               "must be a positive multiple of kv_num_heads");
-  expect_error([&] { run_node(linear_attention("retention"), {kQ, kK, kV}); }, ErrorCode::InvalidModel,
-               "update_rule 'retention'");
-  expect_error([&] { run_node({"LinearAttention", {attr_string("update_rule", "linear")}, 27, "", 2}, {kQ, kK, kV}); },
-               ErrorCode::InvalidModel, "q_num_heads and kv_num_heads are required");
-  expect_error([&] { run_node(linear_attention("linear"), {kQ, floats({1, 2, 3, 4, 5, 6}, {1, 2, 3}), kV}); },
-               ErrorCode::Runtime, "key float32[1,2,3] must be [1, 2, 2]");
-  expect_error([&] { run_node(linear_attention("delta"), {kQ, kK, kV, Value(), Value(), floats({1, 1, 1, 1}, {1, 2, 2})}); },
-               ErrorCode::Runtime, "beta float32[1,2,2]");
-  expect_error([&] { run_node(linear_attention("linear"), {kQ, kK, kV, floats({1, 1}, {1, 1, 1, 2})}); },
-               ErrorCode::Runtime, "past_state float32[1,1,1,2] must be [B, kv_num_heads, d_k, d_v] = [1,1,2,1]");
+  expect_error(
+      [&] {
+        run_node(linear_attention("gated_delta"), {kQ, kK, kV, Value(), Value(), beta});
+      },
+      ErrorCode::InvalidModel, "requires the decay input");
+  expect_error(
+      [&] {
+        run_node(linear_attention("linear"), {kQ, kK, kV, Value(), Value(), beta});
+      },
+      ErrorCode::InvalidModel, "takes no beta input");
+  expect_error(
+      [&] {
+        run_node(linear_attention("linear", 3, 2), {kQ, kK, kV});
+      },
+      ErrorCode::InvalidModel, "must be a positive multiple of kv_num_heads");
+  expect_error(
+      [&] {
+        run_node(linear_attention("retention"), {kQ, kK, kV});
+      },
+      ErrorCode::InvalidModel, "update_rule 'retention'");
+  expect_error(
+      [&] {
+        run_node({"LinearAttention", {attr_string("update_rule", "linear")}, 27, "", 2}, {kQ, kK, kV});
+      },
+      ErrorCode::InvalidModel, "q_num_heads and kv_num_heads are required");
+  expect_error(
+      [&] {
+        run_node(linear_attention("linear"), {kQ, floats({1, 2, 3, 4, 5, 6}, {1, 2, 3}), kV});
+      },
+      ErrorCode::Runtime, "key float32[1,2,3] must be [1, 2, 2]");
+  expect_error(
+      [&] {
+        run_node(linear_attention("delta"), {kQ, kK, kV, Value(), Value(), floats({1, 1, 1, 1}, {1, 2, 2})});
+      },
+      ErrorCode::Runtime, "beta float32[1,2,2]");
+  expect_error(
+      [&] {
+        run_node(linear_attention("linear"), {kQ, kK, kV, floats({1, 1}, {1, 1, 1, 2})});
+      },
+      ErrorCode::Runtime, "past_state float32[1,1,1,2] must be [B, kv_num_heads, d_k, d_v] = [1,1,2,1]");
 }
 
 // ---- FlexAttention -----------------------------------------------------------------------------------
@@ -297,9 +343,9 @@ TEST_CASE("FlexAttention: softmax(Q K^T * scale) V, default and explicit scale")
   const Tensor k = floats({0, 0, 0, 0, kLn3, 0, 0, 0}, {1, 1, 2, 4});
   check_close(run1(flex(), {q, k, floats({4, 8}, {1, 1, 2, 1})}), floats({7}, {1, 1, 1, 1}));
   // Double: the same in float64 (the sqrt(scale) factor is a float32 value, as in the reference).
-  const Tensor y = run1(flex({attr_float("scale", 1.f)}), {doubles({1}, {1, 1, 1, 1}),
-                                                            doubles({0, std::log(3.0)}, {1, 1, 2, 1}),
-                                                            doubles({4, 8}, {1, 1, 2, 1})});
+  const Tensor y =
+      run1(flex({attr_float("scale", 1.f)}),
+           {doubles({1}, {1, 1, 1, 1}), doubles({0, std::log(3.0)}, {1, 1, 2, 1}), doubles({4, 8}, {1, 1, 2, 1})});
   check_close(y, doubles({7}, {1, 1, 1, 1}), 1e-12, 1e-12);
 }
 
@@ -308,20 +354,23 @@ TEST_CASE("FlexAttention: grouped query heads share a KV head; V may have its ow
   const Tensor q = floats({1, 0}, {1, 2, 1, 1});
   const Tensor v = floats({4, 40, 8, 80}, {1, 1, 2, 2});
   check_close(run1(flex({attr_float("scale", 1.f)}), {q, kFk, v}), floats({7, 70, 6, 60}, {1, 2, 1, 2}));
-  expect_error([&] { run1(flex(), {floats({1, 0, 1}, {1, 3, 1, 1}), floats({0, 0, 0, 0}, {1, 2, 2, 1}),
-                                   floats({0, 0, 0, 0}, {1, 2, 2, 1})}); },
-               ErrorCode::Runtime, "must be a multiple of K's 2");
+  expect_error(
+      [&] {
+        run1(flex(),
+             {floats({1, 0, 1}, {1, 3, 1, 1}), floats({0, 0, 0, 0}, {1, 2, 2, 1}), floats({0, 0, 0, 0}, {1, 2, 2, 1})});
+      },
+      ErrorCode::Runtime, "must be a multiple of K's 2");
 }
 
 TEST_CASE("FlexAttention: score_mod and prob_mod subgraphs") {
   // score_mod doubles the scores: (0, 2 ln 3) -> (1/10, 9/10) -> 0.4 + 7.2.
-  check_close(run1(flex({attr_float("scale", 1.f), graph_attr("score_mod", modifier_graph("Mul", 2.f))}),
-                   {kFq, kFk, kFv}),
-              floats({7.6f}, {1, 1, 1, 1}));
+  check_close(
+      run1(flex({attr_float("scale", 1.f), graph_attr("score_mod", modifier_graph("Mul", 2.f))}), {kFq, kFk, kFv}),
+      floats({7.6f}, {1, 1, 1, 1}));
   // prob_mod halves the probabilities: 7 / 2.
-  check_close(run1(flex({attr_float("scale", 1.f), graph_attr("prob_mod", modifier_graph("Mul", 0.5f))}),
-                   {kFq, kFk, kFv}),
-              floats({3.5f}, {1, 1, 1, 1}));
+  check_close(
+      run1(flex({attr_float("scale", 1.f), graph_attr("prob_mod", modifier_graph("Mul", 0.5f))}), {kFq, kFk, kFv}),
+      floats({3.5f}, {1, 1, 1, 1}));
   // Both; Neg flips the scores: (0, -ln 3) -> (3/4, 1/4) -> 5, then prob_mod scales by 2 -> 10.
   check_close(run1(flex({attr_float("scale", 1.f), graph_attr("score_mod", modifier_graph("Neg", NAN)),
                          graph_attr("prob_mod", modifier_graph("Mul", 2.f))}),
@@ -329,14 +378,14 @@ TEST_CASE("FlexAttention: score_mod and prob_mod subgraphs") {
               floats({10}, {1, 1, 1, 1}));
   // Every score masked to -inf: the softmax is 0/0, NaN, as the formula gives.
   const float neg_inf = -std::numeric_limits<float>::infinity();
-  const Tensor y = run1(flex({graph_attr("score_mod", modifier_graph("Mul", neg_inf))}),
-                        {kFq, floats({1, 1}, {1, 1, 2, 1}), kFv});
+  const Tensor y =
+      run1(flex({graph_attr("score_mod", modifier_graph("Mul", neg_inf))}), {kFq, floats({1, 1}, {1, 1, 2, 1}), kFv});
   CHECK(std::isnan(y.data<float>()[0]));
 }
 
 TEST_CASE("FlexAttention: float16 inputs compute the softmax in float32") {
-  const Tensor y = run1(flex({attr_float("scale", 1.f)}), {halves({1}, {1, 1, 1, 1}), halves({0, kLn3}, {1, 1, 2, 1}),
-                                                           halves({4, 8}, {1, 1, 2, 1})});
+  const Tensor y = run1(flex({attr_float("scale", 1.f)}),
+                        {halves({1}, {1, 1, 1, 1}), halves({0, kLn3}, {1, 1, 2, 1}), halves({4, 8}, {1, 1, 2, 1})});
   REQUIRE(y.dtype() == DataType::Float16);
   CHECK(std::fabs(halves_as_floats(y)[0] - 7.f) <= 7e-3f);
   // With softmax_precision = float16 the modifier graph sees float16 scores.
@@ -349,21 +398,39 @@ TEST_CASE("FlexAttention: float16 inputs compute the softmax in float32") {
 TEST_CASE("FlexAttention: malformed modifiers, precisions and shapes are errors") {
   Graph two_outputs = modifier_graph("Neg", NAN);
   two_outputs.outputs.push_back(ValueInfo{"x", {}, {}});
-  expect_error([&] { run1(flex({graph_attr("score_mod", two_outputs)}), {kFq, kFk, kFv}); }, ErrorCode::InvalidModel,
-               "must take exactly one tensor and return exactly one");
+  expect_error(
+      [&] {
+        run1(flex({graph_attr("score_mod", two_outputs)}), {kFq, kFk, kFv});
+      },
+      ErrorCode::InvalidModel, "must take exactly one tensor and return exactly one");
   // The modifier declares float64 but the softmax runs in float32.
-  expect_error([&] { run1(flex({graph_attr("prob_mod", modifier_graph("Neg", NAN, DataType::Double))}), {kFq, kFk, kFv}); },
-               ErrorCode::InvalidModel, "prob_mod graph takes float64 but receives the softmax type float32");
+  expect_error(
+      [&] {
+        run1(flex({graph_attr("prob_mod", modifier_graph("Neg", NAN, DataType::Double))}), {kFq, kFk, kFv});
+      },
+      ErrorCode::InvalidModel, "prob_mod graph takes float64 but receives the softmax type float32");
   // A modifier that changes the shape (ReduceSum keeps dims, so the key axis shrinks to 1).
   Graph reduce = modifier_graph("ReduceSum", NAN);
-  expect_error([&] { run1(flex({graph_attr("score_mod", reduce)}), {kFq, kFk, kFv}); }, ErrorCode::Runtime,
-               "must keep its input's type and shape float32[1,1,1,2]");
-  expect_error([&] { run1(flex({attr_int("softmax_precision", 7)}), {kFq, kFk, kFv}); }, ErrorCode::InvalidModel,
-               "softmax_precision 7");
-  expect_error([&] { run1(flex(), {floats({1}, {1, 1, 1}), kFk, kFv}); }, ErrorCode::InvalidModel,
-               "input Q must have rank 4");
-  expect_error([&] { run1(flex(), {kFq, kFk, floats({1, 2, 3}, {1, 1, 3, 1})}); }, ErrorCode::Runtime,
-               "V float32[1,1,3,1] must be [B, Hkv, S, Ev]");
+  expect_error(
+      [&] {
+        run1(flex({graph_attr("score_mod", reduce)}), {kFq, kFk, kFv});
+      },
+      ErrorCode::Runtime, "must keep its input's type and shape float32[1,1,1,2]");
+  expect_error(
+      [&] {
+        run1(flex({attr_int("softmax_precision", 7)}), {kFq, kFk, kFv});
+      },
+      ErrorCode::InvalidModel, "softmax_precision 7");
+  expect_error(
+      [&] {
+        run1(flex(), {floats({1}, {1, 1, 1}), kFk, kFv});
+      },
+      ErrorCode::InvalidModel, "input Q must have rank 4");
+  expect_error(
+      [&] {
+        run1(flex(), {kFq, kFk, floats({1, 2, 3}, {1, 1, 3, 1})});
+      },
+      ErrorCode::Runtime, "V float32[1,1,3,1] must be [B, Hkv, S, Ev]");
 }
 
 }  // namespace
