@@ -4,6 +4,7 @@
 #include <functional>
 #include <numeric>
 
+#include "kernels/cpu/conv_depthwise.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/im2col.h"
 
@@ -61,6 +62,19 @@ void conv_forward(const ConvParams& p, const T* x, const T* w, const T* bias, T*
   const int64_t osize = product(p.out_spatial);
   const int64_t depth = cg * ksize;
   if (osize == 0 || mg == 0) return;
+  if (p.kernel.size() == 2 && cg == 1 && mg == 1) {
+    DepthwiseParams d;
+    d.batch = p.batch;
+    d.channels = p.groups;
+    d.in_h = p.in_spatial[0], d.in_w = p.in_spatial[1];
+    d.out_h = p.out_spatial[0], d.out_w = p.out_spatial[1];
+    d.kernel_h = p.kernel[0], d.kernel_w = p.kernel[1];
+    d.stride_h = p.strides[0], d.stride_w = p.strides[1];
+    d.dilation_h = p.dilations[0], d.dilation_w = p.dilations[1];
+    d.pad_top = p.pads_begin[0], d.pad_left = p.pads_begin[1];
+    depthwise_conv2d(d, x, w, bias, y);
+    return;
+  }
   const ConvGeometry g = geometry(p, cg, p.in_spatial, p.out_spatial);
   const int64_t row_len = g.row_length();
   const int64_t rows = osize / row_len;

@@ -1,0 +1,102 @@
+// The depthwise convolution planes of every ISA the CPU has, against a direct loop: widths below,
+// at and above a vector (1..37), strides 1 and 2, pads 0..2 (asymmetric output sizes), 3x3 (the
+// fast path), 5x5 and dilated 3x3 (the generic path), and NaN in the input.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "kernels/cpu/conv_depthwise.h"
+#include "kernels/cpu/cpu_features.h"
+
+using namespace onnxi::kernels;
+
+namespace {
+
+float naive_point(const DepthwiseParams& p, const std::vector<float>& x, const std::vector<float>& w, float bias,
+                  int64_t oh, int64_t ow) {
+  double acc = bias;
+  for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
+    for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+      const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
+      const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
+      if (ih < 0 || ih >= p.in_h || iw < 0 || iw >= p.in_w) continue;
+      acc += static_cast<double>(w[kh * p.kernel_w + kw]) * x[ih * p.in_w + iw];
+    }
+  }
+  return static_cast<float>(acc);
+}
+
+std::vector<DepthwisePlaneFn> planes() {
+  std::vector<DepthwisePlaneFn> fns{depthwise_plane_f32__scalar};
+  if (detected_isa() >= Isa::Avx2) fns.push_back(depthwise_plane_f32__avx2);
+  if (detected_isa() >= Isa::Avx512) fns.push_back(depthwise_plane_f32__avx512);
+  return fns;
+}
+
+}  // namespace
+
+TEST_CASE("depthwise planes match the direct loop over widths, strides, pads, kernels and dilations") {
+  struct Kernel {
+    int64_t k, dilation;
+  };
+  const Kernel kernels[] = {{3, 1}, {5, 1}, {3, 2}, {1, 1}};
+  for (DepthwisePlaneFn plane : planes()) {
+    for (const Kernel& kn : kernels) {
+      for (int64_t width : {1, 2, 3, 7, 16, 17, 37}) {
+        for (int64_t stride : {1, 2}) {
+          for (int64_t pad : {0, 1, 2}) {
+            DepthwiseParams p;
+            p.batch = p.channels = 1;
+            p.in_h = 5;
+            p.in_w = width;
+            p.kernel_h = p.kernel_w = kn.k;
+            p.dilation_h = p.dilation_w = kn.dilation;
+            p.stride_h = p.stride_w = stride;
+            p.pad_top = p.pad_left = pad;
+            const int64_t span = (kn.k - 1) * kn.dilation + 1;
+            p.out_h = (p.in_h + 2 * pad - span) / stride + 1;
+            p.out_w = (width + 2 * pad - span) / stride + 1;
+            if (p.out_h <= 0 || p.out_w <= 0) continue;
+            std::vector<float> x(static_cast<size_t>(p.in_h * width)), w(static_cast<size_t>(kn.k * kn.k));
+            for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 37 % 19)) / 9.f - 1.f;
+            for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>((i * 11 % 7)) / 3.f - 1.f;
+            std::vector<float> y(static_cast<size_t>(p.out_h * p.out_w), -7.f), zeros(static_cast<size_t>(width + 4));
+            plane(p, x.data(), w.data(), 0.5f, y.data(), zeros.data());
+            for (int64_t oh = 0; oh < p.out_h; ++oh) {
+              for (int64_t ow = 0; ow < p.out_w; ++ow) {
+                INFO("k=", kn.k, " d=", kn.dilation, " w=", width, " s=", stride, " pad=", pad, " at ", oh, ",", ow);
+                REQUIRE(y[oh * p.out_w + ow] == doctest::Approx(naive_point(p, x, w, 0.5f, oh, ow)).epsilon(1e-5));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("depthwise_conv2d: channels and batch pick their own filter and bias; NaN stays local") {
+  DepthwiseParams p;
+  p.batch = 2;
+  p.channels = 3;
+  p.in_h = p.in_w = p.out_h = p.out_w = 4;
+  p.kernel_h = p.kernel_w = 3;
+  p.pad_top = p.pad_left = 1;
+  std::vector<float> x(2 * 3 * 16, 1.f), w(3 * 9), bias{10.f, 20.f, 30.f}, y(x.size());
+  for (int c = 0; c < 3; ++c) {
+    for (int t = 0; t < 9; ++t) w[c * 9 + t] = static_cast<float>(c + 1);
+  }
+  x[3 * 16 + 5] = NAN;  // batch 1, channel 0, (1, 1)
+  depthwise_conv2d(p, x.data(), w.data(), bias.data(), y.data());
+  // Channel c, batch 0: bias + (c + 1) * (taps inside): 4 at a corner, 6 on an edge, 9 inside.
+  CHECK(y[0] == 10.f + 4.f);
+  CHECK(y[1] == 10.f + 6.f);
+  CHECK(y[16 + 5] == 20.f + 2.f * 9.f);
+  CHECK(y[2 * 16 + 15] == 30.f + 3.f * 4.f);
+  // Batch 1, channel 0: outputs whose window holds (1, 1) are NaN, the others are not.
+  CHECK(std::isnan(y[3 * 16 + 0]));
+  CHECK(std::isnan(y[3 * 16 + 10]));
+  CHECK(!std::isnan(y[3 * 16 + 3]));
+  CHECK(!std::isnan(y[4 * 16 + 5]));  // channel 1 of batch 1 is untouched
+}
