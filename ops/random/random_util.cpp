@@ -31,12 +31,12 @@ Seed::Seed(const Node& node, const std::function<void(const std::string&)>& fail
   const double s = node.attr_float("seed", 0.f);
   if (std::isnan(s)) return;
   if (std::isinf(s)) fail(cat("attribute seed = ", s, " must be finite"));
-  // int(seed) in Python truncates; numpy takes the seed as a 32-bit word. Reducing modulo 2^32
-  // (in the double, then exactly) keeps seeds past int64's range well defined.
-  const double t = std::trunc(s);
-  const double reduced = t - 4294967296.0 * std::floor(t / 4294967296.0);
+  // int(seed) in Python truncates; numpy takes the seed as a 32-bit word (and refuses negative
+  // ones, which wrap here). fmod is exact, so huge seeds reduce without rounding.
+  double reduced = std::fmod(std::trunc(s), 4294967296.0);
+  if (reduced < 0) reduced += 4294967296.0;
   fixed_ = true;
-  value_ = static_cast<uint32_t>(static_cast<uint64_t>(reduced));
+  value_ = static_cast<uint32_t>(reduced);
 }
 
 uint32_t Seed::for_run() const { return fixed_ ? value_ : kernels::nondeterministic_seed(); }

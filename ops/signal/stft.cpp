@@ -63,7 +63,9 @@ void compute_stft(KernelContext& ctx, bool onesided) {
   if (x.rank() != 3) ctx.fail(cat("input signal ", x.describe(), " must have rank 3: [batch][length][1 or 2]"));
   const int64_t comp = x.dim(2);
   if (comp != 1 && comp != 2) ctx.fail(cat("the last dimension of signal must be 1 (real) or 2 (complex), got ", comp));
-  if (onesided && comp == 2) ctx.fail("onesided=1 takes a real signal (last dimension 1); set onesided=0 for a complex one");
+  if (onesided && comp == 2) {
+    ctx.fail("onesided=1 takes a real signal (last dimension 1); set onesided=0 for a complex one");
+  }
   const int64_t length = x.dim(1);
   const int64_t step = scalar_int(ctx, 1, "frame_step");
   if (step <= 0) ctx.fail(cat("frame_step must be positive, got ", step));

@@ -23,7 +23,9 @@ std::vector<double> as_doubles(const Tensor& t) {
   return v;
 }
 
-double mean_of(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()); }
+double mean_of(const std::vector<double>& v) {
+  return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+}
 double variance_of(const std::vector<double>& v) {
   const double m = mean_of(v);
   double s = 0;
@@ -81,14 +83,14 @@ TEST_CASE("Seeded RandomNormal and RandomUniform equal the ONNX reference (Rando
                         {});
   check_close(n, floats({-1.1712613f, 2.994691f, 1.5659571f, -2.0125895f}, {2, 2}), 1e-6, 1e-6);
   // RandomState(9).rand(5) * (3 - -2) + -2 as float32.
-  const Tensor u = run1({"RandomUniform",
-                         {attr_ints("shape", {5}), attr_float("seed", 9), attr_float("low", -2), attr_float("high", 3)}},
-                        {});
+  const auto uniform = [](float seed) {
+    return NodeRun{"RandomUniform",
+                   {attr_ints("shape", {5}), attr_float("seed", seed), attr_float("low", -2), attr_float("high", 3)}};
+  };
+  const Tensor u = run1(uniform(9), {});
   check_close(u, floats({-1.9481292f, 0.50937295f, 0.47886646f, -1.3308524f, -1.2894446f}, {5}), 1e-6, 1e-6);
   // A seed is truncated toward zero, as int(seed): 9.75 is 9.
-  const Tensor u2 = run1({"RandomUniform",
-                          {attr_ints("shape", {5}), attr_float("seed", 9.75f), attr_float("low", -2), attr_float("high", 3)}},
-                         {});
+  const Tensor u2 = run1(uniform(9.75f), {});
   check_close(u2, u);
 }
 
@@ -97,6 +99,11 @@ TEST_CASE("Seeded generators repeat across runs; unseeded ones do not") {
   const Session s = Session::from_model(single_node_model(seeded, {}));
   const std::vector<Value> a = s.run({}), b = s.run({});
   CHECK(values<float>(a[0].tensor()) == values<float>(b[0].tensor()));
+  // Negative and huge seeds wrap modulo 2^32 (numpy would refuse them) and stay deterministic.
+  for (float seed : {-3.f, 1e30f}) {
+    const NodeRun wrapped{"RandomUniform", {attr_ints("shape", {4}), attr_float("seed", seed)}};
+    CHECK(values<float>(run1(wrapped, {})) == values<float>(run1(wrapped, {})));
+  }
   const Session u = Session::from_model(single_node_model({"RandomUniform", {attr_ints("shape", {16})}}, {}));
   CHECK(values<float>(u.run({})[0].tensor()) != values<float>(u.run({})[0].tensor()));
 }
@@ -111,7 +118,8 @@ TEST_CASE("RandomNormal and RandomUniform: moments and range over many samples")
   CHECK(std::fabs(mean_of(normal) - 3) < 0.07);
   CHECK(std::fabs(variance_of(normal) - 4) < 0.25);
   // U[-1, 5): mean 2, variance 36 / 12 = 3, every value in range.
-  const Tensor ut = run1({"RandomUniform", {attr_ints("shape", {n}), attr_float("low", -1), attr_float("high", 5)}}, {});
+  const Tensor ut =
+      run1({"RandomUniform", {attr_ints("shape", {n}), attr_float("low", -1), attr_float("high", 5)}}, {});
   CHECK(ut.dtype() == DataType::Float);
   const auto uniform = as_doubles(ut);
   CHECK(std::fabs(mean_of(uniform) - 2) < 0.06);
@@ -140,8 +148,8 @@ TEST_CASE("Random generators: bad attributes are errors") {
                        doctest::Contains("dtype"), Error);
   CHECK_THROWS_WITH_AS(run1({"RandomUniform", {attr_ints("shape", {2}), attr_int("dtype", 16)}, 21}, {}),
                        doctest::Contains("dtype"), Error);  // bfloat16 only from opset 22
-  CHECK_THROWS_WITH_AS(run1({"RandomUniform", {attr_ints("shape", {2}), attr_float("low", 2), attr_float("high", 1)}}, {}),
-                       doctest::Contains("below low"), Error);
+  const NodeRun inverted{"RandomUniform", {attr_ints("shape", {2}), attr_float("low", 2), attr_float("high", 1)}};
+  CHECK_THROWS_WITH_AS(run1(inverted, {}), doctest::Contains("below low"), Error);
   CHECK_THROWS_WITH_AS(run1({"RandomUniform", {attr_ints("shape", {2}), attr_float("seed", INFINITY)}}, {}),
                        doctest::Contains("seed"), Error);
   const Tensor ints = Tensor::from_vector(std::vector<int32_t>{1, 2}, {2});
