@@ -4,8 +4,8 @@
 // drawing from a generator seeded by `seed` (or nondeterministically without it).
 #include <cstring>
 #include <memory>
-#include <random>
 
+#include "kernels/cpu/random.h"
 #include "ops/nn/nn.h"
 
 namespace onnxi::ops::nn {
@@ -47,17 +47,17 @@ class DropoutKernel final : public Kernel {
       return;
     }
     if (!is_nn_float(X.dtype())) ctx.fail(cat("training mode needs a float input, got ", X.describe()));
-    std::mt19937_64 rng(has_seed_ ? static_cast<uint64_t>(seed_) : std::random_device{}());
-    std::bernoulli_distribution keep(1.0 - ratio);
+    // numpy's RandomState stream, as the ONNX reference draws it: a seeded Dropout gives the reference's mask.
+    kernels::NumpyRandom rng(has_seed_ ? static_cast<uint32_t>(seed_) : kernels::nondeterministic_seed());
     const Tensor x = widen(X);
     Tensor y(compute_type(X.dtype()), X.shape());
     Tensor mask(DataType::Bool, X.shape());
     bool* m = mask.data<bool>();
+    kernels::dropout_mask(rng, ratio, m, X.numel());
     with_compute_type(y.dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T scale = static_cast<T>(1.0 / (1.0 - ratio));
       for (int64_t i = 0; i < X.numel(); ++i) {
-        m[i] = keep(rng);
         y.data<T>()[i] = m[i] ? x.data<T>()[i] * scale : T(0);
       }
     });
