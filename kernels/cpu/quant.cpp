@@ -47,6 +47,9 @@ inline int32_t saturate_round(double q, double zero_point, double lo, double hi)
   return static_cast<int32_t>(std::clamp(v, lo, hi));
 }
 
+// x / scale in `precision`: both operands cast to it, the quotient rounded to it.
+inline double divide_in(double x, double scale, QuantPrecision p) { return round_to(round_to(x, p) / scale, p); }
+
 }  // namespace
 
 template <class X, class Q>
@@ -55,17 +58,17 @@ void quantize_int(const QuantGrid& g, const X* x, const double* scale, const int
   const double dlo = lo, dhi = hi;
   for_each_span(g, [&](int64_t begin, int64_t end, int64_t param, int64_t step) {
     if (step == 0) {
-      const double s = scale[param];
+      const double s = round_to(scale[param], precision);
       const double z = zero_point ? zero_point[param] : 0.0;
       for (int64_t i = begin; i < end; ++i) {
-        y[i] = static_cast<Q>(saturate_round(round_to(static_cast<double>(x[i]) / s, precision), z, dlo, dhi));
+        y[i] = static_cast<Q>(saturate_round(divide_in(static_cast<double>(x[i]), s, precision), z, dlo, dhi));
       }
       return;
     }
     for (int64_t i = begin; i < end; ++i, param += step) {
       const double z = zero_point ? zero_point[param] : 0.0;
-      y[i] = static_cast<Q>(
-          saturate_round(round_to(static_cast<double>(x[i]) / scale[param], precision), z, dlo, dhi));
+      const double s = round_to(scale[param], precision);
+      y[i] = static_cast<Q>(saturate_round(divide_in(static_cast<double>(x[i]), s, precision), z, dlo, dhi));
     }
   });
 }
@@ -75,7 +78,7 @@ void quantize_scaled(const QuantGrid& g, const X* x, const double* scale, const 
                      QuantPrecision precision, float* q) {
   for_each_span(g, [&](int64_t begin, int64_t end, int64_t param, int64_t step) {
     for (int64_t i = begin; i < end; ++i, param += step) {
-      double v = round_to(static_cast<double>(x[i]) / scale[param], precision);
+      double v = divide_in(static_cast<double>(x[i]), round_to(scale[param], precision), precision);
       if (zero_point) v += zero_point[param];
       q[i] = static_cast<float>(v);
     }

@@ -31,13 +31,14 @@ struct QuantGrid {
   int64_t param_step() const { return mode == Mode::Blocked ? 1 : 0; }
 };
 
-// The float type x / scale is rounded to before it is rounded to an integer: ONNX computes the
-// division in the scale's (or the `precision` attribute's) type, and a float16 quotient can land on
-// a different integer than the float32 one.
+// The float type x / scale is computed in before it is rounded to an integer: ONNX divides in the
+// scale's (or the `precision` attribute's) type, so x and scale are cast to it and the quotient is
+// rounded to it; a float16 quotient can land on a different integer than the float32 one. Float64
+// leaves the operands and quotient as they are.
 enum class QuantPrecision { Float32, Float16, BFloat16, Float64 };
 
-// y = clamp(round_half_even(x / scale) + zero_point, lo, hi); zero_point may be null (0). NaN
-// quotients give the zero point. X: float or double; Q: int8_t, uint8_t, int16_t, uint16_t.
+// y = clamp(round_half_even(x / scale) + zero_point, lo, hi), the division in `precision`;
+// zero_point may be null (0). NaN quotients give the zero point, +-inf the ends of the range. X: float or double; Q: int8_t, uint8_t, int16_t, uint16_t.
 template <class X, class Q>
 void quantize_int(const QuantGrid& g, const X* x, const double* scale, const int32_t* zero_point,
                   QuantPrecision precision, int32_t lo, int32_t hi, Q* y);
