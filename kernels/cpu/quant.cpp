@@ -127,7 +127,9 @@ void for_each_factor_run(int64_t rows, int64_t cols, const RequantScales& s, Fn&
         fn(r, 0, cols, requant_multiplier(row, s.col[0], s.out, s.precision));
         continue;
       }
-      for (int64_t c = 0; c < cols; ++c) fn(r, c, c + 1, requant_multiplier(row, s.col[c * s.col_step], s.out, s.precision));
+      for (int64_t c = 0; c < cols; ++c) {
+        fn(r, c, c + 1, requant_multiplier(row, s.col[c * s.col_step], s.out, s.precision));
+      }
     }
   });
 }

@@ -38,7 +38,8 @@ struct QuantGrid {
 enum class QuantPrecision { Float32, Float16, BFloat16, Float64 };
 
 // y = clamp(round_half_even(x / scale) + zero_point, lo, hi), the division in `precision`;
-// zero_point may be null (0). NaN quotients give the zero point, +-inf the ends of the range. X: float or double; Q: int8_t, uint8_t, int16_t, uint16_t.
+// zero_point may be null (0). NaN quotients give the zero point, +-inf the ends of the range.
+// X: float or double; Q: int8_t, uint8_t, int16_t, uint16_t.
 template <class X, class Q>
 void quantize_int(const QuantGrid& g, const X* x, const double* scale, const int32_t* zero_point,
                   QuantPrecision precision, int32_t lo, int32_t hi, Q* y);

@@ -38,7 +38,6 @@ void set_output_like(InferContext& ctx, size_t out, DataType elem, size_t like);
 DataType type_attr(const Node& node, const char* name, const TypeList& allowed,
                    const std::function<void(const std::string&)>& fail);
 
-bool is_float8(DataType t) noexcept;  // the four float8 kinds quantization targets (not e8m0)
 // The saturation range of an integer quantized type (uint8 ... int2); false for other types.
 bool integer_range(DataType t, int32_t& lo, int32_t& hi) noexcept;
 
@@ -65,16 +64,12 @@ bool make_quant_grid(const Shape& x, const Shape& scale, int64_t axis, int64_t b
                      kernels::QuantGrid& grid, std::string& error);
 // A zero point must have its scale's shape (one element either way counts as per tensor: a scalar
 // scale with a [1] zero point is common); a Runtime error naming both otherwise.
-void check_zero_point_shape(const KernelContext& ctx, const Tensor& zero_point, const char* zp_name, const Tensor& scale,
-                            const char* scale_name);
+void check_zero_point_shape(const KernelContext& ctx, const Tensor& zero_point, const char* zp_name,
+                            const Tensor& scale, const char* scale_name);
 
 // The precision ONNX divides / multiplies scales in for a scale (or `precision` attribute) type:
 // float16 and bfloat16 round each step, float32 too; int32 and double scales divide in float64,
 // float8e8m0 (a power of two) in float32.
 kernels::QuantPrecision precision_of(DataType t) noexcept;
-
-// The message for an input whose element type the op's version does not take (the node label is
-// added by ctx.fail).
-std::string type_rejected(const char* input, DataType got, const char* accepted);
 
 }  // namespace onnxi::ops::quant

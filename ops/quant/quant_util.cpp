@@ -65,11 +65,6 @@ DataType type_attr(const Node& node, const char* name, const TypeList& allowed,
   return static_cast<DataType>(v);
 }
 
-bool is_float8(DataType t) noexcept {
-  return t == DataType::Float8E4M3FN || t == DataType::Float8E4M3FNUZ || t == DataType::Float8E5M2 ||
-         t == DataType::Float8E5M2FNUZ;
-}
-
 bool integer_range(DataType t, int32_t& lo, int32_t& hi) noexcept {
   switch (t) {
     case DataType::UInt8: lo = 0; hi = 255; return true;
@@ -186,8 +181,8 @@ kernels::QuantGrid quant_grid(const KernelContext& ctx, const Shape& x, const Sh
   return g;
 }
 
-void check_zero_point_shape(const KernelContext& ctx, const Tensor& zero_point, const char* zp_name, const Tensor& scale,
-                            const char* scale_name) {
+void check_zero_point_shape(const KernelContext& ctx, const Tensor& zero_point, const char* zp_name,
+                            const Tensor& scale, const char* scale_name) {
   if (zero_point.shape() == scale.shape() || (zero_point.numel() == 1 && scale.numel() == 1)) return;
   ctx.fail(cat(zp_name, " ", zero_point.describe(), " must have the shape of ", scale_name, " ", scale.describe()));
 }
@@ -200,10 +195,6 @@ kernels::QuantPrecision precision_of(DataType t) noexcept {
     case DataType::Int32: return kernels::QuantPrecision::Float64;
     default: return kernels::QuantPrecision::Float32;
   }
-}
-
-std::string type_rejected(const char* input, DataType got, const char* accepted) {
-  return cat("input ", input, " has element type ", dtype_name(got), "; this opset takes ", accepted);
 }
 
 }  // namespace onnxi::ops::quant

@@ -40,7 +40,8 @@ struct Attrs {
   DataType precision = DataType::Undefined;     // not set: y_scale's type
 };
 
-Attrs read_attrs(const Node& node, int since, const TypeList& out, const std::function<void(const std::string&)>& fail) {
+Attrs read_attrs(const Node& node, int since, const TypeList& out,
+                 const std::function<void(const std::string&)>& fail) {
   Attrs a;
   if (since >= 13) a.axis = node.attr_int("axis", 1);
   if (since >= 19) a.saturate = node.attr_int("saturate", 1) != 0;
@@ -94,8 +95,8 @@ void infer_quantize(InferContext& ctx, const Version& v) {
 }
 
 template <class X>
-void quantize_to(const Attrs& a, const X* x, const Tensor& scale,
-                 const Tensor* zero_point, DataType out, const kernels::QuantGrid& g, Tensor& y) {
+void quantize_to(const Attrs& a, const X* x, const Tensor& scale, const Tensor* zero_point, DataType out,
+                 const kernels::QuantGrid& g, Tensor& y) {
   const std::vector<double> s = to_doubles(scale);
   const kernels::QuantPrecision p = precision_of(a.precision != DataType::Undefined ? a.precision : scale.dtype());
   const int64_t n = g.numel();

@@ -30,7 +30,9 @@ void infer_conv_output(InferContext& ctx, size_t x_in, size_t w_in, DataType ele
   const size_t nd = tx.dims.size() - 2;
   const TypeInfo& tw = ctx.input(w_in);
   const bool w_ranked = tw.is_tensor() && tw.has_shape;
-  if (w_ranked && tw.dims.size() != tx.dims.size()) ctx.fail(cat("w ", tw.str(), " must have the rank of x ", tx.str()));
+  if (w_ranked && tw.dims.size() != tx.dims.size()) {
+    ctx.fail(cat("w ", tw.str(), " must have the rank of x ", tx.str()));
+  }
   std::vector<int64_t> kernel = attrs.kernel_shape;
   if (kernel.empty()) {
     kernel.assign(nd, -1);
@@ -148,9 +150,10 @@ void compute_conv_integer(KernelContext& ctx, const ConvAttrs& a) {
   const Tensor& x = typed_input(ctx, 0, "x", kInt8);
   const Tensor& w = typed_input(ctx, 1, "w", kInt8);
   const kernels::ConvParams p = plan_conv(ctx, a, x, w);
-  const std::vector<double> xc =
-      centered(ctx, x, "x", ctx.has_input(2) ? &ctx.input(2) : nullptr, "x_zero_point", false);
-  const std::vector<double> wc = centered(ctx, w, "w", ctx.has_input(3) ? &ctx.input(3) : nullptr, "w_zero_point", true);
+  const Tensor* x_zp = ctx.has_input(2) ? &ctx.input(2) : nullptr;
+  const Tensor* w_zp = ctx.has_input(3) ? &ctx.input(3) : nullptr;
+  const std::vector<double> xc = centered(ctx, x, "x", x_zp, "x_zero_point", false);
+  const std::vector<double> wc = centered(ctx, w, "w", w_zp, "w_zero_point", true);
   const std::vector<double> acc = convolve(p, xc, wc, nullptr);
   Tensor& y = ctx.allocate_output(0, DataType::Int32, output_shape(p));
   kernels::wrap_to_i32(acc.data(), y.numel(), y.data<int32_t>());
@@ -197,7 +200,9 @@ void compute_qlinear_conv(KernelContext& ctx, const ConvAttrs& a) {
   std::vector<double> bias;
   if (ctx.has_input(8)) {
     const Tensor& B = typed_input(ctx, 8, "B", kBias);
-    if (B.rank() != 1 || B.dim(0) != M) ctx.fail(cat("bias B ", B.describe(), " must be a 1-D tensor of M = ", M, " entries"));
+    if (B.rank() != 1 || B.dim(0) != M) {
+      ctx.fail(cat("bias B ", B.describe(), " must be a 1-D tensor of M = ", M, " entries"));
+    }
     bias = to_doubles(B);
   }
   const std::vector<double> acc = convolve(p, xc, wc, ctx.has_input(8) ? &bias : nullptr);

@@ -302,7 +302,9 @@ void add_qlinear_matmul(Registry& r, int since, int last, const QVersion& v) {
   d.last_version = last;
   d.types = type_list_string(v.q) + "; scales " + type_list_string(v.scale);
   d.infer = [v](InferContext& ctx) { infer_qlinear_matmul(ctx, v); };
-  d.create = [v](const KernelInit&) { return make_kernel([v](KernelContext& ctx) { compute_qlinear_matmul(ctx, v); }); };
+  d.create = [v](const KernelInit&) {
+    return make_kernel([v](KernelContext& ctx) { compute_qlinear_matmul(ctx, v); });
+  };
   r.add(std::move(d));
 }
 

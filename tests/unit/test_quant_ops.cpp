@@ -78,7 +78,8 @@ TEST_CASE("QuantizeLinear: granularities, target types and rounding") {
        {f32({3, 3, 12, 12, 40}, {1, 5}), f32({1, 2, 4}, {1, 3}), u8({0, 1, 2}, {1, 3})}, DataType::UInt8, {1, 5},
        {3, 3, 7, 7, 12}},
       // int16 saturates at +-32767/-32768; zero point 256.
-      {"int16", 21, {}, {f32({0, 70000, -70000, 3}, {4}), f32({2}, {}), Tensor::from_vector(std::vector<int16_t>{256}, {})},
+      {"int16", 21, {},
+       {f32({0, 70000, -70000, 3}, {4}), f32({2}, {}), Tensor::from_vector(std::vector<int16_t>{256}, {})},
        DataType::Int16, {4}, {256, 32767, -32768, 258}},
       // uint16 via output_dtype (no zero point).
       {"uint16 by output_dtype", 21, {attr_int("output_dtype", static_cast<int64_t>(DataType::UInt16))},
@@ -287,8 +288,9 @@ TEST_CASE("DequantizeLinear: the output type follows x_scale or output_dtype") {
 TEST_CASE("DequantizeLinear: mismatched zero points and types are errors") {
   CHECK_THROWS_WITH_AS(run1("DequantizeLinear", {u8({1}, {1}), f32({1}, {}), i8({0}, {})}),
                        doctest::Contains("x_zero_point"), Error);
-  CHECK_THROWS_WITH_AS(run1("DequantizeLinear", {u8({1, 2}, {2}), f32({1, 2}, {2}), u8({0}, {})}, {attr_int("axis", 0)}),
-                       doctest::Contains("x_zero_point"), Error);
+  CHECK_THROWS_WITH_AS(
+      run1("DequantizeLinear", {u8({1, 2}, {2}), f32({1, 2}, {2}), u8({0}, {})}, {attr_int("axis", 0)}),
+      doctest::Contains("x_zero_point"), Error);
   CHECK_THROWS_WITH_AS(run1("DequantizeLinear", {f32({1}, {1}), f32({1}, {})}), doctest::Contains("input x"), Error);
   CHECK_THROWS_WITH_AS(run1("DequantizeLinear", {u8({1, 2}, {2}), f32({1, 2}, {2})}, {}, 10),
                        doctest::Contains("scalar"), Error);
@@ -386,8 +388,9 @@ TEST_CASE("QLinearMatMul: float8 operands and output (21+) rescale without integ
 TEST_CASE("ConvInteger: padding reads the zero point, per-channel w zero points, groups") {
   // The ONNX test: x - 1 = 1..9 on 3x3, pads 1, two 2x2 filters of ones with zero points 0 and 1 (the
   // second filter is all zero after centering).
-  const Tensor y = run1("ConvInteger", {u8({2, 3, 4, 5, 6, 7, 8, 9, 10}, {1, 1, 3, 3}), u8({1, 1, 1, 1, 1, 1, 1, 1}, {2, 1, 2, 2}),
-                                        u8({1}, {}), u8({0, 1}, {2})},
+  const Tensor y = run1("ConvInteger",
+                        {u8({2, 3, 4, 5, 6, 7, 8, 9, 10}, {1, 1, 3, 3}), u8({1, 1, 1, 1, 1, 1, 1, 1}, {2, 1, 2, 2}),
+                         u8({1}, {}), u8({0, 1}, {2})},
                         {attr_ints("pads", {1, 1, 1, 1})}, 10);
   CHECK(y.shape() == Shape{1, 2, 4, 4});
   std::vector<int32_t> want = {1, 3, 5, 3, 5, 12, 16, 9, 11, 24, 28, 15, 7, 15, 17, 9};
