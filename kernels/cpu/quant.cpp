@@ -47,6 +47,9 @@ inline int32_t saturate_round(double q, double zero_point, double lo, double hi)
   return static_cast<int32_t>(std::clamp(v, lo, hi));
 }
 
+// x / scale in `precision`: both operands cast to it, the quotient rounded to it.
+inline double divide_in(double x, double scale, QuantPrecision p) { return round_to(round_to(x, p) / scale, p); }
+
 }  // namespace
 
 template <class X, class Q>
@@ -55,17 +58,17 @@ void quantize_int(const QuantGrid& g, const X* x, const double* scale, const int
   const double dlo = lo, dhi = hi;
   for_each_span(g, [&](int64_t begin, int64_t end, int64_t param, int64_t step) {
     if (step == 0) {
-      const double s = scale[param];
+      const double s = round_to(scale[param], precision);
       const double z = zero_point ? zero_point[param] : 0.0;
       for (int64_t i = begin; i < end; ++i) {
-        y[i] = static_cast<Q>(saturate_round(round_to(static_cast<double>(x[i]) / s, precision), z, dlo, dhi));
+        y[i] = static_cast<Q>(saturate_round(divide_in(static_cast<double>(x[i]), s, precision), z, dlo, dhi));
       }
       return;
     }
     for (int64_t i = begin; i < end; ++i, param += step) {
       const double z = zero_point ? zero_point[param] : 0.0;
-      y[i] = static_cast<Q>(
-          saturate_round(round_to(static_cast<double>(x[i]) / scale[param], precision), z, dlo, dhi));
+      const double s = round_to(scale[param], precision);
+      y[i] = static_cast<Q>(saturate_round(divide_in(static_cast<double>(x[i]), s, precision), z, dlo, dhi));
     }
   });
 }
@@ -75,7 +78,7 @@ void quantize_scaled(const QuantGrid& g, const X* x, const double* scale, const 
                      QuantPrecision precision, float* q) {
   for_each_span(g, [&](int64_t begin, int64_t end, int64_t param, int64_t step) {
     for (int64_t i = begin; i < end; ++i, param += step) {
-      double v = round_to(static_cast<double>(x[i]) / scale[param], precision);
+      double v = divide_in(static_cast<double>(x[i]), round_to(scale[param], precision), precision);
       if (zero_point) v += zero_point[param];
       q[i] = static_cast<float>(v);
     }
@@ -99,33 +102,61 @@ void dequantize(const QuantGrid& g, const Q* x, const float* scale, const float*
 }
 
 template <class Q>
-void requantize(const double* acc, int64_t rows, int64_t cols, const double* row_scale, const double* col_scale,
-                double out_scale, int32_t zero_point, int32_t lo, int32_t hi, Q* y) {
-  const double z = zero_point, dlo = lo, dhi = hi;
+void center(const QuantGrid& g, const Q* x, const double* zero_point, double* y) {
+  for_each_span(g, [&](int64_t begin, int64_t end, int64_t param, int64_t step) {
+    for (int64_t i = begin; i < end; ++i, param += step) {
+      y[i] = static_cast<double>(x[i]) - (zero_point ? zero_point[param] : 0.0);
+    }
+  });
+}
+
+double requant_multiplier(double left, double right, double out, QuantPrecision precision) {
+  return round_to(round_to(left * right, precision) / out, precision);
+}
+
+namespace {
+
+// Calls fn(r, c_begin, c_end, factor) over runs of one row that share a factor (the whole row when
+// the columns share their scale), in parallel over rows.
+template <class Fn>
+void for_each_factor_run(int64_t rows, int64_t cols, const RequantScales& s, Fn&& fn) {
   parallel_for(0, rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(cols, 1)), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
-      const double* a = acc + r * cols;
-      Q* out = y + r * cols;
-      if (!col_scale) {
-        const double m = row_scale[r] / out_scale;
-        for (int64_t c = 0; c < cols; ++c) out[c] = static_cast<Q>(saturate_round(a[c] * m, z, dlo, dhi));
+      const double row = s.row[r * s.row_step];
+      if (s.col_step == 0) {
+        fn(r, 0, cols, requant_multiplier(row, s.col[0], s.out, s.precision));
         continue;
       }
       for (int64_t c = 0; c < cols; ++c) {
-        out[c] = static_cast<Q>(saturate_round(a[c] * (row_scale[r] * col_scale[c] / out_scale), z, dlo, dhi));
+        fn(r, c, c + 1, requant_multiplier(row, s.col[c * s.col_step], s.out, s.precision));
       }
     }
   });
 }
 
-void rescale(const double* acc, int64_t rows, int64_t cols, const double* row_scale, const double* col_scale,
-             double out_scale, float zero_point, float* q) {
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t c = 0; c < cols; ++c) {
-      const double m = row_scale[r] * (col_scale ? col_scale[c] : 1.0) / out_scale;
-      q[r * cols + c] = static_cast<float>(acc[r * cols + c] * m + zero_point);
-    }
-  }
+}  // namespace
+
+template <class Q>
+void requantize(const double* acc, int64_t rows, int64_t cols, const RequantScales& s, int32_t zero_point, int32_t lo,
+                int32_t hi, Q* y) {
+  const double z = zero_point, dlo = lo, dhi = hi;
+  for_each_factor_run(rows, cols, s, [&](int64_t r, int64_t c0, int64_t c1, double m) {
+    const double* a = acc + r * cols;
+    Q* out = y + r * cols;
+    for (int64_t c = c0; c < c1; ++c) out[c] = static_cast<Q>(saturate_round(a[c] * m, z, dlo, dhi));
+  });
+}
+
+void rescale(const double* acc, int64_t rows, int64_t cols, const RequantScales& s, float zero_point, float* q) {
+  for_each_factor_run(rows, cols, s, [&](int64_t r, int64_t c0, int64_t c1, double m) {
+    for (int64_t c = c0; c < c1; ++c) q[r * cols + c] = static_cast<float>(acc[r * cols + c] * m + zero_point);
+  });
+}
+
+void wrap_to_i32(const double* acc, int64_t n, int32_t* y) {
+  parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) y[i] = static_cast<int32_t>(static_cast<int64_t>(acc[i]));
+  });
 }
 
 void dynamic_quantize_u8(const float* x, int64_t n, uint8_t* y, float* scale, uint8_t* zero_point) {
@@ -172,9 +203,13 @@ template void dequantize<uint16_t>(const QuantGrid&, const uint16_t*, const floa
 template void dequantize<int32_t>(const QuantGrid&, const int32_t*, const float*, const float*, float*);
 template void dequantize<float>(const QuantGrid&, const float*, const float*, const float*, float*);
 
-template void requantize<int8_t>(const double*, int64_t, int64_t, const double*, const double*, double, int32_t,
-                                 int32_t, int32_t, int8_t*);
-template void requantize<uint8_t>(const double*, int64_t, int64_t, const double*, const double*, double, int32_t,
-                                  int32_t, int32_t, uint8_t*);
+template void center<int8_t>(const QuantGrid&, const int8_t*, const double*, double*);
+template void center<uint8_t>(const QuantGrid&, const uint8_t*, const double*, double*);
+template void center<float>(const QuantGrid&, const float*, const double*, double*);
+
+template void requantize<int8_t>(const double*, int64_t, int64_t, const RequantScales&, int32_t, int32_t, int32_t,
+                                 int8_t*);
+template void requantize<uint8_t>(const double*, int64_t, int64_t, const RequantScales&, int32_t, int32_t, int32_t,
+                                  uint8_t*);
 
 }  // namespace onnxi::kernels
