@@ -265,7 +265,13 @@ std::vector<Value> run(const CompiledGraph& g, std::vector<Value> inputs, const 
   for (size_t i = 0; i < g.input_slots.size(); ++i) {
     Value v = i < inputs.size() ? std::move(inputs[i]) : Value();
     if (v.is_none()) v = g.input_defaults[i];
-    values[static_cast<size_t>(g.input_slots[i])] = std::move(v);
+    // A value given where the graph declares an optional is that optional, holding it: a Loop
+    // body's optional carried input receives the plain value its previous iteration produced.
+    const int slot = g.input_slots[i];
+    if (!v.is_none() && !v.is_optional() && g.slot_types[static_cast<size_t>(slot)].kind == TypeInfo::Kind::Optional) {
+      v = Value::optional_of(std::move(v));
+    }
+    values[static_cast<size_t>(slot)] = std::move(v);
   }
   for (const auto& [slot, name] : g.outer) {
     const Value* v = parent ? parent->lookup(name) : nullptr;

@@ -48,8 +48,8 @@ void check_feed(const std::string& name, const Value& v, const TypeInfo& declare
   } else if (declared.kind == TypeInfo::Kind::Sequence) {
     ONNXI_CHECK(v.is_sequence(), ErrorCode::InvalidArgument, "input '", name, "' must be a sequence, got ", v.describe());
   } else if (declared.kind == TypeInfo::Kind::Optional) {
-    ONNXI_CHECK(v.is_optional() || v.is_none(), ErrorCode::InvalidArgument, "input '", name, "' must be an optional, got ",
-                v.describe());
+    // A bare tensor or sequence is accepted as an optional holding it (the executor wraps it).
+    if (!v.is_optional() && !v.is_none() && declared.inner) check_feed(name, v, *declared.inner);
   }
 }
 
