@@ -4,6 +4,8 @@
 #include <functional>
 #include <numeric>
 
+#include "kernels/cpu/gemm.h"
+
 namespace onnxi::kernels {
 namespace {
 
@@ -75,6 +77,34 @@ void im2col(const ConvGeometry& g, const T* image, int64_t row_begin, int64_t ro
     for (int64_t o = 0; o < len; ++o) {
       const int64_t at = base + o * stride;
       dst[o] = (at >= 0 && at < width) ? src[at] : T(0);
+    }
+  });
+}
+
+void im2col_packed(const ConvGeometry& g, const float* image, int64_t row_begin, int64_t row_end,
+                   const SgemmBLayout& layout, float* packed) {
+  const int64_t len = g.row_length();
+  const size_t nd = g.image.size();
+  const int64_t stride = nd ? g.strides[nd - 1] : 1;
+  const int64_t width = nd ? g.image[nd - 1] : 1;
+  for_each_row(g, row_begin, row_end, [&](int64_t col_row, int64_t r, int64_t offset, int64_t base) {
+    // Positions j0 .. j0 + len of this row, split where they cross from one nr-wide panel to the next.
+    const int64_t j0 = (r - row_begin) * len;
+    int64_t o = 0;
+    while (o < len) {
+      const int64_t j = j0 + o;
+      const int64_t run = std::min(len - o, layout.nr - j % layout.nr);
+      float* dst = packed + layout.offset(col_row, j);
+      if (offset < 0) {
+        std::fill(dst, dst + run, 0.f);
+      } else {
+        const float* src = image + offset;
+        for (int64_t t = 0; t < run; ++t) {
+          const int64_t at = base + (o + t) * stride;
+          dst[t] = (at >= 0 && at < width) ? src[at] : 0.f;
+        }
+      }
+      o += run;
     }
   });
 }

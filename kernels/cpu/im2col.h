@@ -32,6 +32,14 @@ struct ConvGeometry {
 template <class T>
 void im2col(const ConvGeometry& g, const T* image, int64_t row_begin, int64_t row_end, T* col);
 
+// The same columns written straight into a packed GEMM operand: element (row, column) of the
+// column matrix goes to packed[layout.offset(row, column)] (kernels/cpu/gemm.h), so the GEMM needs
+// no copy of its own. The layout is for K = channels * kernel_size and N = the band's positions;
+// its padding columns must already be zero.
+struct SgemmBLayout;
+void im2col_packed(const ConvGeometry& g, const float* image, int64_t row_begin, int64_t row_end,
+                   const SgemmBLayout& layout, float* packed);
+
 // The adjoint of im2col over all positions: adds each column entry into the image pixel it was read
 // from. `image` must be initialized (zero, or a bias).
 template <class T>

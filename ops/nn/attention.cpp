@@ -161,7 +161,9 @@ class AttentionKernel final : public Kernel {
       using T = decltype(tag);
       // The reference scales Q and K by sqrt(scale) each; doing the same keeps rounding alike.
       const T root = static_cast<T>(std::sqrt(scale));
-      for (int64_t i = 0; i < q.numel(); ++i) q.data<T>()[i] *= root;
+      // Scaled copies: q and k may share the buffers of the inputs, which must not change.
+      Tensor qs = q.clone();
+      for (int64_t i = 0; i < qs.numel(); ++i) qs.data<T>()[i] *= root;
       Tensor ks = k.clone();
       for (int64_t i = 0; i < ks.numel(); ++i) ks.data<T>()[i] *= root;
       kernels::parallel_for(0, B * Hq, 1, [&](int64_t begin, int64_t end) {
@@ -169,7 +171,7 @@ class AttentionKernel final : public Kernel {
         std::vector<double> bias(static_cast<size_t>(Skv));
         for (int64_t bh = begin; bh < end; ++bh) {
           const int64_t b = bh / Hq, h = bh % Hq, kvh = h / (Hq / Hk);
-          const T* qh = q.data<T>() + bh * Sq * Dh;
+          const T* qh = qs.data<T>() + bh * Sq * Dh;
           const T* kh = ks.data<T>() + (b * Hk + kvh) * Skv * Dh;
           const T* vh = v.data<T>() + (b * Hk + kvh) * Skv * Dv;
           kernels::gemm(false, true, Sq, Skv, Dh, T(1), qh, Dh, kh, Dh, T(0), scores.data(), Skv);
