@@ -47,7 +47,7 @@ def select(patterns: list[str] | None) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", required=True, help="folder to write the models and inputs to")
+    parser.add_argument("--out", help="folder to write the models and inputs to")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="model names or shell patterns")
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--list", action="store_true", help="print the model names and exit")
@@ -55,6 +55,8 @@ def main() -> int:
     if args.list:
         print("\n".join(MODELS))
         return 0
+    if not args.out:
+        parser.error("--out DIR is required (unless --list)")
     for name in select(args.only):
         start = time.perf_counter()
         rng = np.random.default_rng([args.seed, zlib.crc32(name.encode())])
