@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <numeric>
+#include <type_traits>
 
 #include "kernels/cpu/conv_depthwise.h"
 #include "kernels/cpu/gemm.h"
@@ -80,7 +81,7 @@ void conv_forward(const ConvParams& p, const T* x, const T* w, const T* bias, T*
   const int64_t rows = osize / row_len;
   const bool pointwise = is_pointwise(p);
   const int64_t band = std::clamp<int64_t>(kMaxColumnElements / std::max<int64_t>(1, depth * row_len), 1, rows);
-  std::vector<T> col(pointwise ? 0 : static_cast<size_t>(depth * band * row_len));
+  std::vector<T> col(pointwise || std::is_same_v<T, float> ? 0 : static_cast<size_t>(depth * band * row_len));
 
   for (int64_t n = 0; n < p.batch; ++n) {
     for (int64_t grp = 0; grp < p.groups; ++grp) {
@@ -89,6 +90,13 @@ void conv_forward(const ConvParams& p, const T* x, const T* w, const T* bias, T*
       T* yg = y + (n * p.out_channels + grp * mg) * osize;
       if (pointwise) {
         gemm(false, false, mg, osize, depth, T(1), wg, depth, xg, osize, T(0), yg, osize);
+      } else if constexpr (std::is_same_v<T, float>) {
+        // The GEMM packs its im2col columns itself, a slice at a time, straight from the image.
+        sgemm_pack_b_by(mg, osize, depth, 1.f, wg, depth,
+                        [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float* out) {
+                          im2col_slice(g, xg, pc, kc, j0, nc, nr, out);
+                        },
+                        0.f, yg, osize);
       } else {
         for (int64_t r0 = 0; r0 < rows; r0 += band) {
           const int64_t r1 = std::min(rows, r0 + band);

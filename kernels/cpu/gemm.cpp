@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <type_traits>
 #include <vector>
@@ -151,14 +152,156 @@ T* scratch(size_t n) {
   return buf.data.get();
 }
 
+// A buffer the calling thread holds while its tasks read it from other threads (packed operands
+// shared by all tasks of one GEMM). A thread waiting in parallel_for may run another op's task that
+// calls GEMM again (nested parallelism); that inner call finds the slot leased and allocates its own.
+template <class T, int kSlot>
+class ScratchLease {
+ public:
+  explicit ScratchLease(size_t n) : was_busy_(busy()) {
+    if (was_busy_) {
+      own_.reset(new T[n]);
+      data_ = own_.get();
+    } else {
+      busy() = true;
+      data_ = scratch<T, kSlot>(n);
+    }
+  }
+  ~ScratchLease() {
+    if (!was_busy_) busy() = false;
+  }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+  T* get() const { return data_; }
+
+ private:
+  static bool& busy() {
+    thread_local bool flag = false;
+    return flag;
+  }
+  bool was_busy_;
+  std::unique_ptr<T[]> own_;
+  T* data_ = nullptr;
+};
+
 template <class T>
 using TileFn = void (*)(int64_t, const T*, const T*, T*, int64_t, int64_t, int64_t, bool);
+
+// Rows per block: M split into equal blocks of at most about kMcTarget rows, rounded up to mr.
+int64_t balanced_rows(int64_t M, int64_t mr) {
+  const int64_t blocks = (M + kMcTarget - 1) / kMcTarget;
+  const int64_t rows = (M + blocks - 1) / blocks;
+  return std::max<int64_t>(mr, (rows + mr - 1) / mr * mr);
+}
+
+// Writes the kc x nc slice of B at depth pc and column j0 as nr-wide panels (panel p at p * nr * kc,
+// k-major, columns past nc zero).
+template <class T>
+using PackSliceFn = std::function<void(int64_t pc, int64_t kc, int64_t j0, int64_t nc, T* out)>;
+
+template <class T>
+void pack_b_slice(const Operand<T>& b, int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr, T* out) {
+  const int64_t full = nc / nr;
+  if (!b.trans) {
+    for (int64_t k = 0; k < kc; ++k) {
+      const T* src = b.data + (pc + k) * b.ld + j0;
+      for (int64_t p = 0; p < full; ++p) std::memcpy(out + p * nr * kc + k * nr, src + p * nr, sizeof(T) * nr);
+      if (full * nr < nc) {
+        T* dst = out + full * nr * kc + k * nr;
+        const int64_t cols = nc - full * nr;
+        for (int64_t j = 0; j < cols; ++j) dst[j] = src[full * nr + j];
+        for (int64_t j = cols; j < nr; ++j) dst[j] = T(0);
+      }
+    }
+    return;
+  }
+  const int64_t panels = (nc + nr - 1) / nr;
+  for (int64_t p = 0; p < panels; ++p) {
+    T* panel = out + p * nr * kc;
+    for (int64_t j = 0; j < nr; ++j) {
+      const int64_t col = p * nr + j;
+      if (col < nc) {
+        const T* src = b.data + (j0 + col) * b.ld + pc;
+        for (int64_t k = 0; k < kc; ++k) panel[k * nr + j] = src[k];
+      } else {
+        for (int64_t k = 0; k < kc; ++k) panel[k * nr + j] = T(0);
+      }
+    }
+  }
+}
+
+// The driver for B that is not packed ahead: each task owns a chunk of nc columns of C, packs its
+// kc x nc slice of B for one depth block at a time into its thread's buffer (an L2-sized block,
+// so B is read from memory once and never written back packed), then runs every row block of A
+// against it. Suits few rows (conv, attention: M up to a few hundred) and wide N.
+template <class T>
+void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C, int64_t ldc,
+                       TileFn<T> tile, int64_t mr, int64_t nr, int64_t nc_max, const PackSliceFn<T>& pack_slice) {
+  const int64_t mc_max = balanced_rows(M, mr);
+  const int64_t n_tasks = (N + nc_max - 1) / nc_max;
+  const int64_t nc_padded = (nc_max + nr - 1) / nr * nr;
+  // All of alpha*A packed once, shared by the tasks: block (pc, i0) at pc * m_padded + i0 * kc.
+  const int64_t m_padded = (M + mr - 1) / mr * mr;
+  const ScratchLease<T, 3> a_lease(static_cast<size_t>(m_padded * K));
+  T* packed_a_all = a_lease.get();
+  for (int64_t pc = 0; pc < K; pc += kKc) {
+    const int64_t kc = std::min(kKc, K - pc);
+    for (int64_t i0 = 0; i0 < M; i0 += mc_max) {
+      pack_a(a, i0, std::min(mc_max, M - i0), pc, kc, alpha, mr, packed_a_all + pc * m_padded + i0 * kc);
+    }
+  }
+  auto run = [&](int64_t begin, int64_t end) {
+    T* slice = scratch<T, 2>(static_cast<size_t>(nc_padded * std::min(kKc, K)));
+    for (int64_t t = begin; t < end; ++t) {
+      const int64_t j0 = t * nc_max;
+      const int64_t nc = std::min(nc_max, N - j0);
+      if (beta != T(0) && beta != T(1)) scale_c(beta, M, nc, C + j0, ldc);
+      for (int64_t pc = 0; pc < K; pc += kKc) {
+        const int64_t kc = std::min(kKc, K - pc);
+        const bool accumulate = pc > 0 || beta != T(0);
+        pack_slice(pc, kc, j0, nc, slice);
+        for (int64_t i0 = 0; i0 < M; i0 += mc_max) {
+          const int64_t mc = std::min(mc_max, M - i0);
+          const T* packed_a = packed_a_all + pc * m_padded + i0 * kc;
+          for (int64_t ip = 0; ip < mc; ip += mr) {
+            const T* ap = packed_a + ip * kc;
+            const int64_t rows = std::min(mr, mc - ip);
+            for (int64_t jp = 0; jp < nc; jp += nr) {
+              tile(kc, ap, slice + jp * kc, C + (i0 + ip) * ldc + j0 + jp, ldc, rows, std::min(nr, nc - jp),
+                   accumulate);
+            }
+          }
+        }
+      }
+    }
+  };
+  const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
+  if (flops < kSerialFlops) {
+    run(0, n_tasks);
+  } else {
+    parallel_for(0, n_tasks, 1, run);
+  }
+}
+
+// Column chunk width for gemm_b_stationary: kNc, or narrower (a multiple of nr) so that every
+// thread gets at least two chunks.
+int64_t chunk_columns(int64_t N, int64_t nr) {
+  const int64_t want = 2 * std::max(1, current_concurrency());
+  const int64_t per = (N + want - 1) / want;
+  return std::clamp<int64_t>((per + nr - 1) / nr * nr, nr, kNc);
+}
+
+// Whether gemm_b_stationary beats packing all of B first: one block of rows (A is small, so
+// repacking it per chunk is cheap), or so many columns that every thread has chunks anyway.
+bool prefer_b_stationary(int64_t M, int64_t N, int64_t mr) {
+  return M <= balanced_rows(M, mr) || N >= 4 * std::max(1, current_concurrency()) * kNc;
+}
 
 // C = alpha * op(A) * B + beta * C with B already packed by pack_b for this micro-kernel.
 template <class T>
 void gemm_packed_b(const Operand<T>& a, const T* packed_b, int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C,
                    int64_t ldc, TileFn<T> tile, int64_t mr, int64_t nr) {
-  const int64_t mc_max = std::max<int64_t>(mr, kMcTarget / mr * mr);
+  const int64_t mc_max = balanced_rows(M, mr);
   const int64_t m_tasks = (M + mc_max - 1) / mc_max;
   const int64_t n_tasks = (N + kNc - 1) / kNc;
   const int64_t n_padded = (N + nr - 1) / nr * nr;
@@ -211,25 +354,18 @@ template <class T>
 void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
                   const T* B, int64_t ldb, T beta, T* C, int64_t ldc, TileFn<T> tile, int64_t mr, int64_t nr) {
   if (gemm_trivial(M, N, K, alpha, beta, C, ldc)) return;
-  const int64_t n_padded = (N + nr - 1) / nr * nr;
-  // The calling thread's slot 1, read by the tasks while this call waits in parallel_for. A thread
-  // waiting there may run another op's task that calls GEMM again (nested parallelism): that inner
-  // call must not reuse the buffer, so it gets its own.
-  thread_local bool b_slot_busy = false;
-  std::unique_ptr<T[]> own;
-  T* packed_b;
-  if (b_slot_busy) {
-    own.reset(new T[static_cast<size_t>(K * n_padded)]);
-    packed_b = own.get();
-  } else {
-    packed_b = scratch<T, 1>(static_cast<size_t>(K * n_padded));
+  if (prefer_b_stationary(M, N, mr)) {
+    const Operand<T> b{B, ldb, trans_b};
+    const PackSliceFn<T> pack = [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, T* out) {
+      pack_b_slice(b, pc, kc, j0, nc, nr, out);
+    };
+    gemm_b_stationary(Operand<T>{A, lda, trans_a}, M, N, K, alpha, beta, C, ldc, tile, mr, nr, chunk_columns(N, nr),
+                      pack);
+    return;
   }
-  struct Busy {
-    bool& flag;
-    bool was;
-    ~Busy() { flag = was; }
-  } busy{b_slot_busy, b_slot_busy};
-  b_slot_busy = true;
+  const int64_t n_padded = (N + nr - 1) / nr * nr;
+  const ScratchLease<T, 1> lease(static_cast<size_t>(K * n_padded));
+  T* packed_b = lease.get();
   pack_b(Operand<T>{B, ldb, trans_b}, K, N, nr, n_padded, packed_b);
   gemm_packed_b(Operand<T>{A, lda, trans_a}, packed_b, M, N, K, alpha, beta, C, ldc, tile, mr, nr);
 }
@@ -302,23 +438,16 @@ void sgemm_packed(bool trans_a, int64_t M, float alpha, const float* A, int64_t 
   gemm_packed_b(Operand<float>{A, lda, trans_a}, B.data.data(), M, B.N, B.K, alpha, beta, C, ldc, k.fn, k.mr, k.nr);
 }
 
-SgemmBLayout sgemm_b_layout(int64_t K, int64_t N) {
+void sgemm_pack_b_by(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const SgemmPackB& pack_b,
+                     float beta, float* C, int64_t ldc) {
+  if (gemm_trivial(M, N, K, alpha, beta, C, ldc)) return;
   const SgemmUkernel& k = active_sgemm_ukernel();
-  SgemmBLayout l;
-  l.K = std::max<int64_t>(K, 0);
-  l.N = std::max<int64_t>(N, 0);
-  l.nr = k.nr;
-  l.kc_block = kKc;
-  l.n_padded = (l.N + k.nr - 1) / k.nr * k.nr;
-  return l;
-}
-
-void sgemm_prepacked(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda, const SgemmBLayout& layout,
-                     const float* packed_b, float beta, float* C, int64_t ldc) {
-  if (gemm_trivial(M, layout.N, layout.K, alpha, beta, C, ldc)) return;
-  const SgemmUkernel& k = active_sgemm_ukernel();
-  gemm_packed_b(Operand<float>{A, lda, trans_a}, packed_b, M, layout.N, layout.K, alpha, beta, C, ldc, k.fn, k.mr,
-                k.nr);
+  const int64_t nr = k.nr;
+  const PackSliceFn<float> pack = [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, float* out) {
+    pack_b(pc, kc, j0, nc, nr, out);
+  };
+  gemm_b_stationary(Operand<float>{A, lda, false}, M, N, K, alpha, beta, C, ldc, k.fn, k.mr, nr, chunk_columns(N, nr),
+                    pack);
 }
 
 void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,

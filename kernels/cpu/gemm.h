@@ -7,8 +7,8 @@
 // beta == 0 means C is write-only: whatever it holds (NaN included) is ignored.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace onnxi::kernels {
@@ -18,22 +18,14 @@ struct SgemmUkernel;
 void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
            const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 
-// Where element (k, j) of a K x N operand B sits once packed for the active micro-kernel: depth
-// blocks of kc_block rows, each a run of nr-column panels, k-major inside a panel, zero-padded to
-// n_padded columns. Callers that produce B themselves (im2col for convolution) write it packed
-// and skip a copy.
-struct SgemmBLayout {
-  int64_t K = 0, N = 0, nr = 0, kc_block = 0, n_padded = 0;
-  size_t size() const { return static_cast<size_t>(K * n_padded); }
-  int64_t offset(int64_t k, int64_t j) const {
-    const int64_t block = k / kc_block, kc = std::min(kc_block, K - block * kc_block);
-    return block * kc_block * n_padded + (j / nr) * nr * kc + (k - block * kc_block) * nr + j % nr;
-  }
-};
-SgemmBLayout sgemm_b_layout(int64_t K, int64_t N);
-// C = alpha * op(A) * B + beta * C with B written in `layout` (zeros in the padding columns).
-void sgemm_prepacked(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda, const SgemmBLayout& layout,
-                     const float* packed_b, float beta, float* C, int64_t ldc);
+// C = alpha * A * B + beta * C where the caller produces B (K x N) straight into the micro-kernel's
+// packed form, slice by slice, so B never exists unpacked: convolution packs im2col columns this
+// way. pack_b(pc, kc, j0, nc, nr, out) writes rows [pc, pc+kc) x columns [j0, j0+nc) of B as panels
+// nr columns wide (panel p at out + p * nr * kc, element (k, j) at k * nr + j inside it), columns
+// past nc zero. It is called concurrently for different slices. A is M x K row-major (lda >= K).
+using SgemmPackB = std::function<void(int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float* out)>;
+void sgemm_pack_b_by(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const SgemmPackB& pack_b,
+                     float beta, float* C, int64_t ldc);
 
 // op(B) packed once for sgemm_packed (constant weights: at session creation). It holds panels for
 // the micro-kernel of the active ISA, so it is only valid in this process.

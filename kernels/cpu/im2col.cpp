@@ -81,32 +81,65 @@ void im2col(const ConvGeometry& g, const T* image, int64_t row_begin, int64_t ro
   });
 }
 
-void im2col_packed(const ConvGeometry& g, const float* image, int64_t row_begin, int64_t row_end,
-                   const SgemmBLayout& layout, float* packed) {
-  const int64_t len = g.row_length();
+void im2col_slice(const ConvGeometry& g, const float* image, int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr,
+                  float* out) {
   const size_t nd = g.image.size();
+  const int64_t ksize = g.kernel_size();
+  const int64_t isize = g.image_size();
+  const int64_t len = g.row_length();
   const int64_t stride = nd ? g.strides[nd - 1] : 1;
   const int64_t width = nd ? g.image[nd - 1] : 1;
-  for_each_row(g, row_begin, row_end, [&](int64_t col_row, int64_t r, int64_t offset, int64_t base) {
-    // Positions j0 .. j0 + len of this row, split where they cross from one nr-wide panel to the next.
-    const int64_t j0 = (r - row_begin) * len;
-    int64_t o = 0;
-    while (o < len) {
-      const int64_t j = j0 + o;
-      const int64_t run = std::min(len - o, layout.nr - j % layout.nr);
-      float* dst = packed + layout.offset(col_row, j);
-      if (offset < 0) {
-        std::fill(dst, dst + run, 0.f);
-      } else {
-        const float* src = image + offset;
-        for (int64_t t = 0; t < run; ++t) {
-          const int64_t at = base + (o + t) * stride;
-          dst[t] = (at >= 0 && at < width) ? src[at] : 0.f;
-        }
-      }
-      o += run;
+  std::vector<int64_t> kpos(nd), opos(nd);
+  for (int64_t k = pc; k < pc + kc; ++k) {
+    const int64_t c = k / ksize;
+    for (int64_t rem = k % ksize, d = static_cast<int64_t>(nd) - 1; d >= 0; --d) {
+      kpos[d] = rem % g.kernel[d];
+      rem /= g.kernel[d];
     }
-  });
+    const int64_t base = nd ? kpos[nd - 1] * g.dilations[nd - 1] - g.pads_begin[nd - 1] : 0;
+    float* row_out = out + (k - pc) * nr;
+    for (int64_t r = j0 / len; r * len < j0 + nc; ++r) {
+      // Where output row r's first tap lies in the image along the leading dims, if inside.
+      int64_t rem = r, offset = 0;
+      for (int64_t d = static_cast<int64_t>(nd) - 2; d >= 0; --d) {
+        opos[d] = rem % g.output[d];
+        rem /= g.output[d];
+      }
+      bool inside = true;
+      for (size_t d = 0; d + 1 < nd && inside; ++d) {
+        const int64_t at = opos[d] * g.strides[d] - g.pads_begin[d] + kpos[d] * g.dilations[d];
+        inside = at >= 0 && at < g.image[d];
+        offset = offset * g.image[d] + at;
+      }
+      const float* src = image + c * isize + offset * width;
+      const int64_t o_begin = std::max<int64_t>(0, j0 - r * len), o_end = std::min<int64_t>(len, j0 + nc - r * len);
+      // Taps o with base + o * stride inside [0, width): the interior copies without checks.
+      int64_t lo = base >= 0 ? 0 : (-base + stride - 1) / stride;
+      int64_t hi = width - base <= 0 ? 0 : (width - base - 1) / stride + 1;
+      if (!inside) lo = hi = o_begin;
+      lo = std::clamp(lo, o_begin, o_end);
+      hi = std::clamp(hi, lo, o_end);
+      // Split [o_begin, o_end) where the slice column crosses into the next panel.
+      int64_t o = o_begin;
+      while (o < o_end) {
+        const int64_t j = r * len + o - j0;
+        const int64_t run_end = std::min(o_end, o + (nr - j % nr));
+        float* dst = row_out + (j / nr) * nr * kc + j % nr;  // the slot of tap o
+        const int64_t a = std::clamp(lo, o, run_end), b = std::clamp(hi, a, run_end);
+        for (int64_t t = o; t < a; ++t) dst[t - o] = 0.f;
+        if (stride == 1) {
+          const float* s1 = src + base + o;
+          for (int64_t t = a - o; t < b - o; ++t) dst[t] = s1[t];
+        } else {
+          for (int64_t t = a; t < b; ++t) dst[t - o] = src[base + t * stride];
+        }
+        for (int64_t t = b; t < run_end; ++t) dst[t - o] = 0.f;
+        o = run_end;
+      }
+    }
+    // Columns past nc in the last panel.
+    for (int64_t j = nc; j % nr != 0; ++j) row_out[(j / nr) * nr * kc + j % nr] = 0.f;
+  }
 }
 
 template <class T>

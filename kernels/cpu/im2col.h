@@ -32,13 +32,11 @@ struct ConvGeometry {
 template <class T>
 void im2col(const ConvGeometry& g, const T* image, int64_t row_begin, int64_t row_end, T* col);
 
-// The same columns written straight into a packed GEMM operand: element (row, column) of the
-// column matrix goes to packed[layout.offset(row, column)] (kernels/cpu/gemm.h), so the GEMM needs
-// no copy of its own. The layout is for K = channels * kernel_size and N = the band's positions;
-// its padding columns must already be zero.
-struct SgemmBLayout;
-void im2col_packed(const ConvGeometry& g, const float* image, int64_t row_begin, int64_t row_end,
-                   const SgemmBLayout& layout, float* packed);
+// Rows [pc, pc+kc) x columns [j0, j0+nc) of the same column matrix, written as GEMM panels nr
+// columns wide (the SgemmPackB contract of kernels/cpu/gemm.h): a convolution's GEMM packs its
+// columns straight from the image, one cache-sized slice at a time.
+void im2col_slice(const ConvGeometry& g, const float* image, int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr,
+                  float* out);
 
 // The adjoint of im2col over all positions: adds each column entry into the image pixel it was read
 // from. `image` must be initialized (zero, or a bias).

@@ -26,6 +26,8 @@ int hardware_threads() noexcept {
 
 bool threading_available() noexcept { return true; }
 
+int current_concurrency() noexcept { return tbb::this_task_arena::max_concurrency(); }
+
 void parallel_for(int64_t begin, int64_t end, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
   if (end <= begin) return;
   if (grain < 1) grain = 1;
@@ -57,6 +59,8 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const std::function
 }
 
 struct ThreadArena::Impl {};
+
+int current_concurrency() noexcept { return 1; }
 
 ThreadArena::ThreadArena(int threads) : threads_(1), impl_(std::make_unique<Impl>()) { (void)threads; }
 ThreadArena::~ThreadArena() = default;

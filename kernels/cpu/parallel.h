@@ -14,6 +14,8 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const std::function
 
 // Cores available to this process.
 int hardware_threads() noexcept;
+// Threads parallel_for may use here and now: the calling session's thread count (1 without oneTBB).
+int current_concurrency() noexcept;
 // True when built with oneTBB.
 bool threading_available() noexcept;
 
