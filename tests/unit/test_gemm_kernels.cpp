@@ -105,6 +105,8 @@ TEST_CASE("SGEMM across depth blocks, several tasks, and prepacked B") {
       {1, 300, 700, false, false, 1.f, 0.f},  {257, 129, 513, false, true, 1.f, 1.f},
       {130, 600, 300, true, false, 2.f, 0.5f}, {12, 32, 256, false, false, 1.f, 0.f},
       {13, 33, 257, true, true, -1.f, 0.f},   {400, 260, 40, false, false, 1.f, 0.f},
+      {150, 2113, 37, false, true, 1.f, 0.5f},  // wide: each task packs its own slices of B
+      {64, 3136, 300, false, false, 1.f, 0.f},   // a convolution's shape
   };
   for (const SgemmUkernel& k : available_kernels()) {
     uint64_t seed = 100;
