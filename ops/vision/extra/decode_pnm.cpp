@@ -68,7 +68,8 @@ class PnmReader {
 }  // namespace
 
 DecodedImage decode_pnm(const uint8_t* data, size_t size) {
-  const char kind = static_cast<char>(data[1]);  // the caller checked "P1".."P6"
+  if (size < 2 || data[0] != 'P' || data[1] < '1' || data[1] > '6') throw DecodeError("no P1..P6 signature");
+  const char kind = static_cast<char>(data[1]);
   const bool bitmap = kind == '1' || kind == '4';
   const bool plain = kind <= '3';
   const int channels = (kind == '3' || kind == '6') ? 3 : 1;
