@@ -20,7 +20,7 @@ bool takes_true_branch(const TreeEnsembleModel& m, const TreeNode& n, double v) 
     case TreeBranch::Member: {
       const double* begin = m.members.data() + n.members_begin;
       const double* end = m.members.data() + n.members_end;
-      r = std::binary_search(begin, end, v);
+      r = !std::isnan(v) && std::binary_search(begin, end, v);  // NaN is no set's member
       break;
     }
   }
