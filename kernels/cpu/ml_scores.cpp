@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <vector>
 
 #include "kernels/cpu/parallel.h"
 
@@ -113,6 +114,46 @@ double ml_svm_kernel(const SvmKernelParams& p, const double* x, const double* sv
     case SvmKernel::Rbf: break;
   }
   return dot;
+}
+
+void ml_svm_couple_probabilities(int64_t k, const double* r, double* p) {
+  if (k <= 0) return;
+  std::vector<double> q(static_cast<size_t>(k * k), 0.0), qp(static_cast<size_t>(k));
+  auto Q = [&](int64_t i, int64_t j) -> double& { return q[static_cast<size_t>(i * k + j)]; };
+  auto R = [&](int64_t i, int64_t j) { return r[i * k + j]; };
+  for (int64_t t = 0; t < k; ++t) {
+    p[t] = 1.0 / static_cast<double>(k);
+    for (int64_t j = 0; j < t; ++j) {
+      Q(t, t) += R(j, t) * R(j, t);
+      Q(t, j) = Q(j, t);
+    }
+    for (int64_t j = t + 1; j < k; ++j) {
+      Q(t, t) += R(j, t) * R(j, t);
+      Q(t, j) = -R(j, t) * R(t, j);
+    }
+  }
+  const int64_t max_iter = std::max<int64_t>(100, k);
+  const double eps = 0.005 / static_cast<double>(k);
+  for (int64_t iter = 0; iter < max_iter; ++iter) {
+    double pqp = 0;
+    for (int64_t t = 0; t < k; ++t) {
+      qp[static_cast<size_t>(t)] = 0;
+      for (int64_t j = 0; j < k; ++j) qp[static_cast<size_t>(t)] += Q(t, j) * p[j];
+      pqp += p[t] * qp[static_cast<size_t>(t)];
+    }
+    double max_error = 0;
+    for (int64_t t = 0; t < k; ++t) max_error = std::max(max_error, std::fabs(qp[static_cast<size_t>(t)] - pqp));
+    if (max_error < eps) break;
+    for (int64_t t = 0; t < k; ++t) {
+      const double diff = (-qp[static_cast<size_t>(t)] + pqp) / Q(t, t);
+      p[t] += diff;
+      pqp = (pqp + diff * (diff * Q(t, t) + 2 * qp[static_cast<size_t>(t)])) / (1 + diff) / (1 + diff);
+      for (int64_t j = 0; j < k; ++j) {
+        qp[static_cast<size_t>(j)] = (qp[static_cast<size_t>(j)] + diff * Q(t, j)) / (1 + diff);
+        p[j] /= 1 + diff;
+      }
+    }
+  }
 }
 
 }  // namespace onnxi::kernels

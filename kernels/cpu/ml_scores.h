@@ -35,4 +35,8 @@ struct SvmKernelParams {
 // Rbf exp(-gamma |x - sv|^2), Sigmoid tanh(gamma x.sv + coef0).
 double ml_svm_kernel(const SvmKernelParams& p, const double* x, const double* sv, int64_t features);
 
+// libsvm's pairwise coupling (Wu, Lin and Weng 2004, as libsvm's multiclass_probability): class
+// probabilities p[k] from pairwise estimates r[k, k] (r[i, j] = P(i | i or j), r[j, i] = 1 - r[i, j]).
+void ml_svm_couple_probabilities(int64_t k, const double* r, double* p);
+
 }  // namespace onnxi::kernels

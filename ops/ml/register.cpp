@@ -11,6 +11,7 @@ void register_ml(Registry& r) {
   ml::register_tree_ensemble(r);
   ml::register_tree_ensemble_legacy(r);
   ml::register_linear(r);
+  ml::register_svm(r);
 }
 
 }  // namespace onnxi::ops

@@ -468,3 +468,97 @@ TEST_CASE("TreeEnsembleClassifier binary: margins under LOGISTIC, probabilities 
             }),
             "base_values has 3 values for 2 classes"));
 }
+
+// ---- SVMRegressor, SVMClassifier ----------------------------------------------------------------
+// Expected values are worked out by hand from the formulas in ops/ml/svm.cpp and agree with the ONNX
+// reference implementation, except the 3-class probabilities: those follow libsvm's pairwise coupling
+// (as onnxruntime does), which the reference builds differently for more than two classes.
+
+TEST_CASE("SVMRegressor: linear coefficients, RBF support vectors, one-class sign") {
+  const std::vector<Attribute> lin = {attr_floats("coefficients", {1, 2}), attr_floats("rho", {0.5f})};
+  check_close(run1("SVMRegressor", lin, {f32({1, 1, 0, -1}, {2, 2})}), f32({3.5f, -1.5f}, {2, 1}));
+  std::vector<Attribute> one = lin;
+  one.push_back(attr_int("one_class", 1));
+  check_close(run1("SVMRegressor", one, {f32({1, 1, 0, -1}, {2, 2})}), f32({1, -1}, {2, 1}));
+  // k(x, sv) = exp(-0.5 |x - sv|^2); s = k(x, [0,0]) - k(x, [1,1])
+  const std::vector<Attribute> rbf = {attr_floats("coefficients", {1, -1}), attr_floats("rho", {0}),
+                                      attr_int("n_supports", 2), attr_floats("support_vectors", {0, 0, 1, 1}),
+                                      attr_string("kernel_type", "RBF"), attr_floats("kernel_params", {0.5f, 0, 0})};
+  check_close(run1("SVMRegressor", rbf, {f32({1, 0, 0, 0}, {2, 2})}), f32({0, static_cast<float>(1 - std::exp(-1.0))}, {2, 1}),
+              1e-5, 1e-6);
+  CHECK(has(error_of([&] { run1("SVMRegressor", rbf, {f32({1, 0, 0}, {1, 3})}); }), "the model has 2"));
+  CHECK(has(error_of([] {
+              run1("SVMRegressor", {attr_floats("coefficients", {1}), attr_string("kernel_type", "CUBIC")}, {f32({1})});
+            }),
+            "'CUBIC'"));
+}
+
+namespace {
+
+// Two classes, one support vector each ([1, 0] and [0, 1]), linear kernel: s = x0 - x1; s > 0 votes
+// class 0.
+std::vector<Attribute> binary_svc(std::string post = "NONE") {
+  return {attr_floats("coefficients", {1, -1}), attr_floats("rho", {0}), attr_ints("vectors_per_class", {1, 1}),
+          attr_floats("support_vectors", {1, 0, 0, 1}), attr_ints("classlabels_ints", {5, 9}),
+          attr_string("post_transform", std::move(post))};
+}
+
+// Three classes with support vectors [1,0], [0,1], [1,1]: s01 = k0 - k1, s02 = k0 + k2, s12 = 1 + k1 - k2.
+std::vector<Attribute> three_svc() {
+  return {attr_floats("coefficients", {1, -1, 1, 1, 1, -1}), attr_floats("rho", {0, 0, 1}),
+          attr_ints("vectors_per_class", {1, 1, 1}), attr_floats("support_vectors", {1, 0, 0, 1, 1, 1}),
+          attr_strings("classlabels_strings", {"a", "b", "c"})};
+}
+
+}  // namespace
+
+TEST_CASE("SVMClassifier one-vs-one votes; one pairwise score becomes [-s, s]") {
+  const Tensor x = f32({2, 1, 0, 3}, {2, 2});
+  auto out = run_ml("SVMClassifier", binary_svc(), {x}, 2);
+  CHECK(values<int64_t>(out[0].tensor()) == std::vector<int64_t>{5, 9});
+  check_close(out[1].tensor(), f32({-1, 1, 3, -3}, {2, 2}));
+  out = run_ml("SVMClassifier", binary_svc("LOGISTIC"), {x}, 2);
+  const auto lg = [](double v) { return static_cast<float>(1 / (1 + std::exp(-v))); };
+  check_close(out[1].tensor(), f32({lg(-1), lg(1), lg(3), lg(-3)}, {2, 2}));
+  // x = [3, 1]: k = 3, 1, 4 -> s = 2, 7, -2, votes 2/0/1; x = [0, 3]: k = 0, 3, 3 -> s = -3, 3, 1.
+  out = run_ml("SVMClassifier", three_svc(), {f32({3, 1, 0, 3}, {2, 2})}, 2);
+  CHECK(strings_of(out[0].tensor()) == std::vector<std::string>{"a", "b"});
+  check_close(out[1].tensor(), f32({2, 7, -2, -3, 3, 1}, {2, 3}));
+}
+
+TEST_CASE("SVMClassifier probabilities from prob_a / prob_b and pairwise coupling") {
+  std::vector<Attribute> a = binary_svc();
+  a.push_back(attr_floats("prob_a", {-2}));
+  a.push_back(attr_floats("prob_b", {0}));
+  auto out = run_ml("SVMClassifier", a, {f32({2, 1, 0, 3}, {2, 2})}, 2);
+  CHECK(values<int64_t>(out[0].tensor()) == std::vector<int64_t>{5, 9});
+  check_close(out[1].tensor(), f32({0.88079685f, 0.11920319f, 1.8476912e-05f, 0.99998146f}, {2, 2}), 1e-4, 1e-6);
+  a = three_svc();
+  a.push_back(attr_floats("prob_a", {-1, -0.5f, -2}));
+  a.push_back(attr_floats("prob_b", {0.1f, 0, -0.2f}));
+  out = run_ml("SVMClassifier", a, {f32({3, 1, 0, 3}, {2, 2})}, 2);
+  CHECK(strings_of(out[0].tensor()) == std::vector<std::string>{"a", "b"});
+  check_close(out[1].tensor(), f32({0.89896352f, 0.06431401f, 0.03672247f, 0.05259434f, 0.88632759f, 0.06107808f}, {2, 3}),
+              1e-4, 1e-6);
+}
+
+TEST_CASE("SVMClassifier without support vectors scores each class linearly") {
+  const std::vector<Attribute> a = {attr_floats("coefficients", {1, 0, 0, 1, -1, -1}), attr_floats("rho", {0.5f}),
+                                    attr_ints("classlabels_ints", {1, 2, 3})};
+  auto out = run_ml("SVMClassifier", a, {f32({3, 1, 0, 3}, {2, 2})}, 2);
+  check_close(out[1].tensor(), f32({3.5f, 1.5f, -3.5f, 0.5f, 3.5f, -2.5f}, {2, 3}));
+  // A single rho with other than two labels: the label is 1 when the best score is positive, as the
+  // reference has it.
+  CHECK(values<int64_t>(out[0].tensor()) == std::vector<int64_t>{1, 1});
+  CHECK(has(error_of([] {
+              run_ml("SVMClassifier", {attr_floats("coefficients", {1, 2, 3}), attr_ints("classlabels_ints", {1, 2})},
+                     {f32({1, 2})}, 2);
+            }),
+            "do not split into 2 classes"));
+  CHECK(has(error_of([] {
+              std::vector<Attribute> b = binary_svc();
+              b[1] = attr_floats("rho", {0, 1});
+              run_ml("SVMClassifier", b, {f32({1, 2})}, 2);
+            }),
+            "rho has 2 values for 1 class pairs"));
+}
