@@ -2,7 +2,8 @@
 // export them:
 //   Binarizer   Y = X > threshold ? 1 : 0, in X's type (NaN gives 0, as the ONNX reference does).
 //   Scaler      Y = (X - offset) * scale as float; offset and scale have 1 or F (last-axis) values.
-//   Normalizer  each row of an [N, C] (or [C]) input divided by its max |x| (MAX), sum |x| (L1) or
+//   Normalizer  each row of an [N, C] (or [C]) input divided by its max x (MAX, as the spec writes it
+//               and onnxruntime computes it; the ONNX reference takes max |x|), sum |x| (L1) or
 //               sqrt(sum x^2) (L2), as float; a zero divisor leaves the row as it is.
 //   Imputer     elements equal to replaced_value_* (any NaN when it is NaN) become the imputed value
 //               of their feature (1 or F values), in X's type; floats use the *_float(s)
@@ -111,10 +112,10 @@ void register_normalizer(Registry& r) {
       std::vector<double> v = to_f64(x);
       for (int64_t r = 0; r < shape.rows; ++r) {
         double* row = v.data() + r * shape.features;
-        double div = 0;
+        double div = norm == Norm::Max && shape.features > 0 ? row[0] : 0.0;
         for (int64_t c = 0; c < shape.features; ++c) {
           const double a = std::fabs(row[c]);
-          if (norm == Norm::Max) div = std::max(div, a);
+          if (norm == Norm::Max) div = std::max(div, row[c]);
           else if (norm == Norm::L1) div += a;
           else div += a * a;
         }

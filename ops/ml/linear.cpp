@@ -6,7 +6,8 @@
 //                     (Z[N, K], float); the label Y is the argmax class (first on ties). With a single
 //                     score column otherwise, Y is the first label (int labels; 1 without labels) when
 //                     the score is >= 0 (NONE) or >= 0.5 (any transform), else 0 / "". These follow
-//                     the ONNX reference implementation.
+//                     the ONNX reference implementation; for the [-s, s] pair onnxruntime reports
+//                     [1 - s, s] instead, whatever the transform.
 #include <algorithm>
 #include <memory>
 

@@ -4,14 +4,19 @@
 // carry the votes of target_* (regressor) or class_* (classifier) entries naming their
 // (tree id, node id). X is float, double, int64 or int32 [N, F] (or [F]); scores are float.
 //
-// Regressor: Y[N, n_targets] aggregates votes (SUM, AVERAGE, MIN, MAX; a target without votes is
-// 0, as in onnxruntime), adds base_values, then applies post_transform to each row.
+// Regressor: Y[N, n_targets] aggregates votes (SUM, AVERAGE, MIN, MAX), adds base_values, then
+// applies post_transform to each row. A target no vote reached is 0, without its base value, as in
+// onnxruntime (skl2onnx models, checked against it, have every leaf vote for every target).
 //
 // Classifier: Y[N] labels (classlabels_int64s or _strings), Z[N, C] scores. Votes are summed per
 // class and base_values added. When C = 2 and every vote is for one class, the summed score v is the
 // positive class's: probabilities (all weights >= 0) under NONE or PROBIT give the pair [1 - v, v],
 // otherwise (margins) the pair is [-v, v]; the label is the pair's argmax, and post_transform maps
 // the pair. Otherwise the label is the argmax of the scores (first on ties) and Z their transform.
+// This matches onnxruntime on the encodings skl2onnx emits (binary models vote for class 0 with the
+// positive class's probability or margin) and differs from it on two others: votes for both of two
+// classes take the argmax (onnxruntime answers label 1 whenever class 1 scores above 0), and votes
+// all for class 1 give [1 - v, v] (onnxruntime leaves class 0's score at 0).
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -148,7 +153,9 @@ struct RegressorKernel final : Kernel {
     TreeScores s = run_tree_model(ctx, model, features, x);
     const auto t = static_cast<size_t>(model.n_targets);
     if (!base.empty()) {
-      for (size_t i = 0; i < s.scores.size(); ++i) s.scores[i] += base[i % t];
+      for (size_t i = 0; i < s.scores.size(); ++i) {
+        if (s.hits[i]) s.scores[i] += base[i % t];
+      }
     }
     kernels::ml_transform_scores(transform, s.scores.data(), s.rows, model.n_targets);
     ctx.set_output(0, from_f64(s.scores, DataType::Float, {s.rows, model.n_targets}));

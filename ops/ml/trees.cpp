@@ -23,7 +23,9 @@ int64_t validate_tree_model(const kernels::TreeEnsembleModel& m, const Node& nod
     const kernels::TreeNode& n = m.nodes[static_cast<size_t>(i)];
     check_ref(n.true_child, cat("node ", i, "'s true branch"));
     check_ref(n.false_child, cat("node ", i, "'s false branch"));
-    if (n.feature < 0) bad(cat("node ", i, " reads feature ", n.feature, "; feature ids must be >= 0"));
+    if (n.feature < 0 || n.feature > (int64_t{1} << 40)) {
+      bad(cat("node ", i, " reads feature ", n.feature, "; feature ids must be in [0, 2^40]"));
+    }
     features = std::max(features, n.feature + 1);
     if (n.members_begin < 0 || n.members_end < n.members_begin ||
         n.members_end > static_cast<int64_t>(m.members.size())) {

@@ -280,3 +280,14 @@ TEST_CASE("Gradient reports ops it cannot differentiate and a missing forward gr
   e = error_of([&] { run_gradient(g); });
   CHECK(e.find("values of xs then zs (1 inputs)") != std::string::npos);
 }
+
+TEST_CASE("Gradient with respect to an intermediate value recomputes only what follows it") {
+  GraphSpec g;
+  g.inputs = {{"a", scalar_f(3.f)}, {"b", scalar_f(5.f)}};
+  // d = c * a with c = a + b; with respect to c (a held as it is): dd/dc = a
+  g.nodes = {make_node("Add", {"a", "b"}, {"c"}), make_node("Mul", {"c", "a"}, {"d"}),
+             gradient_node({"c"}, "d", {"dc"})};
+  g.outputs = {"dc"};
+  auto out = run_gradient(g);
+  check_close(out[0].tensor(), scalar_f(3.f));
+}
