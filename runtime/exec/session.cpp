@@ -6,6 +6,7 @@
 #include "kernels/cpu/parallel.h"
 #include "onnxi/error.h"
 #include "onnxi/loader.h"
+#include "ops/training/gradient.h"
 #include "runtime/exec/executor.h"
 #include "runtime/graph/prepare.h"
 #include "runtime/passes/passes.h"
@@ -81,6 +82,9 @@ Session Session::from_model(Model model, const SessionOptions& options) {
   impl->arena = std::make_unique<kernels::ThreadArena>(threads);
 
   graph::inline_functions(model);
+  // Gradient nodes (ai.onnx.preview.training) need the forward graph they differentiate: this
+  // copies it into each one before validation, since a kernel otherwise only sees its own node.
+  ops::training::attach_gradient_graphs(model.graph);
   const Registry& standard = Registry::standard();
   graph::validate_graph(model.graph, {}, model, options.custom_ops.get(), standard);
   passes::run_passes(model, options.optimization_level);
