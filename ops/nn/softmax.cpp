@@ -2,7 +2,9 @@
 // normalizes each row of the flattened matrix; 13+ normalizes along `axis` alone (default -1).
 #include <memory>
 
+#include "kernels/cpu/attention_ext.h"
 #include "kernels/cpu/softmax.h"
+#include "ops/attention/attention.h"
 #include "ops/common.h"
 #include "ops/nn/nn.h"
 
@@ -32,6 +34,14 @@ OpDef::CreateFn create(Kind kind, bool coerce_2d) {
       }
       const Tensor x = widen(X);
       Tensor y(compute_type(X.dtype()), s);
+      // float16 / bfloat16 Softmax over the last axis rounds x - max, the exponentials and the row
+      // sum to the storage type, as ONNX's reference (numpy in float16) does, so results agree to
+      // the last bit rather than differing by one step of float16.
+      if (kind == Kind::Softmax && inner == 1 && (X.dtype() == DataType::Float16 || X.dtype() == DataType::BFloat16)) {
+        kernels::softmax_rows_f32(x.data<float>(), y.data<float>(), outer, n, attention::round_fn(X.dtype()));
+        ctx.set_output(0, narrow(y, X.dtype()));
+        return;
+      }
       with_compute_type(y.dtype(), [&](auto tag) {
         using T = decltype(tag);
         switch (kind) {
