@@ -140,16 +140,13 @@ void scale_c(T beta, int64_t rows, int64_t cols, T* c, int64_t ldc) {
 // so a GEMM does not pay for fresh pages (page faults and zeroing) every time.
 template <class T, int kSlot>
 T* scratch(size_t n) {
-  struct Buffer {
-    std::unique_ptr<T[]> data;
-    size_t size = 0;
-  };
-  thread_local Buffer buf;
-  if (buf.size < n) {
-    buf.data.reset(new T[n]);
-    buf.size = n;
+  thread_local std::vector<T, CacheAlignedAllocator<T>> buf;
+  if (buf.size() < n) {
+    buf.clear();
+    buf.shrink_to_fit();
+    buf.resize(n);
   }
-  return buf.data.get();
+  return buf.data();
 }
 
 // A buffer the calling thread holds while its tasks read it from other threads (packed operands
@@ -160,8 +157,8 @@ class ScratchLease {
  public:
   explicit ScratchLease(size_t n) : was_busy_(busy()) {
     if (was_busy_) {
-      own_.reset(new T[n]);
-      data_ = own_.get();
+      own_.resize(n);
+      data_ = own_.data();
     } else {
       busy() = true;
       data_ = scratch<T, kSlot>(n);
@@ -180,12 +177,25 @@ class ScratchLease {
     return flag;
   }
   bool was_busy_;
-  std::unique_ptr<T[]> own_;
+  std::vector<T, CacheAlignedAllocator<T>> own_;
   T* data_ = nullptr;
 };
 
 template <class T>
 using TileFn = void (*)(int64_t, const T*, const T*, T*, int64_t, int64_t, int64_t, bool);
+
+// Runs one tile, with the one-row kernel when there is one and the tile has a single row.
+template <class T>
+inline void run_tile(TileFn<T> tile, SgemmRowFn row, int64_t kc, const T* ap, int64_t mr, const T* bp, T* c,
+                     int64_t ldc, int64_t rows, int64_t cols, bool accumulate) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (rows == 1 && row != nullptr) {
+      row(kc, ap, mr, bp, c, cols, accumulate);
+      return;
+    }
+  }
+  tile(kc, ap, bp, c, ldc, rows, cols, accumulate);
+}
 
 // Rows per block: M split into equal blocks of at most about kMcTarget rows, rounded up to mr.
 int64_t balanced_rows(int64_t M, int64_t mr) {
@@ -236,7 +246,8 @@ void pack_b_slice(const Operand<T>& b, int64_t pc, int64_t kc, int64_t j0, int64
 // against it. Suits few rows (conv, attention: M up to a few hundred) and wide N.
 template <class T>
 void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C, int64_t ldc,
-                       TileFn<T> tile, int64_t mr, int64_t nr, int64_t nc_max, const PackSliceFn<T>& pack_slice) {
+                       TileFn<T> tile, int64_t mr, int64_t nr, int64_t nc_max, const PackSliceFn<T>& pack_slice,
+                       SgemmRowFn row = nullptr) {
   const int64_t mc_max = balanced_rows(M, mr);
   const int64_t n_tasks = (N + nc_max - 1) / nc_max;
   const int64_t nc_padded = (nc_max + nr - 1) / nr * nr;
@@ -244,11 +255,18 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
   const int64_t m_padded = (M + mr - 1) / mr * mr;
   const ScratchLease<T, 3> a_lease(static_cast<size_t>(m_padded * K));
   T* packed_a_all = a_lease.get();
-  for (int64_t pc = 0; pc < K; pc += kKc) {
-    const int64_t kc = std::min(kKc, K - pc);
-    for (int64_t i0 = 0; i0 < M; i0 += mc_max) {
+  const int64_t m_blocks = (M + mc_max - 1) / mc_max, k_blocks = (K + kKc - 1) / kKc;
+  auto pack_all_a = [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      const int64_t pc = (t / m_blocks) * kKc, i0 = (t % m_blocks) * mc_max;
+      const int64_t kc = std::min(kKc, K - pc);
       pack_a(a, i0, std::min(mc_max, M - i0), pc, kc, alpha, mr, packed_a_all + pc * m_padded + i0 * kc);
     }
+  };
+  if (static_cast<double>(M) * static_cast<double>(K) < 65536.0) {
+    pack_all_a(0, m_blocks * k_blocks);
+  } else {
+    parallel_for(0, m_blocks * k_blocks, 1, pack_all_a);
   }
   auto run = [&](int64_t begin, int64_t end) {
     T* slice = scratch<T, 2>(static_cast<size_t>(nc_padded * std::min(kKc, K)));
@@ -267,8 +285,8 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
             const T* ap = packed_a + ip * kc;
             const int64_t rows = std::min(mr, mc - ip);
             for (int64_t jp = 0; jp < nc; jp += nr) {
-              tile(kc, ap, slice + jp * kc, C + (i0 + ip) * ldc + j0 + jp, ldc, rows, std::min(nr, nc - jp),
-                   accumulate);
+              run_tile(tile, row, kc, ap, mr, slice + jp * kc, C + (i0 + ip) * ldc + j0 + jp, ldc, rows,
+                       std::min(nr, nc - jp), accumulate);
             }
           }
         }
@@ -300,7 +318,7 @@ bool prefer_b_stationary(int64_t M, int64_t N, int64_t mr) {
 // C = alpha * op(A) * B + beta * C with B already packed by pack_b for this micro-kernel.
 template <class T>
 void gemm_packed_b(const Operand<T>& a, const T* packed_b, int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C,
-                   int64_t ldc, TileFn<T> tile, int64_t mr, int64_t nr) {
+                   int64_t ldc, TileFn<T> tile, int64_t mr, int64_t nr, SgemmRowFn row = nullptr) {
   const int64_t mc_max = balanced_rows(M, mr);
   const int64_t m_tasks = (M + mc_max - 1) / mc_max;
   const int64_t n_tasks = (N + kNc - 1) / kNc;
@@ -324,8 +342,8 @@ void gemm_packed_b(const Operand<T>& a, const T* packed_b, int64_t M, int64_t N,
           const T* ap = packed_a + ip * kc;
           const int64_t rows = std::min(mr, mc - ip);
           for (int64_t jp = 0; jp < nc; jp += nr) {
-            tile(kc, ap, b_block + (j0 + jp) * kc, C + (i0 + ip) * ldc + j0 + jp, ldc, rows, std::min(nr, nc - jp),
-                 accumulate);
+            run_tile(tile, row, kc, ap, mr, b_block + (j0 + jp) * kc, C + (i0 + ip) * ldc + j0 + jp, ldc, rows,
+                     std::min(nr, nc - jp), accumulate);
           }
         }
       }
@@ -352,7 +370,8 @@ bool gemm_trivial(int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C, int64_
 
 template <class T>
 void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
-                  const T* B, int64_t ldb, T beta, T* C, int64_t ldc, TileFn<T> tile, int64_t mr, int64_t nr) {
+                  const T* B, int64_t ldb, T beta, T* C, int64_t ldc, TileFn<T> tile, int64_t mr, int64_t nr,
+                  SgemmRowFn row = nullptr) {
   if (gemm_trivial(M, N, K, alpha, beta, C, ldc)) return;
   if (prefer_b_stationary(M, N, mr)) {
     const Operand<T> b{B, ldb, trans_b};
@@ -360,14 +379,14 @@ void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T
       pack_b_slice(b, pc, kc, j0, nc, nr, out);
     };
     gemm_b_stationary(Operand<T>{A, lda, trans_a}, M, N, K, alpha, beta, C, ldc, tile, mr, nr, chunk_columns(N, nr),
-                      pack);
+                      pack, row);
     return;
   }
   const int64_t n_padded = (N + nr - 1) / nr * nr;
   const ScratchLease<T, 1> lease(static_cast<size_t>(K * n_padded));
   T* packed_b = lease.get();
   pack_b(Operand<T>{B, ldb, trans_b}, K, N, nr, n_padded, packed_b);
-  gemm_packed_b(Operand<T>{A, lda, trans_a}, packed_b, M, N, K, alpha, beta, C, ldc, tile, mr, nr);
+  gemm_packed_b(Operand<T>{A, lda, trans_a}, packed_b, M, N, K, alpha, beta, C, ldc, tile, mr, nr, row);
 }
 
 const SgemmUkernel& active_sgemm_ukernel() {
@@ -411,12 +430,12 @@ SgemmUkernel sgemm_ukernel_for(Isa isa) {
 void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
            const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   const SgemmUkernel& k = active_sgemm_ukernel();
-  gemm_blocked<float>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, k.fn, k.mr, k.nr);
+  gemm_blocked<float>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, k.fn, k.mr, k.nr, k.row);
 }
 
 void sgemm_with(const SgemmUkernel& k, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                 const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  gemm_blocked<float>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, k.fn, k.mr, k.nr);
+  gemm_blocked<float>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, k.fn, k.mr, k.nr, k.row);
 }
 
 PackedSgemmB pack_sgemm_b(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb) {
@@ -435,7 +454,8 @@ void sgemm_packed(bool trans_a, int64_t M, float alpha, const float* A, int64_t 
                   float beta, float* C, int64_t ldc) {
   if (gemm_trivial(M, B.N, B.K, alpha, beta, C, ldc)) return;
   const SgemmUkernel& k = active_sgemm_ukernel();
-  gemm_packed_b(Operand<float>{A, lda, trans_a}, B.data.data(), M, B.N, B.K, alpha, beta, C, ldc, k.fn, k.mr, k.nr);
+  gemm_packed_b(Operand<float>{A, lda, trans_a}, B.data.data(), M, B.N, B.K, alpha, beta, C, ldc, k.fn, k.mr, k.nr,
+                k.row);
 }
 
 void sgemm_pack_b_by(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const SgemmPackB& pack_b,
@@ -447,7 +467,7 @@ void sgemm_pack_b_by(int64_t M, int64_t N, int64_t K, float alpha, const float* 
     pack_b(pc, kc, j0, nc, nr, out);
   };
   gemm_b_stationary(Operand<float>{A, lda, false}, M, N, K, alpha, beta, C, ldc, k.fn, k.mr, nr, chunk_columns(N, nr),
-                    pack);
+                    pack, k.row);
 }
 
 void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,

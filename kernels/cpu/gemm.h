@@ -7,8 +7,10 @@
 // beta == 0 means C is write-only: whatever it holds (NaN included) is ignored.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <new>
 #include <vector>
 
 namespace onnxi::kernels {
@@ -29,8 +31,22 @@ void sgemm_pack_b_by(int64_t M, int64_t N, int64_t K, float alpha, const float* 
 
 // op(B) packed once for sgemm_packed (constant weights: at session creation). It holds panels for
 // the micro-kernel of the active ISA, so it is only valid in this process.
+// Allocates on 64-byte boundaries: packed panels are read a cache line per vector load, and a
+// misaligned panel would split every load across two lines.
+template <class T>
+struct CacheAlignedAllocator {
+  using value_type = T;
+  CacheAlignedAllocator() = default;
+  template <class U>
+  CacheAlignedAllocator(const CacheAlignedAllocator<U>&) noexcept {}  // NOLINT: rebinding is implicit
+  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64})); }
+  void deallocate(T* p, size_t) noexcept { ::operator delete(p, std::align_val_t{64}); }
+  template <class U>
+  bool operator==(const CacheAlignedAllocator<U>&) const noexcept { return true; }
+};
+
 struct PackedSgemmB {
-  std::vector<float> data;
+  std::vector<float, CacheAlignedAllocator<float>> data;
   int64_t K = 0, N = 0, nr = 0;
 };
 PackedSgemmB pack_sgemm_b(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb);

@@ -16,6 +16,7 @@ void sgemm_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t l
   __m512 acc0[kMr], acc1[kMr];
 #pragma GCC unroll 12
   for (int i = 0; i < kMr; ++i) acc0[i] = acc1[i] = _mm512_setzero_ps();
+#pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k) {
     const __m512 b0 = _mm512_loadu_ps(b);
     const __m512 b1 = _mm512_loadu_ps(b + 16);
@@ -54,8 +55,42 @@ void sgemm_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t l
   }
 }
 
+// One row against a 32-column panel: memory-bound, so four steps of depth are in flight at once
+// (eight accumulators) to cover the FMA latency while B streams in.
+void sgemm_1x32(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t cols, bool accumulate) {
+  __m512 acc[8];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) acc[i] = _mm512_setzero_ps();
+  int64_t k = 0;
+  for (; k + 4 <= kc; k += 4) {
+#pragma GCC unroll 4
+    for (int u = 0; u < 4; ++u) {
+      const __m512 ak = _mm512_set1_ps(a[(k + u) * a_stride]);
+      acc[2 * u] = _mm512_fmadd_ps(ak, _mm512_loadu_ps(b + (k + u) * kNr), acc[2 * u]);
+      acc[2 * u + 1] = _mm512_fmadd_ps(ak, _mm512_loadu_ps(b + (k + u) * kNr + 16), acc[2 * u + 1]);
+    }
+  }
+  for (; k < kc; ++k) {
+    const __m512 ak = _mm512_set1_ps(a[k * a_stride]);
+    acc[0] = _mm512_fmadd_ps(ak, _mm512_loadu_ps(b + k * kNr), acc[0]);
+    acc[1] = _mm512_fmadd_ps(ak, _mm512_loadu_ps(b + k * kNr + 16), acc[1]);
+  }
+  __m512 lo = _mm512_add_ps(_mm512_add_ps(acc[0], acc[2]), _mm512_add_ps(acc[4], acc[6]));
+  __m512 hi = _mm512_add_ps(_mm512_add_ps(acc[1], acc[3]), _mm512_add_ps(acc[5], acc[7]));
+  const __mmask16 m0 = cols >= 16 ? __mmask16(0xffff) : __mmask16((1u << cols) - 1);
+  const __mmask16 m1 = cols >= 32 ? __mmask16(0xffff) : cols > 16 ? __mmask16((1u << (cols - 16)) - 1) : __mmask16(0);
+  if (accumulate) {
+    lo = _mm512_add_ps(lo, _mm512_maskz_loadu_ps(m0, c));
+    hi = _mm512_add_ps(hi, _mm512_maskz_loadu_ps(m1, c + 16));
+  }
+  _mm512_mask_storeu_ps(c, m0, lo);
+  _mm512_mask_storeu_ps(c + 16, m1, hi);
+}
+
 }  // namespace
 
-SgemmUkernel sgemm_ukernel_12x32__avx512() { return {sgemm_12x32, kMr, kNr, "f32-gemm-12x32__avx512"}; }
+SgemmUkernel sgemm_ukernel_12x32__avx512() {
+  return {sgemm_12x32, kMr, kNr, "f32-gemm-12x32__avx512", sgemm_1x32};
+}
 
 }  // namespace onnxi::kernels

@@ -15,10 +15,16 @@ namespace onnxi::kernels {
 using SgemmUkernelFn = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t rows,
                                 int64_t cols, bool accumulate);
 
+// The one-row case (M == 1, a GEMV): c[0, j] (+)= sum over k of a[k * a_stride] * b[k * nr + j] over
+// one B panel, without the mr - 1 idle rows of the full tile.
+using SgemmRowFn = void (*)(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t cols,
+                            bool accumulate);
+
 struct SgemmUkernel {
   SgemmUkernelFn fn = nullptr;
   int64_t mr = 0, nr = 0;
   const char* name = "";
+  SgemmRowFn row = nullptr;  // null: one-row tiles use fn
 };
 
 SgemmUkernel sgemm_ukernel_4x8__scalar();     // gemm.cpp
