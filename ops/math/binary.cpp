@@ -15,7 +15,7 @@ void compute_binary(KernelContext& ctx, BinaryOp op, const LegacyBroadcast& lega
   if (!binary_accepts(op, a.dtype())) fail_type(ctx, 0, a.dtype(), types);
   Tensor b = legacy.apply(ctx, a, b_in);
   Shape out_shape = broadcast_shapes(a.shape(), b.shape(), ctx.node());
-  Tensor& out = ctx.allocate_output(0, a.dtype(), out_shape);
+  Tensor& out = ctx.allocate_output_uninitialized(0, a.dtype(), out_shape);
   binary_into(ctx, op, a, b, out);
 }
 

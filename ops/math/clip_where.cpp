@@ -38,7 +38,7 @@ void compute_clip(KernelContext& ctx, const ClipAttrs& attrs) {
   const Tensor& x = ctx.input(0);
   DataType t = x.dtype();
   if (!is_float_like(t) && !is_plain_integer(t)) fail_type(ctx, 0, t, kNumericTypes);
-  Tensor& out = ctx.allocate_output(0, t, x.shape());
+  Tensor& out = ctx.allocate_output_uninitialized(0, t, x.shape());
   Tensor cx = to_compute(x), buf = compute_buffer(out);
   visit_compute_type(cx.dtype(), ctx, [&](auto tag) {
     using T = typename decltype(tag)::type;

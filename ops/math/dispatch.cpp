@@ -204,7 +204,7 @@ bool unary_accepts(kernels::UnaryOp op, DataType t) noexcept {
 void compute_unary(KernelContext& ctx, kernels::UnaryOp op, const kernels::UnaryParams& p, const char* types) {
   const Tensor& x = ctx.input(0);
   if (!unary_accepts(op, x.dtype())) fail_type(ctx, 0, x.dtype(), types);
-  Tensor& out = ctx.allocate_output(0, x.dtype(), x.shape());
+  Tensor& out = ctx.allocate_output_uninitialized(0, x.dtype(), x.shape());
   Tensor cx = to_compute(x), buf = compute_buffer(out);
   visit_compute_type(cx.dtype(), ctx, [&](auto tag) {
     using T = typename decltype(tag)::type;

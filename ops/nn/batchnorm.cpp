@@ -55,7 +55,7 @@ class BatchNormKernel final : public Kernel {
       params[i] = convert_float(t, ct);
     }
     const Tensor x = widen(X);
-    Tensor y(ct, X.shape());
+    Tensor y = Tensor::uninitialized(ct, X.shape());
     Tensor batch_mean(ct, {channels}), batch_var(ct, {channels});
     with_compute_type(ct, [&](auto tag) {
       using T = decltype(tag);

@@ -79,7 +79,7 @@ class ConvKernel final : public Kernel {
     out_shape.insert(out_shape.end(), w.output.begin(), w.output.end());
 
     const Tensor x = widen(X), wt = widen(W);
-    Tensor y(compute_type(X.dtype()), out_shape);
+    Tensor y = Tensor::uninitialized(compute_type(X.dtype()), out_shape);  // conv_forward writes all of it
     with_compute_type(y.dtype(), [&](auto tag) {
       using T = decltype(tag);
       kernels::conv_forward<T>(p, x.data<T>(), wt.data<T>(), has_bias ? bias.data<T>() : nullptr, y.data<T>());

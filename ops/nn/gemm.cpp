@@ -93,7 +93,7 @@ class GemmKernel final : public Kernel {
       return;
     }
     const Tensor a = widen(A), b = widen(B), c = has_c ? widen(C) : Tensor();
-    Tensor y(compute_type(dtype), out_shape);
+    Tensor y = Tensor::uninitialized(compute_type(dtype), out_shape);
     with_compute_type(y.dtype(), [&](auto tag) {
       using T = decltype(tag);
       T* yp = y.data<T>();

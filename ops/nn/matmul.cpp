@@ -142,7 +142,7 @@ void compute_matmul(KernelContext& ctx) {
       break;
   }
   const Tensor a = widen(A), b = widen(B);
-  Tensor y(compute_type(dtype), p.out_shape);
+  Tensor y = Tensor::uninitialized(compute_type(dtype), p.out_shape);
   with_compute_type(y.dtype(), [&](auto tag) {
     using T = decltype(tag);
     run_float(p, A.shape(), a.data<T>(), b.data<T>(), y.data<T>());
@@ -164,7 +164,7 @@ std::unique_ptr<Kernel> create_matmul(const KernelInit& init) {
     if (A.dtype() != DataType::Float || A.rank() < 1 || A.shape().back() != packed->K) return compute_matmul(ctx);
     Shape out = A.shape();
     out.back() = packed->N;
-    Tensor& y = ctx.allocate_output(0, DataType::Float, out);
+    Tensor& y = ctx.allocate_output_uninitialized(0, DataType::Float, out);
     kernels::sgemm_packed(false, A.numel() / packed->K, 1.f, A.data<float>(), packed->K, *packed, 0.f,
                           y.data<float>(), packed->N);
   });

@@ -39,6 +39,11 @@ Tensor& KernelContext::allocate_output(size_t i, DataType dtype, Shape shape) {
   return output_value(i).tensor();
 }
 
+Tensor& KernelContext::allocate_output_uninitialized(size_t i, DataType dtype, Shape shape) {
+  set_output(i, Value(Tensor::uninitialized(dtype, std::move(shape))));
+  return output_value(i).tensor();
+}
+
 void KernelContext::fail(const std::string& message) const {
   onnxi::fail(ErrorCode::Runtime, node().label() + ": " + message);
 }

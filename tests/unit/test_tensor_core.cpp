@@ -74,3 +74,24 @@ TEST_CASE("value: sequences, optionals and maps") {
   Value m = Value::map(Tensor::from_vector<int64_t>({1, 2}, {2}), Value(Tensor(DataType::Float, {2})));
   CHECK(m.is_map());
 }
+
+TEST_CASE("large buffers are recycled: a new tensor is zero-filled even on a reused buffer") {
+  const Shape shape{512, 1024};  // 2 MiB: served by the buffer cache
+  const float* first = nullptr;
+  {
+    Tensor t(DataType::Float, shape);
+    first = t.data<float>();
+    for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = 7.f;
+  }
+  Tensor again(DataType::Float, shape);
+  bool all_zero = true;
+  for (int64_t i = 0; i < again.numel(); ++i) all_zero = all_zero && again.data<float>()[i] == 0.f;
+  CHECK(all_zero);
+  MESSAGE("buffer reused: " << (again.data<float>() == first));
+  Tensor raw = Tensor::uninitialized(DataType::Float, shape);
+  CHECK(raw.numel() == 512 * 1024);
+  CHECK(raw.nbytes() == 2 * 1024 * 1024);
+  CHECK(reinterpret_cast<uintptr_t>(raw.raw()) % 64 == 0);
+  Tensor strings = Tensor::uninitialized(DataType::String, {2});
+  CHECK(strings.data<std::string>()[1].empty());
+}

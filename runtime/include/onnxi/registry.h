@@ -72,6 +72,8 @@ class KernelContext {
   const Tensor& input(size_t i) const;
   // Allocates output i (zero-filled) and returns it for the kernel to write.
   Tensor& allocate_output(size_t i, DataType dtype, Shape shape);
+  // The same without zeroing, for kernels that write every element.
+  Tensor& allocate_output_uninitialized(size_t i, DataType dtype, Shape shape);
   [[noreturn]] void fail(const std::string& message) const;  // Runtime error with the node label
 };
 

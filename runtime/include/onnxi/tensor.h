@@ -24,7 +24,10 @@ class Tensor {
  public:
   Tensor() = default;  // undefined: dtype() == Undefined
   // Allocates a zero-filled buffer (strings: empty strings).
-  Tensor(DataType dtype, Shape shape);
+  Tensor(DataType dtype, Shape shape);  // zero-filled
+  // Contents unspecified (string tensors are still empty strings): for code that writes every
+  // element, which saves a pass over memory for large outputs.
+  static Tensor uninitialized(DataType dtype, Shape shape);
   // Wraps memory owned by `owner` (an mmap'd external-data file, say) without copying.
   static Tensor wrap(DataType dtype, Shape shape, std::shared_ptr<const void> owner, const void* data);
   static Tensor scalar_f32(float v);
