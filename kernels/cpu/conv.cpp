@@ -88,15 +88,30 @@ void conv_forward(const ConvParams& p, const T* x, const T* w, const T* bias, T*
       const T* xg = x + (n * p.in_channels + grp * cg) * isize;
       const T* wg = w + grp * mg * depth;
       T* yg = y + (n * p.out_channels + grp * mg) * osize;
+      const std::vector<PackedSgemmA>* packed = p.packed_weights;
       if (pointwise) {
+        if constexpr (std::is_same_v<T, float>) {
+          if (packed != nullptr) {
+            sgemm_pack_b_by((*packed)[static_cast<size_t>(grp)], osize,
+                            [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float* out) {
+                              sgemm_pack_b_rows(xg, osize, pc, kc, j0, nc, nr, out);
+                            },
+                            0.f, yg, osize);
+            add_channel_bias(bias ? bias + grp * mg : nullptr, mg, osize, yg);
+            continue;
+          }
+        }
         gemm(false, false, mg, osize, depth, T(1), wg, depth, xg, osize, T(0), yg, osize);
       } else if constexpr (std::is_same_v<T, float>) {
         // The GEMM packs its im2col columns itself, a slice at a time, straight from the image.
-        sgemm_pack_b_by(mg, osize, depth, 1.f, wg, depth,
-                        [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float* out) {
-                          im2col_slice(g, xg, pc, kc, j0, nc, nr, out);
-                        },
-                        0.f, yg, osize);
+        const SgemmPackB im2col_packer = [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float* out) {
+          im2col_slice(g, xg, pc, kc, j0, nc, nr, out);
+        };
+        if (packed != nullptr) {
+          sgemm_pack_b_by((*packed)[static_cast<size_t>(grp)], osize, im2col_packer, 0.f, yg, osize);
+        } else {
+          sgemm_pack_b_by(mg, osize, depth, 1.f, wg, depth, im2col_packer, 0.f, yg, osize);
+        }
       } else {
         for (int64_t r0 = 0; r0 < rows; r0 += band) {
           const int64_t r1 = std::min(rows, r0 + band);
@@ -134,6 +149,13 @@ void conv_transpose_forward(const ConvParams& p, const T* x, const T* w, const T
       col2im(g, col.data(), yg);
     }
   }
+}
+
+std::vector<PackedSgemmA> pack_conv_weights(int64_t groups, int64_t out_channels, int64_t depth, const float* w) {
+  std::vector<PackedSgemmA> packed;
+  const int64_t mg = out_channels / groups;
+  for (int64_t grp = 0; grp < groups; ++grp) packed.push_back(pack_sgemm_a(mg, depth, w + grp * mg * depth, depth));
+  return packed;
 }
 
 template void conv_forward<float>(const ConvParams&, const float*, const float*, const float*, float*);

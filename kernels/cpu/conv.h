@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/cpu/gemm.h"
+
 namespace onnxi::kernels {
 
 struct ConvParams {
@@ -18,7 +20,12 @@ struct ConvParams {
   std::vector<int64_t> strides;
   std::vector<int64_t> dilations;
   std::vector<int64_t> pads_begin;
+  // Float weights of each group packed ahead (pack_conv_weights), or null to pack them per call.
+  const std::vector<PackedSgemmA>* packed_weights = nullptr;
 };
+
+// w[M, C/groups, kernel...] as one packed GEMM operand per group, for ConvParams::packed_weights.
+std::vector<PackedSgemmA> pack_conv_weights(int64_t groups, int64_t out_channels, int64_t depth, const float* w);
 
 // y[N, M, out...] = conv(x[N, C, in...], w[M, C/groups, kernel...]) + bias[M] (bias may be null).
 template <class T>

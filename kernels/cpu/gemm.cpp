@@ -240,6 +240,27 @@ void pack_b_slice(const Operand<T>& b, int64_t pc, int64_t kc, int64_t j0, int64
   }
 }
 
+// alpha*A (M x K) packed for gemm_b_stationary: for each depth block pc and row block i0 (of
+// balanced_rows), mr-row panels at out + pc * m_padded + i0 * kc.
+template <class T>
+void pack_all_a(const Operand<T>& a, int64_t M, int64_t K, T alpha, int64_t mr, T* out) {
+  const int64_t mc_max = balanced_rows(M, mr);
+  const int64_t m_padded = (M + mr - 1) / mr * mr;
+  const int64_t m_blocks = (M + mc_max - 1) / mc_max, k_blocks = (K + kKc - 1) / kKc;
+  auto pack = [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      const int64_t pc = (t / m_blocks) * kKc, i0 = (t % m_blocks) * mc_max;
+      const int64_t kc = std::min(kKc, K - pc);
+      pack_a(a, i0, std::min(mc_max, M - i0), pc, kc, alpha, mr, out + pc * m_padded + i0 * kc);
+    }
+  };
+  if (static_cast<double>(M) * static_cast<double>(K) < 65536.0) {
+    pack(0, m_blocks * k_blocks);
+  } else {
+    parallel_for(0, m_blocks * k_blocks, 1, pack);
+  }
+}
+
 // The driver for B that is not packed ahead: each task owns a chunk of nc columns of C, packs its
 // kc x nc slice of B for one depth block at a time into its thread's buffer (an L2-sized block,
 // so B is read from memory once and never written back packed), then runs every row block of A
@@ -247,27 +268,15 @@ void pack_b_slice(const Operand<T>& b, int64_t pc, int64_t kc, int64_t j0, int64
 template <class T>
 void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C, int64_t ldc,
                        TileFn<T> tile, int64_t mr, int64_t nr, int64_t nc_max, const PackSliceFn<T>& pack_slice,
-                       SgemmRowFn row = nullptr) {
+                       SgemmRowFn row = nullptr, const T* prepacked_a = nullptr) {
   const int64_t mc_max = balanced_rows(M, mr);
   const int64_t n_tasks = (N + nc_max - 1) / nc_max;
   const int64_t nc_padded = (nc_max + nr - 1) / nr * nr;
-  // All of alpha*A packed once, shared by the tasks: block (pc, i0) at pc * m_padded + i0 * kc.
+  // All of alpha*A packed once (pack_all_a), shared by the tasks: block (pc, i0) at pc * m_padded + i0 * kc.
   const int64_t m_padded = (M + mr - 1) / mr * mr;
-  const ScratchLease<T, 3> a_lease(static_cast<size_t>(m_padded * K));
-  T* packed_a_all = a_lease.get();
-  const int64_t m_blocks = (M + mc_max - 1) / mc_max, k_blocks = (K + kKc - 1) / kKc;
-  auto pack_all_a = [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t) {
-      const int64_t pc = (t / m_blocks) * kKc, i0 = (t % m_blocks) * mc_max;
-      const int64_t kc = std::min(kKc, K - pc);
-      pack_a(a, i0, std::min(mc_max, M - i0), pc, kc, alpha, mr, packed_a_all + pc * m_padded + i0 * kc);
-    }
-  };
-  if (static_cast<double>(M) * static_cast<double>(K) < 65536.0) {
-    pack_all_a(0, m_blocks * k_blocks);
-  } else {
-    parallel_for(0, m_blocks * k_blocks, 1, pack_all_a);
-  }
+  const ScratchLease<T, 3> a_lease(prepacked_a ? 0 : static_cast<size_t>(m_padded * K));
+  const T* packed_a_all = prepacked_a ? prepacked_a : a_lease.get();
+  if (!prepacked_a) pack_all_a(a, M, K, alpha, mr, a_lease.get());
   auto run = [&](int64_t begin, int64_t end) {
     T* slice = scratch<T, 2>(static_cast<size_t>(nc_padded * std::min(kKc, K)));
     for (int64_t t = begin; t < end; ++t) {
@@ -468,6 +477,33 @@ void sgemm_pack_b_by(int64_t M, int64_t N, int64_t K, float alpha, const float* 
   };
   gemm_b_stationary(Operand<float>{A, lda, false}, M, N, K, alpha, beta, C, ldc, k.fn, k.mr, nr, chunk_columns(N, nr),
                     pack, k.row);
+}
+
+void sgemm_pack_b_rows(const float* B, int64_t ldb, int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr,
+                       float* out) {
+  pack_b_slice(Operand<float>{B, ldb, false}, pc, kc, j0, nc, nr, out);
+}
+
+PackedSgemmA pack_sgemm_a(int64_t M, int64_t K, const float* A, int64_t lda) {
+  const SgemmUkernel& k = active_sgemm_ukernel();
+  PackedSgemmA p;
+  p.M = std::max<int64_t>(M, 0);
+  p.K = std::max<int64_t>(K, 0);
+  p.mr = k.mr;
+  p.data.assign(static_cast<size_t>((p.M + k.mr - 1) / k.mr * k.mr * p.K), 0.f);
+  if (p.M > 0 && p.K > 0) pack_all_a(Operand<float>{A, lda, false}, p.M, p.K, 1.f, k.mr, p.data.data());
+  return p;
+}
+
+void sgemm_pack_b_by(const PackedSgemmA& A, int64_t N, const SgemmPackB& pack_b, float beta, float* C, int64_t ldc) {
+  if (gemm_trivial(A.M, N, A.K, 1.f, beta, C, ldc)) return;
+  const SgemmUkernel& k = active_sgemm_ukernel();
+  const int64_t nr = k.nr;
+  const PackSliceFn<float> pack = [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, float* out) {
+    pack_b(pc, kc, j0, nc, nr, out);
+  };
+  gemm_b_stationary(Operand<float>{nullptr, A.K, false}, A.M, N, A.K, 1.f, beta, C, ldc, k.fn, k.mr, nr,
+                    chunk_columns(N, nr), pack, k.row, A.data.data());
 }
 
 void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,

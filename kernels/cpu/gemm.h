@@ -28,6 +28,15 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
 using SgemmPackB = std::function<void(int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float* out)>;
 void sgemm_pack_b_by(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const SgemmPackB& pack_b,
                      float beta, float* C, int64_t ldc);
+// The SgemmPackB of a plain row-major B (ldb >= N).
+void sgemm_pack_b_rows(const float* B, int64_t ldb, int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr,
+                       float* out);
+
+// A (M x K, row-major) packed once for sgemm_pack_b_by, as the weights of a convolution are at
+// session creation. Valid in this process only (its layout follows the active micro-kernel).
+struct PackedSgemmA;
+PackedSgemmA pack_sgemm_a(int64_t M, int64_t K, const float* A, int64_t lda);
+void sgemm_pack_b_by(const PackedSgemmA& A, int64_t N, const SgemmPackB& pack_b, float beta, float* C, int64_t ldc);
 
 // op(B) packed once for sgemm_packed (constant weights: at session creation). It holds panels for
 // the micro-kernel of the active ISA, so it is only valid in this process.
@@ -43,6 +52,11 @@ struct CacheAlignedAllocator {
   void deallocate(T* p, size_t) noexcept { ::operator delete(p, std::align_val_t{64}); }
   template <class U>
   bool operator==(const CacheAlignedAllocator<U>&) const noexcept { return true; }
+};
+
+struct PackedSgemmA {
+  std::vector<float, CacheAlignedAllocator<float>> data;
+  int64_t M = 0, K = 0, mr = 0;
 };
 
 struct PackedSgemmB {

@@ -40,7 +40,18 @@ void infer_conv(InferContext& ctx) {
 
 class ConvKernel final : public Kernel {
  public:
-  ConvKernel(WindowAttrs attrs, int64_t group) : attrs_(std::move(attrs)), group_(group) {}
+  ConvKernel(WindowAttrs attrs, int64_t group, const Tensor* constant_w) : attrs_(std::move(attrs)), group_(group) {
+    // Constant float weights are packed for the GEMM once, here (not for depthwise convolutions,
+    // which have their own kernel, nor for weights that do not fit the group count).
+    if (constant_w == nullptr || constant_w->dtype() != DataType::Float || constant_w->rank() < 3) return;
+    const int64_t M = constant_w->dim(0);
+    if (M == 0 || M % group_ != 0 || constant_w->numel() == 0) return;
+    const bool depthwise = constant_w->rank() == 4 && constant_w->dim(1) == 1 && M == group_;
+    if (depthwise) return;
+    packed_w_ = std::make_shared<const std::vector<kernels::PackedSgemmA>>(
+        kernels::pack_conv_weights(group_, M, constant_w->numel() / M, constant_w->data<float>()));
+    packed_w_data_ = constant_w->data<float>();
+  }
 
   void compute(KernelContext& ctx) const override {
     const Tensor& X = float_input(ctx, 0);
@@ -75,6 +86,8 @@ class ConvKernel final : public Kernel {
     p.strides = w.strides;
     p.dilations = w.dilations;
     p.pads_begin = w.pads_begin;
+    // The packed weights hold for this W only (it is the constant they were made from).
+    if (packed_w_ && W.dtype() == DataType::Float && W.data<float>() == packed_w_data_) p.packed_weights = packed_w_.get();
     Shape out_shape{p.batch, M};
     out_shape.insert(out_shape.end(), w.output.begin(), w.output.end());
 
@@ -90,12 +103,14 @@ class ConvKernel final : public Kernel {
  private:
   WindowAttrs attrs_;
   int64_t group_;
+  std::shared_ptr<const std::vector<kernels::PackedSgemmA>> packed_w_;
+  const float* packed_w_data_ = nullptr;
 };
 
 std::unique_ptr<Kernel> create_conv(const KernelInit& init) {
   const int64_t group = init.node.attr_int("group", 1);
   if (group < 1) init.fail(cat("group must be >= 1, got ", group));
-  return std::make_unique<ConvKernel>(WindowAttrs::read(init.node), group);
+  return std::make_unique<ConvKernel>(WindowAttrs::read(init.node), group, init.constant(1));
 }
 
 }  // namespace
