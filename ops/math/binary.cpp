@@ -1,4 +1,6 @@
 // Binary arithmetic: Add, Sub, Mul, Div, Pow, Mod, BitShift, BitwiseAnd/Or/Xor.
+#include <cmath>
+
 #include "ops/common.h"
 #include "ops/math/dispatch.h"
 #include "ops/math/math.h"
@@ -44,6 +46,26 @@ void compute_pow(KernelContext& ctx, const LegacyBroadcast& legacy) {
   if (!is_float_like(tb) && !is_plain_integer(tb)) fail_type(ctx, 1, tb, kNumericTypes);
   Tensor b = legacy.apply(ctx, a, b_in);
   Shape out_shape = broadcast_shapes(a.shape(), b.shape(), ctx.node());
+  // Float base, one exponent of 2 (LayerNorm's variance as PyTorch exports it), 1 or 0.5: a
+  // multiply, copy or square root instead of pow() per element, with identical results.
+  if (ta == DataType::Float && b.numel() == 1 && is_float_like(tb) && out_shape == a.shape()) {
+    const double e = to_f64(b).data<double>()[0];
+    if (e == 2.0 || e == 1.0 || e == 0.5) {
+      Tensor& out = ctx.allocate_output_uninitialized(0, ta, out_shape);
+      const float* px = a.data<float>();
+      float* py = out.data<float>();
+      kernels::parallel_elements(a.numel(), [&](int64_t begin, int64_t end) {
+        if (e == 2.0) {
+          for (int64_t i = begin; i < end; ++i) py[i] = px[i] * px[i];
+        } else if (e == 1.0) {
+          for (int64_t i = begin; i < end; ++i) py[i] = px[i];
+        } else {
+          for (int64_t i = begin; i < end; ++i) py[i] = std::sqrt(px[i]);
+        }
+      });
+      return;
+    }
+  }
   Tensor& out = ctx.allocate_output(0, ta, out_shape);
   if (compute_type(tb) == compute_type(ta)) {
     binary_into(ctx, BinaryOp::Pow, a, b, out);
