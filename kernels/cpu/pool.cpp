@@ -102,8 +102,78 @@ void for_each_plane(const PoolParams& p, Fn&& plane_fn) {
 
 }  // namespace
 
+// 2-D max pooling without indices, the CNN case: the taps of a window are visited in the same
+// order as the general path (so NaN handling is the same: a NaN first tap wins, a later one is
+// ignored), with the bounds worked out once per window.
+template <class T>
+void max_pool_2d(const PoolParams& p, const T* x, T* y) {
+  const int64_t H = p.in_spatial[0], W = p.in_spatial[1], OH = p.out_spatial[0], OW = p.out_spatial[1];
+  const int64_t KH = p.kernel[0], KW = p.kernel[1], SH = p.strides[0], SW = p.strides[1];
+  const int64_t DH = p.dilations[0], DW = p.dilations[1], PT = p.pads_begin[0], PL = p.pads_begin[1];
+  // Taps kw in [kw_lo, kw_hi) of output column ow fall inside the row (likewise kh for rows),
+  // worked out once per call: the divisions would otherwise cost more than the maxima.
+  auto tap_range = [](int64_t start, int64_t dilation, int64_t taps, int64_t size, int64_t& lo, int64_t& hi) {
+    lo = start >= 0 ? 0 : (-start + dilation - 1) / dilation;
+    hi = std::min<int64_t>(taps, size - start <= 0 ? 0 : (size - start - 1) / dilation + 1);
+  };
+  std::vector<int64_t> kw_lo(static_cast<size_t>(OW)), kw_hi(static_cast<size_t>(OW));
+  std::vector<int64_t> kh_lo(static_cast<size_t>(OH)), kh_hi(static_cast<size_t>(OH));
+  for (int64_t ow = 0; ow < OW; ++ow) tap_range(ow * SW - PL, DW, KW, W, kw_lo[ow], kw_hi[ow]);
+  for (int64_t oh = 0; oh < OH; ++oh) tap_range(oh * SH - PT, DH, KH, H, kh_lo[oh], kh_hi[oh]);
+  for_each_plane(p, [&](int64_t plane) {
+    const T* xp = x + plane * H * W;
+    T* yp = y + plane * OH * OW;
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      const int64_t h0 = oh * SH - PT, h_lo = kh_lo[oh], h_hi = kh_hi[oh];
+      // 3-wide windows wholly inside the row, rows in [h_lo, h_hi): the taps unrolled.
+      if (KW == 3 && DW == 1) {
+        const T* rows[3] = {nullptr, nullptr, nullptr};
+        int64_t nrows = 0;
+        for (int64_t kh = h_lo; kh < h_hi; ++kh) rows[nrows++] = xp + (h0 + kh * DH) * W;
+        if (nrows > 0) {
+          for (int64_t ow = 0; ow < OW; ++ow) {
+            if (kw_lo[ow] != 0 || kw_hi[ow] != 3) continue;  // edge columns: below
+            const int64_t w0 = ow * SW - PL;
+            T best = rows[0][w0];
+            for (int64_t r = 0; r < nrows; ++r) {
+              const T* q = rows[r] + w0;
+              best = q[0] > best ? q[0] : best;
+              best = q[1] > best ? q[1] : best;
+              best = q[2] > best ? q[2] : best;
+            }
+            yp[oh * OW + ow] = best;
+          }
+        }
+      }
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        const int64_t w0 = ow * SW - PL, w_lo = kw_lo[ow], w_hi = kw_hi[ow];
+        if (KW == 3 && DW == 1 && h_lo < h_hi && w_lo == 0 && w_hi == 3) continue;  // done above
+        T best = std::numeric_limits<T>::lowest();
+        if (h_lo < h_hi && w_lo < w_hi) {
+          // Start from the first tap, then a branch-free max (a data-dependent branch here
+          // mispredicts on every other tap): v > best ? v : best keeps a NaN first tap and
+          // ignores later NaNs, as the general path does.
+          best = xp[(h0 + h_lo * DH) * W + w0 + w_lo * DW];
+          for (int64_t kh = h_lo; kh < h_hi; ++kh) {
+            const T* row = xp + (h0 + kh * DH) * W;
+            for (int64_t kw = w_lo; kw < w_hi; ++kw) {
+              const T v = row[w0 + kw * DW];
+              best = v > best ? v : best;
+            }
+          }
+        }
+        yp[oh * OW + ow] = best;
+      }
+    }
+  });
+}
+
 template <class T>
 void max_pool(const PoolParams& p, const T* x, T* y, int64_t* indices, bool column_major) {
+  if (p.in_spatial.size() == 2 && indices == nullptr) {
+    max_pool_2d(p, x, y);
+    return;
+  }
   const auto runs = window_runs(p);
   const int64_t in_size = product(p.in_spatial);
   const int64_t out_size = product(p.out_spatial);

@@ -298,3 +298,43 @@ TEST_CASE("softmax_row_masked turns an all -inf row into zeros") {
   CHECK(r2[1] == doctest::Approx(0.75));
   CHECK(r2[2] == 0.f);
 }
+
+TEST_CASE("2-D max_pool fast path equals the general path (NaN, pads, strides, dilations, edges)") {
+  for (int64_t k : {2, 3, 5}) {
+    for (int64_t stride : {1, 2}) {
+      for (int64_t dilation : {1, 2}) {
+        for (int64_t pad : {0, 1, 2}) {
+          if (pad >= k) continue;
+          PoolParams p;
+          p.planes = 2;
+          p.in_spatial = {7, 9};
+          p.kernel = {k, k};
+          p.strides = {stride, stride};
+          p.dilations = {dilation, dilation};
+          p.pads_begin = {pad, pad};
+          p.pads_end = {pad, pad};
+          const int64_t span = (k - 1) * dilation + 1;
+          p.out_spatial = {(7 + 2 * pad - span) / stride + 1, (9 + 2 * pad - span) / stride + 1};
+          if (p.out_spatial[0] <= 0 || p.out_spatial[1] <= 0) continue;
+          std::vector<float> x(2 * 7 * 9);
+          for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 29) % 17) - 8.f;
+          x[10] = std::numeric_limits<float>::quiet_NaN();
+          x[70] = std::numeric_limits<float>::quiet_NaN();
+          const size_t n = static_cast<size_t>(2 * p.out_spatial[0] * p.out_spatial[1]);
+          std::vector<float> fast(n), general(n);
+          std::vector<int64_t> indices(n);
+          max_pool(p, x.data(), fast.data(), nullptr, false);
+          max_pool(p, x.data(), general.data(), indices.data(), false);  // indices take the general path
+          for (size_t i = 0; i < n; ++i) {
+            INFO("k=", k, " s=", stride, " d=", dilation, " pad=", pad, " i=", i);
+            if (std::isnan(general[i])) {
+              REQUIRE(std::isnan(fast[i]));
+            } else {
+              REQUIRE(fast[i] == general[i]);
+            }
+          }
+        }
+      }
+    }
+  }
+}
