@@ -52,7 +52,58 @@ void BM_onnxi_sgemm_packed_b(benchmark::State& state) {
 }
 BENCHMARK(BM_onnxi_sgemm_packed_b)->Arg(64)->Arg(256)->Arg(512)->Arg(1024)->Arg(2048)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// Rectangular shapes: BERT-base's MatMuls at sequence 128 (M x N x K) and ResNet-50's classifier
+// as a GEMV, B prepacked as constant weights are.
+struct Rect {
+  explicit Rect(int64_t m, int64_t n, int64_t k)
+      : M(m), N(n), K(k), a(static_cast<size_t>(m * k)), b(static_cast<size_t>(k * n)), c(static_cast<size_t>(m * n)) {
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<float> dist(-1.f, 1.f);
+    for (auto& v : a) v = dist(rng);
+    for (auto& v : b) v = dist(rng);
+  }
+  int64_t M, N, K;
+  std::vector<float> a, b, c;
+};
+
+void rect_args(benchmark::internal::Benchmark* b) {
+  b->Args({128, 768, 768})->Args({128, 3072, 768})->Args({128, 768, 3072})->Args({1, 1000, 2048});
+}
+
+void report_rect(benchmark::State& state, const Rect& r) {
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * static_cast<double>(r.M * r.N * r.K),
+                                                 benchmark::Counter::kIsIterationInvariantRate,
+                                                 benchmark::Counter::kIs1000);
+}
+
+void BM_onnxi_sgemm_rect(benchmark::State& state) {
+  Rect r(state.range(0), state.range(1), state.range(2));
+  const onnxi::kernels::PackedSgemmB packed = onnxi::kernels::pack_sgemm_b(false, r.K, r.N, r.b.data(), r.N);
+  for (auto _ : state) {
+    onnxi::kernels::sgemm_packed(false, r.M, 1.f, r.a.data(), r.K, packed, 0.f, r.c.data(), r.N);
+    benchmark::DoNotOptimize(r.c.data());
+  }
+  report_rect(state, r);
+}
+BENCHMARK(BM_onnxi_sgemm_rect)->Apply(rect_args)->UseRealTime()->Unit(benchmark::kMillisecond);
+
 #ifdef ONNXI_WITH_BLAS
+void BM_openblas_sgemm_rect(benchmark::State& state) {
+  Rect r(state.range(0), state.range(1), state.range(2));
+  const int M = static_cast<int>(r.M), N = static_cast<int>(r.N), K = static_cast<int>(r.K);
+  for (auto _ : state) {
+    if (M == 1) {
+      cblas_sgemv(CblasRowMajor, CblasTrans, K, N, 1.f, r.b.data(), N, r.a.data(), 1, 0.f, r.c.data(), 1);
+    } else {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.f, r.a.data(), K, r.b.data(), N, 0.f,
+                  r.c.data(), N);
+    }
+    benchmark::DoNotOptimize(r.c.data());
+  }
+  report_rect(state, r);
+}
+BENCHMARK(BM_openblas_sgemm_rect)->Apply(rect_args)->UseRealTime()->Unit(benchmark::kMillisecond);
+
 void BM_openblas_sgemm(benchmark::State& state) {
   int n = static_cast<int>(state.range(0));
   Problem p(n);

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
+#include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/parallel.h"
 
 namespace onnxi::kernels {
@@ -61,6 +63,15 @@ void run(Mode mode, const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
 
 template <class T>
 void softmax(const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
+  if constexpr (std::is_same_v<T, float>) {
+    static const bool avx512 = active_isa() >= Isa::Avx512;
+    if (avx512 && inner == 1) {
+      parallel_for(0, outer, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, n)), [&](int64_t begin, int64_t end) {
+        softmax_rows_f32__avx512(x + begin * n, y + begin * n, end - begin, n);
+      });
+      return;
+    }
+  }
   run(Mode::Softmax, x, y, outer, n, inner);
 }
 template <class T>
@@ -74,6 +85,10 @@ void hardmax(const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
 
 template <class T>
 void softmax_row_masked(T* row, int64_t n) {
+  if constexpr (std::is_same_v<T, float>) {
+    static const bool avx512 = active_isa() >= Isa::Avx512;
+    if (avx512) return softmax_row_masked_f32__avx512(row, n);
+  }
   T max_value = -std::numeric_limits<T>::infinity();
   for (int64_t i = 0; i < n; ++i) max_value = std::max(max_value, row[i]);
   if (std::isinf(max_value) && max_value < 0) max_value = T(0);

@@ -23,4 +23,11 @@ void hardmax(const T* x, T* y, int64_t outer, int64_t n, int64_t inner);
 template <class T>
 void softmax_row_masked(T* row, int64_t n);
 
+// The AVX-512 variants (softmax__avx512.cpp); softmax_row_masked<float> uses the row one when the
+// CPU has AVX-512. exp_f32__avx512 is the vector exp they use, at most 2 ulp from std::exp.
+void exp_f32__avx512(const float* x, float* y, int64_t n);
+void softmax_row_masked_f32__avx512(float* row, int64_t n);
+// Softmax of `rows` contiguous rows of n (the Softmax op on the last axis; all -inf rows give NaN).
+void softmax_rows_f32__avx512(const float* x, float* y, int64_t rows, int64_t n);
+
 }  // namespace onnxi::kernels

@@ -176,7 +176,17 @@ class AttentionKernel final : public Kernel {
           const T* vh = v.data<T>() + (b * Hk + kvh) * Skv * Dv;
           kernels::gemm(false, true, Sq, Skv, Dh, T(1), qh, Dh, kh, Dh, T(0), scores.data(), Skv);
           const int64_t offset = has_past ? past_len : (!nonpad.empty() ? nonpad[b] - Sq : 0);
-          for (int64_t i = 0; i < Sq; ++i) {
+          // No mask, window, softcap or QK output: only causality limits a row, to its first
+          // i + offset + 1 keys, and there is no bias to add.
+          const bool plain = !mask.present && nonpad.empty() && a_.left_window < 0 && a_.right_window < 0 &&
+                             !(a_.softcap > 0) && !want_qk;
+          for (int64_t i = 0; plain && i < Sq; ++i) {
+            T* row = scores.data() + i * Skv;
+            const int64_t keys = a_.is_causal ? std::clamp<int64_t>(i + offset + 1, 0, Skv) : Skv;
+            if (keys > 0) kernels::softmax_row_masked(row, keys);
+            std::fill(row + keys, row + Skv, T(0));
+          }
+          for (int64_t i = 0; !plain && i < Sq; ++i) {
             T* row = scores.data() + i * Skv;
             fill_bias(mask, b, h, i, offset, nonpad.empty() ? -1 : nonpad[b], bias);
             double max_bias = -std::numeric_limits<double>::infinity();
