@@ -30,4 +30,17 @@ void infer_broadcast(InferContext& ctx, DataType elem = DataType::Undefined);
 // Reads an optional integer input (axes, pads, shape...) as int64 values; `fallback` when absent.
 std::vector<int64_t> int_input(const KernelContext& ctx, size_t i, std::vector<int64_t> fallback = {});
 
+// Element types one opset range of an op accepts, and the "float, int8, ..." text for OpDef::types
+// and error messages; shared by the op families that check types themselves.
+using TypeList = std::vector<DataType>;
+std::string type_list_string(const TypeList& types);
+bool accepts(const TypeList& types, DataType t);
+// The element type of input i when it is a tensor whose type is known at load, else Undefined.
+DataType input_elem(const InferContext& ctx, size_t i);
+// At load: an InvalidModel error naming the input and the accepted types when input i's element
+// type is known and not in `types`.
+void check_input_type(const InferContext& ctx, size_t i, const char* name, const TypeList& types);
+// At run time: input i, after the same check.
+const Tensor& typed_input(const KernelContext& ctx, size_t i, const char* name, const TypeList& types);
+
 }  // namespace onnxi::ops

@@ -11,6 +11,7 @@
 
 #include "kernels/cpu/attention_ext.h"
 #include "onnxi/registry.h"
+#include "ops/common.h"
 
 namespace onnxi::ops::attention {
 
@@ -19,19 +20,11 @@ void register_causal_conv(Registry& r);       // causal_conv.cpp: CausalConvWith
 void register_swiglu(Registry& r);            // swiglu.cpp: SwiGLU
 void register_flex_attention(Registry& r);    // flex_attention.cpp: FlexAttention (ai.onnx.preview)
 
-using TypeList = std::vector<DataType>;
 // float16, bfloat16, float (+ double when `with_double`).
 TypeList float_types(bool with_double);
-std::string type_list_string(const TypeList& types);
 
-// The element type of input i in inference, Undefined when absent or unknown.
-DataType input_elem(const InferContext& ctx, size_t i);
-// Inference: fails when input i's known element type is not in `types`.
-void check_input_type(const InferContext& ctx, size_t i, const char* name, const TypeList& types);
 // Inference: fails when input i's known rank is not `rank`.
 void check_input_rank(const InferContext& ctx, size_t i, const char* name, size_t rank);
-// Run time: input i, required to have one of `types`; the error names the node and input.
-const Tensor& typed_input(const KernelContext& ctx, size_t i, const char* name, const TypeList& types);
 // Run time: input i, required to have element type `dtype` and rank `rank` (rank < 0: any).
 const Tensor& input_like(const KernelContext& ctx, size_t i, const char* name, DataType dtype, int rank);
 

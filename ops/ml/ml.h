@@ -9,6 +9,7 @@
 
 #include "kernels/cpu/ml_scores.h"
 #include "onnxi/registry.h"
+#include "ops/common.h"
 
 namespace onnxi::ops::ml {
 
@@ -25,17 +26,12 @@ void register_svm(Registry& r);                      // svm.cpp: SVMClassifier, 
 
 // ---- helpers of this family (ml_util.cpp) ----
 
-using TypeList = std::vector<DataType>;
-std::string type_list_string(const TypeList& types);
+// TypeList and type_list_string: ops/common.h.
+
 // Numeric types most ml ops take: float, double, int64, int32.
 const TypeList& numeric_types();
 
-// The element type of input i in inference, Undefined when unknown.
-DataType input_elem(const InferContext& ctx, size_t i);
-// Inference: fails when input i's known element type is not in `types`.
-void check_input_type(const InferContext& ctx, size_t i, const char* name, const TypeList& types);
-// Run time: input i, required to have one of `types`; the error names the node and input.
-const Tensor& typed_input(const KernelContext& ctx, size_t i, const char* name, const TypeList& types);
+// input_elem, check_input_type, typed_input: ops/common.h.
 
 // Any numeric tensor's values as float64.
 std::vector<double> to_f64(const Tensor& t);

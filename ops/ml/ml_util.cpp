@@ -6,36 +6,8 @@
 
 namespace onnxi::ops::ml {
 
-std::string type_list_string(const TypeList& types) {
-  std::string s;
-  for (DataType t : types) s += (s.empty() ? "" : ", ") + std::string(dtype_name(t));
-  return s;
-}
-
 const TypeList& numeric_types() {
   static const TypeList t = {DataType::Float, DataType::Double, DataType::Int64, DataType::Int32};
-  return t;
-}
-
-DataType input_elem(const InferContext& ctx, size_t i) {
-  if (!ctx.has_input(i) || !ctx.input(i).is_tensor()) return DataType::Undefined;
-  return ctx.input(i).elem;
-}
-
-void check_input_type(const InferContext& ctx, size_t i, const char* name, const TypeList& types) {
-  const DataType t = input_elem(ctx, i);
-  if (t != DataType::Undefined && std::find(types.begin(), types.end(), t) == types.end()) {
-    ctx.fail(cat("input ", name, " has element type ", dtype_name(t), "; ", ctx.node.op_type, " takes ",
-                 type_list_string(types)));
-  }
-}
-
-const Tensor& typed_input(const KernelContext& ctx, size_t i, const char* name, const TypeList& types) {
-  const Tensor& t = ctx.input(i);
-  if (std::find(types.begin(), types.end(), t.dtype()) == types.end()) {
-    ctx.fail(cat("input ", name, " has element type ", dtype_name(t.dtype()), "; ", ctx.node().op_type, " takes ",
-                 type_list_string(types)));
-  }
   return t;
 }
 

@@ -65,11 +65,6 @@ void infer_identity(InferContext& ctx) {
   if (ctx.has_input(0)) ctx.set_output(0, ctx.input(0));
 }
 
-DataType input_elem(const InferContext& ctx, size_t i) {
-  if (!ctx.has_input(i) || !ctx.input(i).is_tensor()) return DataType::Undefined;
-  return ctx.input(i).elem;
-}
-
 OpDef make_def(const char* op_type, int since, int last, OpDef::InferFn infer, OpDef::CreateFn create,
                const char* types) {
   OpDef d;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "onnxi/registry.h"
+#include "ops/common.h"
 
 namespace onnxi::ops::nn {
 
@@ -58,7 +59,6 @@ const Tensor& input_of_type(const KernelContext& ctx, size_t i, DataType dtype);
 // Inference: output 0 has input 0's type.
 void infer_identity(InferContext& ctx);
 // Inference helper: the element type of input i, Undefined when unknown.
-DataType input_elem(const InferContext& ctx, size_t i);
 
 // One OpDef in the default domain.
 OpDef make_def(const char* op_type, int since, int last, OpDef::InferFn infer, OpDef::CreateFn create,

@@ -9,6 +9,7 @@
 
 #include "kernels/cpu/quant.h"
 #include "onnxi/registry.h"
+#include "ops/common.h"
 
 namespace onnxi::ops::quant {
 
@@ -18,18 +19,9 @@ void register_dynamic_quantize_linear(Registry& r);   // dynamic_quantize_linear
 void register_quantized_matmul(Registry& r);          // quantized_matmul.cpp: MatMulInteger, QLinearMatMul
 void register_quantized_conv(Registry& r);            // quantized_conv.cpp: ConvInteger, QLinearConv
 
-// Element types one opset range of an op accepts, and the "float, int8, ..." text for OpDef::types.
-using TypeList = std::vector<DataType>;
-std::string type_list_string(const TypeList& types);
-bool accepts(const TypeList& types, DataType t);
+// Both lists, a then b (TypeList and the checks on it: ops/common.h).
 TypeList concat(TypeList a, const TypeList& b);
 
-// The element type of input i in inference, Undefined when absent or unknown.
-DataType input_elem(const InferContext& ctx, size_t i);
-// Inference: fails when input i's known element type is not in `types`.
-void check_input_type(const InferContext& ctx, size_t i, const char* name, const TypeList& types);
-// Run time: input i, required to have one of `types`; the error names the node, input and opset.
-const Tensor& typed_input(const KernelContext& ctx, size_t i, const char* name, const TypeList& types);
 // Inference: output `out` has element type `elem` and input `like`'s dims (unranked when unknown).
 void set_output_like(InferContext& ctx, size_t out, DataType elem, size_t like);
 

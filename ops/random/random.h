@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "onnxi/registry.h"
+#include "ops/common.h"
 
 namespace onnxi::ops::random {
 
@@ -18,12 +19,8 @@ void register_generators(Registry& r);   // generators.cpp: RandomNormal(Like), 
 void register_bernoulli(Registry& r);    // bernoulli.cpp: Bernoulli
 void register_multinomial(Registry& r);  // multinomial.cpp: Multinomial
 
-using TypeList = std::vector<DataType>;
 // float16, float, double (+ bfloat16 from opset 22): the float types of the random ops.
 TypeList float_types(int since);
-std::string type_list_string(const TypeList& types);
-bool accepts(const TypeList& types, DataType t);
-DataType input_elem(const InferContext& ctx, size_t i);
 
 // The `seed` attribute (a float): truncated toward zero and reduced modulo 2^32, as
 // RandomState(int(seed)) takes it. Absent or NaN: a fresh nondeterministic seed per run.

@@ -13,19 +13,6 @@ TypeList float_types(int since) {
   return t;
 }
 
-std::string type_list_string(const TypeList& types) {
-  std::string s;
-  for (DataType t : types) s += (s.empty() ? "" : ", ") + std::string(dtype_name(t));
-  return s;
-}
-
-bool accepts(const TypeList& types, DataType t) { return std::find(types.begin(), types.end(), t) != types.end(); }
-
-DataType input_elem(const InferContext& ctx, size_t i) {
-  if (!ctx.has_input(i) || !ctx.input(i).is_tensor()) return DataType::Undefined;
-  return ctx.input(i).elem;
-}
-
 Seed::Seed(const Node& node, const std::function<void(const std::string&)>& fail) {
   if (!node.has_attr("seed")) return;
   const double s = node.attr_float("seed", 0.f);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "onnxi/registry.h"
+#include "ops/common.h"
 
 namespace onnxi::ops {
 
@@ -16,11 +17,7 @@ void register_cumulative(Registry& r);      // cumsum.cpp: CumSum, CumProd
 // Helpers of this family only; a namespace of their own keeps them apart from other families'.
 namespace reduce_family {
 
-// Element types one opset range of an op accepts (its schema's type constraint).
-using TypeList = std::vector<DataType>;
-
-// "float32, float64, int32" for OpDef::types.
-std::string type_list_string(const TypeList& types);
+// TypeList and type_list_string: ops/common.h.
 bool type_accepted(const TypeList& types, DataType t);
 // The message for an input whose element type the op's version does not take (without the node
 // label: InferContext::fail and KernelContext::fail add it).

@@ -14,15 +14,6 @@ void register_reduce(Registry& r) {
 
 namespace reduce_family {
 
-std::string type_list_string(const TypeList& types) {
-  std::string s;
-  for (DataType t : types) {
-    if (!s.empty()) s += ", ";
-    s += dtype_name(t);
-  }
-  return s;
-}
-
 bool type_accepted(const TypeList& types, DataType t) {
   return std::find(types.begin(), types.end(), t) != types.end();
 }

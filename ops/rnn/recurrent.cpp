@@ -164,7 +164,7 @@ RecurrentAttrs read_attrs(const Node& node, RnnCell cell, int since, const Fail&
 // ---- inference -----------------------------------------------------------------------------------
 
 void infer_recurrent(InferContext& ctx, const RecurrentAttrs& a) {
-  const DataType elem = nn::input_elem(ctx, 0);
+  const DataType elem = input_elem(ctx, 0);
   if (elem != DataType::Undefined && std::find(a.types.begin(), a.types.end(), elem) == a.types.end()) {
     ctx.fail(cat("input X has element type ", dtype_name(elem), "; ", cell_op(a.cell), "-", a.since, " takes ",
                  type_list(a.types)));

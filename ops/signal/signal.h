@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "onnxi/registry.h"
+#include "ops/common.h"
 
 namespace onnxi::ops::signal {
 
@@ -16,24 +17,15 @@ void register_stft(Registry& r);               // stft.cpp: STFT-17
 void register_windows(Registry& r);            // windows.cpp: HannWindow, HammingWindow, BlackmanWindow
 void register_mel_weight_matrix(Registry& r);  // mel_weight_matrix.cpp: MelWeightMatrix
 
-using TypeList = std::vector<DataType>;
 // float16, float, double, bfloat16: the signal types T1 of DFT and STFT.
 extern const TypeList kSignalTypes;
 // Every integer and float type but the 1-bit and narrow ones: the output_datatype choices (T2/T3)
 // of the windows and MelWeightMatrix.
 extern const TypeList kNumericOutputTypes;
-std::string type_list_string(const TypeList& types);
-bool accepts(const TypeList& types, DataType t);
 
-// The element type of input i in inference, Undefined when unknown.
-DataType input_elem(const InferContext& ctx, size_t i);
-// Inference: fails when input i's known element type is not in `types`.
-void check_input_type(const InferContext& ctx, size_t i, const char* name, const TypeList& types);
 // Inference: the value of a constant scalar int32/int64 input i; false when absent or not known.
 bool constant_int(const InferContext& ctx, size_t i, int64_t& value);
 
-// Run time: input i, required to have one of `types`.
-const Tensor& typed_input(const KernelContext& ctx, size_t i, const char* name, const TypeList& types);
 // Run time: a one-element int32/int64 input (rank 0, or rank 1 of size 1).
 int64_t scalar_int(const KernelContext& ctx, size_t i, const char* name);
 // Run time: a one-element float input (float16, float, double, bfloat16).

@@ -11,41 +11,11 @@ const TypeList kNumericOutputTypes = {DataType::UInt8,   DataType::UInt16,  Data
                                       DataType::Int8,    DataType::Int16,   DataType::Int32,  DataType::Int64,
                                       DataType::Float16, DataType::Float,   DataType::Double, DataType::BFloat16};
 
-std::string type_list_string(const TypeList& types) {
-  std::string s;
-  for (DataType t : types) s += (s.empty() ? "" : ", ") + std::string(dtype_name(t));
-  return s;
-}
-
-bool accepts(const TypeList& types, DataType t) { return std::find(types.begin(), types.end(), t) != types.end(); }
-
-DataType input_elem(const InferContext& ctx, size_t i) {
-  if (!ctx.has_input(i) || !ctx.input(i).is_tensor()) return DataType::Undefined;
-  return ctx.input(i).elem;
-}
-
-void check_input_type(const InferContext& ctx, size_t i, const char* name, const TypeList& types) {
-  const DataType t = input_elem(ctx, i);
-  if (t != DataType::Undefined && !accepts(types, t)) {
-    ctx.fail(cat("input ", name, " has element type ", dtype_name(t), "; ", ctx.node.op_type, "-", ctx.opset,
-                 " takes ", type_list_string(types)));
-  }
-}
-
 bool constant_int(const InferContext& ctx, size_t i, int64_t& value) {
   const Tensor* t = ctx.constant(i);
   if (!t || t->numel() != 1 || (t->dtype() != DataType::Int32 && t->dtype() != DataType::Int64)) return false;
   value = t->to_int64_vector()[0];
   return true;
-}
-
-const Tensor& typed_input(const KernelContext& ctx, size_t i, const char* name, const TypeList& types) {
-  const Tensor& t = ctx.input(i);
-  if (!accepts(types, t.dtype())) {
-    ctx.fail(cat("input ", name, " has element type ", dtype_name(t.dtype()), "; ", ctx.node().op_type, "-",
-                 ctx.opset(), " takes ", type_list_string(types)));
-  }
-  return t;
 }
 
 namespace {

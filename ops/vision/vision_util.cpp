@@ -13,36 +13,6 @@ TypeList float_types(int since, int bf16_since) {
   return t;
 }
 
-std::string type_list_string(const TypeList& types) {
-  std::string s;
-  for (DataType t : types) s += (s.empty() ? "" : ", ") + std::string(dtype_name(t));
-  return s;
-}
-
-bool accepts(const TypeList& types, DataType t) { return std::find(types.begin(), types.end(), t) != types.end(); }
-
-DataType input_elem(const InferContext& ctx, size_t i) {
-  if (!ctx.has_input(i) || !ctx.input(i).is_tensor()) return DataType::Undefined;
-  return ctx.input(i).elem;
-}
-
-void check_input_type(const InferContext& ctx, size_t i, const char* name, const TypeList& types) {
-  const DataType t = input_elem(ctx, i);
-  if (t != DataType::Undefined && !accepts(types, t)) {
-    ctx.fail(cat("input ", name, " has element type ", dtype_name(t), "; ", ctx.node.op_type, "-", ctx.opset,
-                 " takes ", type_list_string(types)));
-  }
-}
-
-const Tensor& typed_input(const KernelContext& ctx, size_t i, const char* name, const TypeList& types) {
-  const Tensor& t = ctx.input(i);
-  if (!accepts(types, t.dtype())) {
-    ctx.fail(cat("input ", name, " has element type ", dtype_name(t.dtype()), "; ", ctx.node().op_type, "-",
-                 ctx.opset(), " takes ", type_list_string(types)));
-  }
-  return t;
-}
-
 Tensor to_compute(const Tensor& t, DataType to) {
   if (t.dtype() == to) return t;
   Tensor out(to, t.shape());
