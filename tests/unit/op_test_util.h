@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "onnxi/error.h"
 #include "onnxi/session.h"
 
 namespace onnxi::test {
@@ -106,6 +107,18 @@ inline void check_close(const Tensor& actual, const Tensor& expected, double rto
       continue;
     }
     CHECK_MESSAGE(std::fabs(a - e) <= atol + rtol * std::fabs(e), "element ", i, ": ", a, " vs ", e);
+  }
+}
+
+// Runs fn and checks it throws an onnxi::Error of `code` whose message contains `needle`.
+template <class F>
+void expect_error(F fn, ErrorCode code, const std::string& needle) {
+  try {
+    fn();
+    FAIL("expected an error containing: ", needle);
+  } catch (const Error& e) {
+    CHECK_MESSAGE(e.code() == code, e.what());
+    CHECK_MESSAGE(std::string(e.what()).find(needle) != std::string::npos, e.what());
   }
 }
 

@@ -27,17 +27,6 @@ std::vector<float> halves_as_floats(const Tensor& t) {
   return out;
 }
 
-template <class F>
-void expect_error(F fn, ErrorCode code, const std::string& needle) {
-  try {
-    fn();
-    FAIL("expected an error containing: ", needle);
-  } catch (const Error& e) {
-    CHECK_MESSAGE(e.code() == code, e.what());
-    CHECK_MESSAGE(std::string(e.what()).find(needle) != std::string::npos, e.what());
-  }
-}
-
 Tensor run1(const NodeRun& spec, const std::vector<Value>& inputs) { return run_node(spec, inputs).at(0).tensor(); }
 
 // ---- SwiGLU ------------------------------------------------------------------------------------------

@@ -50,17 +50,6 @@ Tensor bool_tensor(bool v) {
   return t;
 }
 
-template <class F>
-void expect_error(F fn, ErrorCode code, const std::string& needle) {
-  try {
-    fn();
-    FAIL("expected an error containing: ", needle);
-  } catch (const Error& e) {
-    CHECK_MESSAGE(e.code() == code, e.what());
-    CHECK_MESSAGE(std::string(e.what()).find(needle) != std::string::npos, e.what());
-  }
-}
-
 // Loop body: acc_out = acc_in + step (step read from the enclosing graph), scan_out = acc_out,
 // cond_out = cond_in.
 Graph accumulate_body() {

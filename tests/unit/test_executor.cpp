@@ -5,6 +5,7 @@
 
 #include "onnxi/error.h"
 #include "onnxi/session.h"
+#include "tests/unit/op_test_util.h"
 #include "tests/unit/test_ops_custom.h"
 
 using namespace onnxi;
@@ -48,17 +49,6 @@ Model chain_model(int length, const std::string& op = "AddOne") {
   }
   m.graph.outputs.push_back(ValueInfo{"y", {}, {}});
   return m;
-}
-
-template <class F>
-void expect_error(F fn, ErrorCode code, const std::string& needle) {
-  try {
-    fn();
-    FAIL("expected an error containing: ", needle);
-  } catch (const Error& e) {
-    CHECK_MESSAGE(e.code() == code, e.what());
-    CHECK_MESSAGE(std::string(e.what()).find(needle) != std::string::npos, e.what());
-  }
 }
 
 }  // namespace
