@@ -7,6 +7,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/elementwise_detail.h"
 #include "kernels/cpu/parallel.h"
 #include "onnxi/error.h"
@@ -247,7 +248,18 @@ void unary_integer(UnaryOp op, const T* x, T* y, int64_t n, const UnaryParams& p
 
 }  // namespace
 
-void unary(UnaryOp op, const float* x, float* y, int64_t n, const UnaryParams& p) { unary_float(op, x, y, n, p); }
+void unary(UnaryOp op, const float* x, float* y, int64_t n, const UnaryParams& p) {
+  static const bool avx512 = active_isa() >= Isa::Avx512;
+  if (avx512) {
+    switch (op) {
+      case UnaryOp::Erf: return erf_f32__avx512(x, y, n);
+      case UnaryOp::Gelu: return gelu_f32__avx512(x, y, n);
+      case UnaryOp::Exp: return exp_elementwise_f32__avx512(x, y, n);
+      default: break;
+    }
+  }
+  unary_float(op, x, y, n, p);
+}
 void unary(UnaryOp op, const double* x, double* y, int64_t n, const UnaryParams& p) { unary_float(op, x, y, n, p); }
 void unary(UnaryOp op, const int8_t* x, int8_t* y, int64_t n, const UnaryParams& p) { unary_integer(op, x, y, n, p); }
 void unary(UnaryOp op, const int16_t* x, int16_t* y, int64_t n, const UnaryParams& p) { unary_integer(op, x, y, n, p); }

@@ -183,4 +183,10 @@ void select(const bool* cond, const Word128* x, const Word128* y, Word128* out, 
 void select(const bool* cond, const std::string* x, const std::string* y, std::string* out,
             const BroadcastPlan& plan);
 
+// AVX-512 variants used by unary() for float when the CPU has AVX-512 (elementwise__avx512.cpp);
+// their errors against the C library are measured in tests/unit/test_elementwise_avx512.cpp.
+void erf_f32__avx512(const float* x, float* y, int64_t n);
+void gelu_f32__avx512(const float* x, float* y, int64_t n);
+void exp_elementwise_f32__avx512(const float* x, float* y, int64_t n);
+
 }  // namespace onnxi::kernels
