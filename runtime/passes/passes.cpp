@@ -1,6 +1,7 @@
 #include "runtime/passes/passes.h"
 
 #include "onnxi/error.h"
+#include "runtime/passes/pass_util.h"
 
 namespace onnxi::passes {
 
@@ -11,8 +12,9 @@ void check_level(const std::string& level) {
 
 int run_passes(Model& model, const std::string& level) {
   check_level(level);
-  (void)model;
-  return 0;  // no passes yet
+  int changes = 0;
+  if (level == "extended" || level == "all") changes += fold_conv_batchnorm(model.graph);
+  return changes;
 }
 
 }  // namespace onnxi::passes

@@ -1,5 +1,6 @@
-// Graph passes run at session creation between validation and kernel creation. The pass manager
-// (constant folding, fusions, layout) is the graph-optimizer issue's; this is its hook.
+// Graph passes run at session creation between validation and kernel creation, by level:
+//   none: nothing; basic: (none yet); extended and all: Conv + BatchNormalization folding.
+// Each pass is a file of its own (runtime/passes/*.cpp, declared in pass_util.h).
 #pragma once
 
 #include <string>
