@@ -9,6 +9,9 @@
 
 namespace onnxi::ops {
 
+// onnxi's own domain: fused ops the graph passes create (docs/OPERATORS.md lists them).
+inline constexpr const char* kOnnxiDomain = "com.onnxi";
+
 // Normalizes a possibly negative axis into [0, rank); an error naming the node when out of range.
 int64_t normalize_axis(int64_t axis, int64_t rank, const Node& node, const char* what = "axis");
 std::vector<int64_t> normalize_axes(const std::vector<int64_t>& axes, int64_t rank, const Node& node);

@@ -8,6 +8,7 @@
 #include "kernels/cpu/conv_depthwise.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/im2col.h"
+#include "kernels/cpu/parallel.h"
 
 namespace onnxi::kernels {
 namespace {
@@ -42,6 +43,18 @@ ConvGeometry geometry(const ConvParams& p, int64_t channels, const std::vector<i
   return g;
 }
 
+// y = clamp(y, lo, hi) as Clip computes it (NaN stays NaN).
+template <class T>
+void clamp_values(T* y, int64_t n, double lo_d, double hi_d) {
+  const T lo = static_cast<T>(lo_d), hi = static_cast<T>(hi_d);
+  parallel_for(0, n, 16384, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const T v = y[i] < lo ? lo : y[i];
+      y[i] = v > hi ? hi : v;
+    }
+  });
+}
+
 template <class T>
 void add_channel_bias(const T* bias, int64_t channels, int64_t size, T* y) {
   if (!bias) return;
@@ -74,6 +87,7 @@ void conv_forward(const ConvParams& p, const T* x, const T* w, const T* bias, T*
     d.dilation_h = p.dilations[0], d.dilation_w = p.dilations[1];
     d.pad_top = p.pads_begin[0], d.pad_left = p.pads_begin[1];
     depthwise_conv2d(d, x, w, bias, y);
+    if (p.has_activation()) clamp_values(y, p.batch * p.out_channels * osize, p.act_lo, p.act_hi);
     return;
   }
   const ConvGeometry g = geometry(p, cg, p.in_spatial, p.out_spatial);
@@ -89,29 +103,34 @@ void conv_forward(const ConvParams& p, const T* x, const T* w, const T* bias, T*
       const T* wg = w + grp * mg * depth;
       T* yg = y + (n * p.out_channels + grp * mg) * osize;
       const std::vector<PackedSgemmA>* packed = p.packed_weights;
-      if (pointwise) {
-        if constexpr (std::is_same_v<T, float>) {
+      if constexpr (std::is_same_v<T, float>) {
+        // Bias and activation ride on the GEMM's epilogue, applied to each block of y in cache.
+        SgemmEpilogue epilogue;
+        epilogue.row_bias = bias ? bias + grp * mg : nullptr;
+        epilogue.lo = static_cast<float>(p.act_lo);
+        epilogue.hi = static_cast<float>(p.act_hi);
+        if (pointwise && packed != nullptr) {
+          sgemm_pack_b_by((*packed)[static_cast<size_t>(grp)], osize,
+                          [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float* out) {
+                            sgemm_pack_b_rows(xg, osize, pc, kc, j0, nc, nr, out);
+                          },
+                          0.f, yg, osize, &epilogue);
+          continue;
+        }
+        if (!pointwise) {
+          // The GEMM packs its im2col columns itself, a slice at a time, straight from the image.
+          const SgemmPackB im2col_packer = [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr,
+                                               float* out) { im2col_slice(g, xg, pc, kc, j0, nc, nr, out); };
           if (packed != nullptr) {
-            sgemm_pack_b_by((*packed)[static_cast<size_t>(grp)], osize,
-                            [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float* out) {
-                              sgemm_pack_b_rows(xg, osize, pc, kc, j0, nc, nr, out);
-                            },
-                            0.f, yg, osize);
-            add_channel_bias(bias ? bias + grp * mg : nullptr, mg, osize, yg);
-            continue;
+            sgemm_pack_b_by((*packed)[static_cast<size_t>(grp)], osize, im2col_packer, 0.f, yg, osize, &epilogue);
+          } else {
+            sgemm_pack_b_by(mg, osize, depth, 1.f, wg, depth, im2col_packer, 0.f, yg, osize, &epilogue);
           }
+          continue;
         }
+      }
+      if (pointwise) {
         gemm(false, false, mg, osize, depth, T(1), wg, depth, xg, osize, T(0), yg, osize);
-      } else if constexpr (std::is_same_v<T, float>) {
-        // The GEMM packs its im2col columns itself, a slice at a time, straight from the image.
-        const SgemmPackB im2col_packer = [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float* out) {
-          im2col_slice(g, xg, pc, kc, j0, nc, nr, out);
-        };
-        if (packed != nullptr) {
-          sgemm_pack_b_by((*packed)[static_cast<size_t>(grp)], osize, im2col_packer, 0.f, yg, osize);
-        } else {
-          sgemm_pack_b_by(mg, osize, depth, 1.f, wg, depth, im2col_packer, 0.f, yg, osize);
-        }
       } else {
         for (int64_t r0 = 0; r0 < rows; r0 += band) {
           const int64_t r1 = std::min(rows, r0 + band);
@@ -121,6 +140,7 @@ void conv_forward(const ConvParams& p, const T* x, const T* w, const T* bias, T*
         }
       }
       add_channel_bias(bias ? bias + grp * mg : nullptr, mg, osize, yg);
+      if (p.has_activation()) clamp_values(yg, mg * osize, p.act_lo, p.act_hi);
     }
   }
 }

@@ -22,6 +22,9 @@ struct ConvParams {
   std::vector<int64_t> pads_begin;
   // Float weights of each group packed ahead (pack_conv_weights), or null to pack them per call.
   const std::vector<PackedSgemmA>* packed_weights = nullptr;
+  // A fused activation: y = clamp(conv + bias, act_lo, act_hi) (Relu: [0, inf); Clip: its bounds).
+  double act_lo = -__builtin_inf(), act_hi = __builtin_inf();
+  bool has_activation() const { return act_lo != -__builtin_inf() || act_hi != __builtin_inf(); }
 };
 
 // w[M, C/groups, kernel...] as one packed GEMM operand per group, for ConvParams::packed_weights.

@@ -240,6 +240,19 @@ void pack_b_slice(const Operand<T>& b, int64_t pc, int64_t kc, int64_t j0, int64
   }
 }
 
+// C[i, j] = clamp(C[i, j] + bias[i], lo, hi) over a rows x cols block.
+void apply_epilogue(const SgemmEpilogue& e, int64_t rows, int64_t cols, float* C, int64_t ldc) {
+  for (int64_t i = 0; i < rows; ++i) {
+    float* row = C + i * ldc;
+    const float b = e.row_bias ? e.row_bias[i] : 0.f;
+    for (int64_t j = 0; j < cols; ++j) {
+      float v = row[j] + b;
+      v = v < e.lo ? e.lo : v;
+      row[j] = v > e.hi ? e.hi : v;
+    }
+  }
+}
+
 // alpha*A (M x K) packed for gemm_b_stationary: for each depth block pc and row block i0 (of
 // balanced_rows), mr-row panels at out + pc * m_padded + i0 * kc.
 template <class T>
@@ -268,7 +281,8 @@ void pack_all_a(const Operand<T>& a, int64_t M, int64_t K, T alpha, int64_t mr, 
 template <class T>
 void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C, int64_t ldc,
                        TileFn<T> tile, int64_t mr, int64_t nr, int64_t nc_max, const PackSliceFn<T>& pack_slice,
-                       SgemmRowFn row = nullptr, const T* prepacked_a = nullptr) {
+                       SgemmRowFn row = nullptr, const T* prepacked_a = nullptr,
+                       const SgemmEpilogue* epilogue = nullptr) {
   const int64_t mc_max = balanced_rows(M, mr);
   const int64_t n_tasks = (N + nc_max - 1) / nc_max;
   const int64_t nc_padded = (nc_max + nr - 1) / nr * nr;
@@ -299,6 +313,9 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
             }
           }
         }
+      }
+      if constexpr (std::is_same_v<T, float>) {
+        if (epilogue != nullptr) apply_epilogue(*epilogue, M, nc, C + j0, ldc);
       }
     }
   };
@@ -468,15 +485,18 @@ void sgemm_packed(bool trans_a, int64_t M, float alpha, const float* A, int64_t 
 }
 
 void sgemm_pack_b_by(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const SgemmPackB& pack_b,
-                     float beta, float* C, int64_t ldc) {
-  if (gemm_trivial(M, N, K, alpha, beta, C, ldc)) return;
+                     float beta, float* C, int64_t ldc, const SgemmEpilogue* epilogue) {
+  if (gemm_trivial(M, N, K, alpha, beta, C, ldc)) {
+    if (epilogue != nullptr && M > 0 && N > 0) apply_epilogue(*epilogue, M, N, C, ldc);
+    return;
+  }
   const SgemmUkernel& k = active_sgemm_ukernel();
   const int64_t nr = k.nr;
   const PackSliceFn<float> pack = [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, float* out) {
     pack_b(pc, kc, j0, nc, nr, out);
   };
   gemm_b_stationary(Operand<float>{A, lda, false}, M, N, K, alpha, beta, C, ldc, k.fn, k.mr, nr, chunk_columns(N, nr),
-                    pack, k.row);
+                    pack, k.row, static_cast<const float*>(nullptr), epilogue);
 }
 
 void sgemm_pack_b_rows(const float* B, int64_t ldb, int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr,
@@ -495,15 +515,19 @@ PackedSgemmA pack_sgemm_a(int64_t M, int64_t K, const float* A, int64_t lda) {
   return p;
 }
 
-void sgemm_pack_b_by(const PackedSgemmA& A, int64_t N, const SgemmPackB& pack_b, float beta, float* C, int64_t ldc) {
-  if (gemm_trivial(A.M, N, A.K, 1.f, beta, C, ldc)) return;
+void sgemm_pack_b_by(const PackedSgemmA& A, int64_t N, const SgemmPackB& pack_b, float beta, float* C, int64_t ldc,
+                     const SgemmEpilogue* epilogue) {
+  if (gemm_trivial(A.M, N, A.K, 1.f, beta, C, ldc)) {
+    if (epilogue != nullptr && A.M > 0 && N > 0) apply_epilogue(*epilogue, A.M, N, C, ldc);
+    return;
+  }
   const SgemmUkernel& k = active_sgemm_ukernel();
   const int64_t nr = k.nr;
   const PackSliceFn<float> pack = [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, float* out) {
     pack_b(pc, kc, j0, nc, nr, out);
   };
   gemm_b_stationary(Operand<float>{nullptr, A.K, false}, A.M, N, A.K, 1.f, beta, C, ldc, k.fn, k.mr, nr,
-                    chunk_columns(N, nr), pack, k.row, A.data.data());
+                    chunk_columns(N, nr), pack, k.row, A.data.data(), epilogue);
 }
 
 void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,

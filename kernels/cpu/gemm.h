@@ -26,8 +26,17 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
 // nr columns wide (panel p at out + p * nr * kc, element (k, j) at k * nr + j inside it), columns
 // past nc zero. It is called concurrently for different slices. A is M x K row-major (lda >= K).
 using SgemmPackB = std::function<void(int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float* out)>;
+
+// Applied to each task's block of C once its product is complete, while the block is still in
+// cache: C[i, j] = clamp(C[i, j] + row_bias[i], lo, hi) (row_bias may be null; lo/hi infinite for
+// none). The clamp is Clip's: NaN stays NaN. A convolution's bias and Relu/Clip ride on it.
+struct SgemmEpilogue {
+  const float* row_bias = nullptr;
+  float lo = -__builtin_inff(), hi = __builtin_inff();
+};
+
 void sgemm_pack_b_by(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const SgemmPackB& pack_b,
-                     float beta, float* C, int64_t ldc);
+                     float beta, float* C, int64_t ldc, const SgemmEpilogue* epilogue = nullptr);
 // The SgemmPackB of a plain row-major B (ldb >= N).
 void sgemm_pack_b_rows(const float* B, int64_t ldb, int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr,
                        float* out);
@@ -36,7 +45,8 @@ void sgemm_pack_b_rows(const float* B, int64_t ldb, int64_t pc, int64_t kc, int6
 // session creation. Valid in this process only (its layout follows the active micro-kernel).
 struct PackedSgemmA;
 PackedSgemmA pack_sgemm_a(int64_t M, int64_t K, const float* A, int64_t lda);
-void sgemm_pack_b_by(const PackedSgemmA& A, int64_t N, const SgemmPackB& pack_b, float beta, float* C, int64_t ldc);
+void sgemm_pack_b_by(const PackedSgemmA& A, int64_t N, const SgemmPackB& pack_b, float beta, float* C, int64_t ldc,
+                     const SgemmEpilogue* epilogue = nullptr);
 
 // op(B) packed once for sgemm_packed (constant weights: at session creation). It holds panels for
 // the micro-kernel of the active ISA, so it is only valid in this process.

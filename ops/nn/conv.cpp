@@ -1,5 +1,6 @@
 // Conv: N-d grouped convolution with strides, dilations, explicit or automatic padding and an
 // optional bias, computed by im2col + GEMM (kernels/cpu/conv.h).
+#include <cmath>
 #include <memory>
 
 #include "kernels/cpu/conv.h"
@@ -86,6 +87,8 @@ class ConvKernel final : public Kernel {
     p.strides = w.strides;
     p.dilations = w.dilations;
     p.pads_begin = w.pads_begin;
+    p.act_lo = act_lo_;
+    p.act_hi = act_hi_;
     // The packed weights hold for this W only (it is the constant they were made from).
     if (packed_w_ && W.dtype() == DataType::Float && W.data<float>() == packed_w_data_) p.packed_weights = packed_w_.get();
     Shape out_shape{p.batch, M};
@@ -100,9 +103,15 @@ class ConvKernel final : public Kernel {
     ctx.set_output(0, narrow(y, X.dtype()));
   }
 
+  void set_activation(double lo, double hi) {
+    act_lo_ = lo;
+    act_hi_ = hi;
+  }
+
  private:
   WindowAttrs attrs_;
   int64_t group_;
+  double act_lo_ = -INFINITY, act_hi_ = INFINITY;
   std::shared_ptr<const std::vector<kernels::PackedSgemmA>> packed_w_;
   const float* packed_w_data_ = nullptr;
 };
@@ -110,7 +119,20 @@ class ConvKernel final : public Kernel {
 std::unique_ptr<Kernel> create_conv(const KernelInit& init) {
   const int64_t group = init.node.attr_int("group", 1);
   if (group < 1) init.fail(cat("group must be >= 1, got ", group));
-  return std::make_unique<ConvKernel>(WindowAttrs::read(init.node), group, init.constant(1));
+  auto kernel = std::make_unique<ConvKernel>(WindowAttrs::read(init.node), group, init.constant(1));
+  if (init.node.domain == kOnnxiDomain) {
+    // FusedConv: Conv followed by the activation the graph pass folded into it.
+    const std::string act = init.node.attr_string("activation", "");
+    if (act == "Relu") {
+      kernel->set_activation(0.0, INFINITY);
+    } else if (act == "Clip") {
+      kernel->set_activation(init.node.attr_float("activation_min", -INFINITY),
+                             init.node.attr_float("activation_max", INFINITY));
+    } else {
+      init.fail(cat("FusedConv activation '", act, "' is not one of Relu, Clip"));
+    }
+  }
+  return kernel;
 }
 
 }  // namespace
@@ -118,6 +140,11 @@ std::unique_ptr<Kernel> create_conv(const KernelInit& init) {
 void register_conv(Registry& r) {
   r.add(make_def("Conv", 1, 21, infer_conv, create_conv, "float, double, float16"));
   r.add(make_def("Conv", 22, kLatestOpset, infer_conv, create_conv));
+  // Conv with a Relu or Clip folded in by the graph passes (runtime/passes/fuse_conv_activation.cpp):
+  // Conv's inputs and attributes plus activation = "Relu" | "Clip", activation_min, activation_max.
+  OpDef fused = make_def("FusedConv", 1, kLatestOpset, infer_conv, create_conv, "float, double, float16");
+  fused.domain = kOnnxiDomain;
+  r.add(fused);
 }
 
 }  // namespace onnxi::ops::nn

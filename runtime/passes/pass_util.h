@@ -32,6 +32,7 @@ std::string unique_name(const Graph& g, const std::string& base);
 void erase_nodes(Graph& g, const std::set<size_t>& indices);
 
 // The passes (one file each).
-int fold_conv_batchnorm(Graph& g);  // fold_conv_batchnorm.cpp (extended)
+int fold_conv_batchnorm(Graph& g);     // fold_conv_batchnorm.cpp (extended)
+int fuse_conv_activation(Model& model);  // fuse_conv_activation.cpp (extended)
 
 }  // namespace onnxi::passes

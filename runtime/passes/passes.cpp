@@ -13,7 +13,10 @@ void check_level(const std::string& level) {
 int run_passes(Model& model, const std::string& level) {
   check_level(level);
   int changes = 0;
-  if (level == "extended" || level == "all") changes += fold_conv_batchnorm(model.graph);
+  if (level == "extended" || level == "all") {
+    changes += fold_conv_batchnorm(model.graph);
+    changes += fuse_conv_activation(model);
+  }
   return changes;
 }
 

@@ -1,5 +1,6 @@
 // Graph passes run at session creation between validation and kernel creation, by level:
-//   none: nothing; basic: (none yet); extended and all: Conv + BatchNormalization folding.
+//   none: nothing; basic: (none yet); extended and all: Conv + BatchNormalization folding, then
+//   Conv + Relu/Clip fused into com.onnxi FusedConv.
 // Each pass is a file of its own (runtime/passes/*.cpp, declared in pass_util.h).
 #pragma once
 

@@ -121,7 +121,87 @@ TEST_CASE("passes are idempotent: a second run changes nothing") {
   const size_t nodes = m.graph.nodes.size();
   CHECK(passes::run_passes(m, "all") == 0);
   CHECK(m.graph.nodes.size() == nodes);
+  Model fused = conv_bn_model(true);
+  fused.graph.nodes.push_back(node("Relu", {"y"}, {"z"}));
+  fused.graph.outputs = {ValueInfo{"z", {}, {}}};
+  CHECK(passes::run_passes(fused, "all") == 2);  // BN folded, then Relu fused
+  CHECK(passes::run_passes(fused, "all") == 0);
   Model untouched = conv_bn_model(true);
   CHECK(passes::run_passes(untouched, "basic") == 0);
   CHECK(passes::run_passes(untouched, "none") == 0);
+}
+
+namespace {
+
+// conv_bn_model followed by an activation on y, giving z.
+Model with_activation(Model m, const std::string& op, std::vector<std::string> extra_inputs = {}) {
+  std::vector<std::string> inputs{"y"};
+  inputs.insert(inputs.end(), extra_inputs.begin(), extra_inputs.end());
+  m.graph.nodes.push_back(node(op, inputs, {"z"}));
+  m.graph.outputs = {ValueInfo{"z", {}, {}}};
+  return m;
+}
+
+int count_fused(const Model& m) {
+  int n = 0;
+  for (const Node& node : m.graph.nodes) n += node.op_type == "FusedConv" && node.domain == "com.onnxi";
+  return n;
+}
+
+int fused_after_all(const Model& m) {
+  SessionOptions all;
+  all.optimization_level = "all";
+  return count_fused(Session::from_model(m, all).model());
+}
+
+}  // namespace
+
+TEST_CASE("Conv (+ folded BN) + Relu or Clip becomes one FusedConv with the same outputs") {
+  SUBCASE("Relu") {
+    Model m = with_activation(conv_bn_model(true), "Relu");
+    CHECK(compare_levels(m, "Relu") == 0);
+    CHECK(fused_after_all(m) == 1);
+  }
+  SUBCASE("Clip 11+ with constant bounds (Relu6)") {
+    Model m = with_activation(conv_bn_model(false), "Clip", {"lo", "hi"});
+    m.graph.initializers["lo"] = Tensor::scalar_f32(0.f);
+    m.graph.initializers["hi"] = Tensor::scalar_f32(0.25f);  // tight: many values clip
+    CHECK(compare_levels(m, "Clip") == 0);
+    CHECK(fused_after_all(m) == 1);
+  }
+  SUBCASE("Clip 11+ with only a lower bound") {
+    Model m = with_activation(conv_bn_model(false), "Clip", {"lo"});
+    m.graph.initializers["lo"] = Tensor::scalar_f32(-0.1f);
+    CHECK(compare_levels(m, "Clip") == 0);
+  }
+  SUBCASE("Clip 6 with attributes") {
+    Model m = with_activation(conv_bn_model(true), "Clip");
+    m.opset_imports[""] = 6;
+    // BatchNormalization 6 and Conv 1 take the same inputs; Clip 6 has min/max attributes.
+    m.graph.nodes.back().attributes = {attr_float("min", -0.2f), attr_float("max", 0.3f)};
+    CHECK(compare_levels(m, "Clip") == 0);
+    CHECK(fused_after_all(m) == 1);
+  }
+}
+
+TEST_CASE("Conv + activation stays apart when the fusion could change what is computed") {
+  SUBCASE("Clip bounds fed at run time") {
+    Model m = with_activation(conv_bn_model(false), "Clip", {"lo"});
+    m.graph.inputs.push_back(ValueInfo{"lo", TypeInfo::tensor_of_shape(DataType::Float, {}), {}});
+    SessionOptions all;
+    all.optimization_level = "all";
+    Session s = Session::from_model(m, all);
+    CHECK(count_fused(s.model()) == 0);
+    CHECK(count_op(s.model(), "Clip") == 1);
+  }
+  SUBCASE("the Conv output is read twice") {
+    Model m = conv_bn_model(false);
+    m.graph.nodes.pop_back();  // no BN: Conv -> c
+    m.graph.outputs = {};
+    m.graph.nodes.push_back(node("Relu", {"c"}, {"r"}));
+    m.graph.nodes.push_back(node("Neg", {"c"}, {"n"}));
+    m.graph.outputs = {ValueInfo{"r", {}, {}}, ValueInfo{"n", {}, {}}};
+    CHECK(compare_levels(m, "Relu") == 1);
+    CHECK(fused_after_all(m) == 0);
+  }
 }
