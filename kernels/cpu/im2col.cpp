@@ -81,8 +81,77 @@ void im2col(const ConvGeometry& g, const T* image, int64_t row_begin, int64_t ro
   });
 }
 
+namespace {
+
+// The 2-D case, panel by panel: each panel row (one tap k, nr positions) is written contiguously,
+// from at most a few runs of one image row each, so the writes stream and the bounds are worked
+// out once per run rather than per element.
+void im2col_slice_2d(const ConvGeometry& g, const float* image, int64_t pc, int64_t kc, int64_t j0, int64_t nc,
+                     int64_t nr, float* out) {
+  const int64_t H = g.image[0], W = g.image[1], OW = g.output[1];
+  const int64_t KH = g.kernel[0], KW = g.kernel[1], SH = g.strides[0], SW = g.strides[1];
+  const int64_t DH = g.dilations[0], DW = g.dilations[1], PH = g.pads_begin[0], PW = g.pads_begin[1];
+  const int64_t ksize = KH * KW;
+  struct Tap {
+    const float* plane;
+    int64_t row_off, col_off;  // added to oh * SH and ow * SW
+  };
+  std::vector<Tap> taps(static_cast<size_t>(kc));
+  for (int64_t k = 0; k < kc; ++k) {
+    const int64_t kk = pc + k, c = kk / ksize, t = kk % ksize;
+    taps[static_cast<size_t>(k)] = {image + c * H * W, (t / KW) * DH - PH, (t % KW) * DW - PW};
+  }
+  struct Run {
+    int64_t oh, ow, count, dst;  // positions (oh, ow .. ow + count) go to panel columns dst ..
+  };
+  std::vector<Run> runs;
+  const int64_t panels = (nc + nr - 1) / nr;
+  for (int64_t p = 0; p < panels; ++p) {
+    runs.clear();
+    const int64_t cols = std::min(nr, nc - p * nr);
+    for (int64_t c = 0; c < cols;) {
+      const int64_t j = j0 + p * nr + c, oh = j / OW, ow = j % OW;
+      const int64_t count = std::min(cols - c, OW - ow);
+      runs.push_back({oh, ow, count, c});
+      c += count;
+    }
+    float* panel = out + p * nr * kc;
+    for (int64_t k = 0; k < kc; ++k) {
+      const Tap& tap = taps[static_cast<size_t>(k)];
+      float* dst_row = panel + k * nr;
+      for (const Run& r : runs) {
+        float* dst = dst_row + r.dst;
+        const int64_t ih = r.oh * SH + tap.row_off;
+        if (ih < 0 || ih >= H) {
+          for (int64_t t = 0; t < r.count; ++t) dst[t] = 0.f;
+          continue;
+        }
+        const float* src = tap.plane + ih * W;
+        // Positions t with iw = (r.ow + t) * SW + col_off inside [0, W).
+        const int64_t base = r.ow * SW + tap.col_off;
+        int64_t lo = base >= 0 ? 0 : (-base + SW - 1) / SW;
+        int64_t hi = W - base <= 0 ? 0 : (W - base - 1) / SW + 1;
+        lo = std::min(lo, r.count);
+        hi = std::clamp(hi, lo, r.count);
+        for (int64_t t = 0; t < lo; ++t) dst[t] = 0.f;
+        if (SW == 1) {
+          const float* s1 = src + base;
+          for (int64_t t = lo; t < hi; ++t) dst[t] = s1[t];
+        } else {
+          for (int64_t t = lo; t < hi; ++t) dst[t] = src[base + t * SW];
+        }
+        for (int64_t t = hi; t < r.count; ++t) dst[t] = 0.f;
+      }
+      for (int64_t c = cols; c < nr; ++c) dst_row[c] = 0.f;
+    }
+  }
+}
+
+}  // namespace
+
 void im2col_slice(const ConvGeometry& g, const float* image, int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr,
                   float* out) {
+  if (g.image.size() == 2) return im2col_slice_2d(g, image, pc, kc, j0, nc, nr, out);
   const size_t nd = g.image.size();
   const int64_t ksize = g.kernel_size();
   const int64_t isize = g.image_size();
