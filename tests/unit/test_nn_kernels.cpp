@@ -10,6 +10,7 @@
 
 #include "kernels/cpu/conv.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/im2col.h"
 #include "kernels/cpu/pool.h"
 #include "kernels/cpu/softmax.h"
 
@@ -332,6 +333,54 @@ TEST_CASE("2-D max_pool fast path equals the general path (NaN, pads, strides, d
             } else {
               REQUIRE(fast[i] == general[i]);
             }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("im2col_slice writes the same columns as im2col, as GEMM panels (2-D and N-d paths)") {
+  struct Geo {
+    std::vector<int64_t> image, kernel, strides, dilations, pads;
+  };
+  const Geo geos[] = {
+      {{7, 9}, {3, 3}, {1, 1}, {1, 1}, {1, 1}},  {{8, 8}, {3, 3}, {2, 2}, {1, 1}, {1, 0}},
+      {{6, 11}, {2, 3}, {1, 2}, {2, 1}, {0, 2}}, {{5, 40}, {1, 1}, {1, 1}, {1, 1}, {0, 0}},
+      {{13}, {3}, {2}, {1}, {1}},                {{4, 5, 6}, {2, 3, 3}, {1, 1, 2}, {1, 1, 1}, {1, 1, 1}},
+  };
+  for (const Geo& geo : geos) {
+    ConvGeometry g;
+    g.channels = 3;
+    g.image = geo.image;
+    g.kernel = geo.kernel;
+    g.strides = geo.strides;
+    g.dilations = geo.dilations;
+    g.pads_begin = geo.pads;
+    for (size_t d = 0; d < geo.image.size(); ++d) {
+      const int64_t span = (geo.kernel[d] - 1) * geo.dilations[d] + 1;
+      g.output.push_back((geo.image[d] + 2 * geo.pads[d] - span) / geo.strides[d] + 1);
+    }
+    const int64_t K = g.channels * g.kernel_size(), N = g.output_size();
+    const int64_t rows = N / g.row_length();
+    std::vector<float> image(static_cast<size_t>(g.channels * g.image_size()));
+    for (size_t i = 0; i < image.size(); ++i) image[i] = static_cast<float>(i % 97) + 1.f;
+    std::vector<float> col(static_cast<size_t>(K * N));
+    im2col(g, image.data(), 0, rows, col.data());
+    const int64_t nr = 32;
+    for (int64_t pc : {int64_t{0}, K / 3}) {
+      const int64_t kc = std::min<int64_t>(K - pc, 19);
+      for (int64_t j0 : {int64_t{0}, N / 2}) {
+        const int64_t nc = std::min<int64_t>(N - j0, 45);
+        const int64_t panels = (nc + nr - 1) / nr;
+        std::vector<float> out(static_cast<size_t>(panels * nr * kc), -1.f);
+        im2col_slice(g, image.data(), pc, kc, j0, nc, nr, out.data());
+        for (int64_t k = 0; k < kc; ++k) {
+          for (int64_t j = 0; j < panels * nr; ++j) {
+            const float got = out[static_cast<size_t>((j / nr) * nr * kc + k * nr + j % nr)];
+            const float want = j < nc ? col[static_cast<size_t>((pc + k) * N + j0 + j)] : 0.f;
+            INFO("rank ", geo.image.size(), " pc=", pc, " j0=", j0, " k=", k, " j=", j);
+            REQUIRE(got == want);
           }
         }
       }
