@@ -86,8 +86,9 @@ void conv_forward(const ConvParams& p, const T* x, const T* w, const T* bias, T*
     d.stride_h = p.strides[0], d.stride_w = p.strides[1];
     d.dilation_h = p.dilations[0], d.dilation_w = p.dilations[1];
     d.pad_top = p.pads_begin[0], d.pad_left = p.pads_begin[1];
+    d.act_lo = static_cast<float>(p.act_lo);
+    d.act_hi = static_cast<float>(p.act_hi);
     depthwise_conv2d(d, x, w, bias, y);
-    if (p.has_activation()) clamp_values(y, p.batch * p.out_channels * osize, p.act_lo, p.act_hi);
     return;
   }
   const ConvGeometry g = geometry(p, cg, p.in_spatial, p.out_spatial);

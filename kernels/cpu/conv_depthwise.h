@@ -13,6 +13,8 @@ struct DepthwiseParams {
   int64_t kernel_h = 0, kernel_w = 0;
   int64_t stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
   int64_t pad_top = 0, pad_left = 0;
+  // A fused activation, applied to each output row while it is in cache: clamp(y, act_lo, act_hi).
+  float act_lo = -__builtin_inff(), act_hi = __builtin_inff();
 };
 
 // y[n, c, oh, ow] = bias[c] + sum over (kh, kw) of w[c, kh, kw] * x[n, c, oh*sh - pt + kh*dh, ow*sw - pl + kw*dw]

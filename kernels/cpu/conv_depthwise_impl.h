@@ -26,6 +26,17 @@ inline void valid_range(int64_t off, int64_t s, int64_t limit, int64_t count, in
   hi = max_i64(lo, min_i64(hi, count));
 }
 
+// The fused activation over one output row (Clip's clamp: NaN stays NaN).
+template <class T>
+inline void clamp_row(const DepthwiseParams& p, T* row) {
+  if (p.act_lo == -__builtin_inff() && p.act_hi == __builtin_inff()) return;
+  const T lo = static_cast<T>(p.act_lo), hi = static_cast<T>(p.act_hi);
+  for (int64_t i = 0; i < p.out_w; ++i) {
+    const T v = row[i] < lo ? lo : row[i];
+    row[i] = v > hi ? hi : v;
+  }
+}
+
 // One output value with every bound checked: the edges, and kernels without a fast path.
 template <class T>
 inline T depthwise_point(const DepthwiseParams& p, const T* x, const T* w, T bias, int64_t oh, int64_t ow) {
@@ -76,6 +87,7 @@ inline void depthwise_plane_3x3(const DepthwiseParams& p, const T* x, const T* w
       }
     }
     for (int64_t ow = hi; ow < p.out_w; ++ow) yrow[ow] = depthwise_point(p, x, w, bias, oh, ow);
+    clamp_row(p, yrow);
   }
 }
 
@@ -83,6 +95,7 @@ template <class T>
 inline void depthwise_plane_generic(const DepthwiseParams& p, const T* x, const T* w, T bias, T* y) {
   for (int64_t oh = 0; oh < p.out_h; ++oh) {
     for (int64_t ow = 0; ow < p.out_w; ++ow) y[oh * p.out_w + ow] = depthwise_point(p, x, w, bias, oh, ow);
+    clamp_row(p, y + oh * p.out_w);
   }
 }
 

@@ -100,3 +100,36 @@ TEST_CASE("depthwise_conv2d: channels and batch pick their own filter and bias; 
   CHECK(!std::isnan(y[3 * 16 + 3]));
   CHECK(!std::isnan(y[4 * 16 + 5]));  // channel 1 of batch 1 is untouched
 }
+
+TEST_CASE("depthwise planes apply the fused activation (Clip's clamp) on every path") {
+  for (DepthwisePlaneFn plane : planes()) {
+    for (int64_t k : {3, 5}) {
+      DepthwiseParams p;
+      p.batch = p.channels = 1;
+      p.in_h = 6;
+      p.in_w = 23;
+      p.kernel_h = p.kernel_w = k;
+      p.pad_top = p.pad_left = k / 2;
+      p.out_h = 6;
+      p.out_w = 23;
+      p.act_lo = -0.5f;
+      p.act_hi = 0.75f;
+      std::vector<float> x(static_cast<size_t>(6 * 23)), w(static_cast<size_t>(k * k));
+      for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 37 % 19)) / 9.f - 1.f;
+      for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>((i * 11 % 7)) / 3.f - 1.f;
+      std::vector<float> y(x.size()), zeros(32);
+      plane(p, x.data(), w.data(), 0.1f, y.data(), zeros.data());
+      int clipped = 0;
+      for (int64_t oh = 0; oh < 6; ++oh) {
+        for (int64_t ow = 0; ow < 23; ++ow) {
+          const float raw = naive_point(p, x, w, 0.1f, oh, ow);
+          const float want = raw < -0.5f ? -0.5f : (raw > 0.75f ? 0.75f : raw);
+          clipped += want != raw;
+          INFO("k=", k, " at ", oh, ",", ow);
+          REQUIRE(y[oh * 23 + ow] == doctest::Approx(want).epsilon(1e-5));
+        }
+      }
+      CHECK(clipped > 0);  // the bounds do bite
+    }
+  }
+}
