@@ -6,30 +6,14 @@
 // classic Chebyshev fit with relative error below 1.2e-7, sign restored; |x| >= 10 gives +-1.
 // Measured against std::erf (tests/unit/test_elementwise_avx512.cpp): at most 2 ulp, 1.2e-7 absolute,
 // over [-6, 6].
-// exp: as in softmax__avx512.cpp (its own copy: ISA files share no code).
+// exp: vec_math__avx512.h.
 #include <immintrin.h>
 
 #include "kernels/cpu/elementwise.h"
+#include "kernels/cpu/vec_math__avx512.h"
 
 namespace onnxi::kernels {
 namespace {
-
-inline __m512 exp_ps(__m512 x) {
-  x = _mm512_min_ps(_mm512_set1_ps(89.f), _mm512_max_ps(_mm512_set1_ps(-104.f), x));  // keeps NaN
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.f / 5040.f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.f / 720.f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.f / 120.f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.f / 24.f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.f / 6.f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.f));
-  return _mm512_scalef_ps(p, n);
-}
 
 inline __m512 erf_ps(__m512 x) {
   const __m512 sign_bit = _mm512_set1_ps(-0.f);
@@ -63,10 +47,6 @@ inline __m512 erf_ps(__m512 x) {
   const __mmask16 is_small = _mm512_cmp_ps_mask(z, _mm512_set1_ps(0.5f), _CMP_LT_OQ);
   const __m512 r = _mm512_mask_blend_ps(is_small, large, small);  // NaN: large is NaN too
   return _mm512_or_ps(r, sign);
-}
-
-inline __mmask16 tail_mask(int64_t left) {
-  return left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
 }
 
 }  // namespace
