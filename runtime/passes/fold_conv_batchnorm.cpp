@@ -8,7 +8,6 @@
 // (no training outputs, no training_mode, spatial BN) and its parameters have one value per
 // output channel.
 #include <cmath>
-#include <map>
 #include <set>
 #include <string>
 
@@ -32,20 +31,14 @@ bool is_bn_inference(const Node& bn) {
 
 int fold_conv_batchnorm(Graph& g) {
   const GraphUses uses(g);
-  std::map<std::string, size_t> producer;
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    for (const std::string& o : g.nodes[i].outputs) {
-      if (!o.empty()) producer[o] = i;
-    }
-  }
   std::set<size_t> removed;
   int folded = 0;
   for (size_t bi = 0; bi < g.nodes.size(); ++bi) {
     const Node& bn = g.nodes[bi];
     if (!is_bn_inference(bn)) continue;
-    auto it = producer.find(bn.inputs[0]);
-    if (it == producer.end() || removed.count(it->second)) continue;
-    Node& conv = g.nodes[it->second];
+    const int64_t at = uses.producer(bn.inputs[0]);
+    if (at < 0 || removed.count(static_cast<size_t>(at))) continue;
+    Node& conv = g.nodes[static_cast<size_t>(at)];
     if (conv.op_type != "Conv" || !conv.domain.empty() || conv.outputs.size() != 1) continue;
     if (uses.consumers(conv.outputs[0]) != 1 || uses.is_graph_output(conv.outputs[0])) continue;
 

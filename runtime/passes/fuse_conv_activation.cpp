@@ -6,7 +6,6 @@
 // for Clip, when its bounds are known at load: attributes before opset 11, constant scalar float
 // initializers (that no graph input overrides) or absent inputs from 11 on.
 #include <cfloat>
-#include <map>
 #include <set>
 
 #include "runtime/passes/pass_util.h"
@@ -53,21 +52,15 @@ Attribute float_attr(const char* name, float v) {
 int fuse_conv_activation(Model& model) {
   Graph& g = model.graph;
   const GraphUses uses(g);
-  std::map<std::string, size_t> producer;
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    for (const std::string& o : g.nodes[i].outputs) {
-      if (!o.empty()) producer[o] = i;
-    }
-  }
   std::set<size_t> removed;
   int fused = 0;
   for (size_t ai = 0; ai < g.nodes.size(); ++ai) {
     const Node& act = g.nodes[ai];
     if (!act.domain.empty() || (act.op_type != "Relu" && act.op_type != "Clip")) continue;
     if (act.inputs.empty() || act.outputs.size() != 1) continue;
-    auto it = producer.find(act.inputs[0]);
-    if (it == producer.end() || removed.count(it->second)) continue;
-    Node& conv = g.nodes[it->second];
+    const int64_t at = uses.producer(act.inputs[0]);
+    if (at < 0 || removed.count(static_cast<size_t>(at))) continue;
+    Node& conv = g.nodes[static_cast<size_t>(at)];
     if (conv.op_type != "Conv" || !conv.domain.empty() || conv.outputs.size() != 1) continue;
     if (uses.consumers(conv.outputs[0]) != 1 || uses.is_graph_output(conv.outputs[0])) continue;
     float lo = 0.f, hi = 0.f;

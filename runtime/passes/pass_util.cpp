@@ -1,43 +1,44 @@
 #include "runtime/passes/pass_util.h"
 
-#include <functional>
 
 namespace onnxi::passes {
 namespace {
 
-// Every name a subgraph (and its subgraphs) reads, so a value used from inside an If or Loop
-// body counts as used.
-void collect_subgraph_reads(const Graph& g, std::map<std::string, int>& readers) {
+// Counts every name the nodes of g read, and everything the subgraphs below them read (their
+// outputs included), so a value used from inside an If or Loop body counts as used.
+void count_reads(const Graph& g, bool is_subgraph, std::map<std::string, int>& readers) {
   for (const Node& n : g.nodes) {
     for (const std::string& in : n.inputs) {
       if (!in.empty()) ++readers[in];
     }
     for (const Attribute& a : n.attributes) {
-      if (a.g) collect_subgraph_reads(*a.g, readers);
+      if (a.g) count_reads(*a.g, true, readers);
       for (const auto& sub : a.graphs) {
-        if (sub) collect_subgraph_reads(*sub, readers);
+        if (sub) count_reads(*sub, true, readers);
       }
     }
   }
-  for (const ValueInfo& o : g.outputs) ++readers[o.name];
+  if (is_subgraph) {
+    for (const ValueInfo& o : g.outputs) ++readers[o.name];
+  }
 }
 
 }  // namespace
 
 GraphUses::GraphUses(const Graph& g) : g_(g) {
-  for (const Node& n : g.nodes) {
-    for (const std::string& in : n.inputs) {
-      if (!in.empty()) ++readers_[in];
-    }
-    for (const Attribute& a : n.attributes) {
-      if (a.g) collect_subgraph_reads(*a.g, readers_);
-      for (const auto& sub : a.graphs) {
-        if (sub) collect_subgraph_reads(*sub, readers_);
-      }
-    }
-  }
+  count_reads(g, false, readers_);
   for (const ValueInfo& o : g.outputs) outputs_.insert(o.name);
   for (const ValueInfo& i : g.inputs) inputs_.insert(i.name);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    for (const std::string& o : g.nodes[i].outputs) {
+      if (!o.empty()) producers_[o] = static_cast<int64_t>(i);
+    }
+  }
+}
+
+int64_t GraphUses::producer(const std::string& name) const {
+  auto it = producers_.find(name);
+  return it == producers_.end() ? -1 : it->second;
 }
 
 int GraphUses::consumers(const std::string& name) const {

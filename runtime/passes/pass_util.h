@@ -19,10 +19,13 @@ class GraphUses {
   bool is_graph_output(const std::string& name) const { return outputs_.count(name) != 0; }
   // The float initializer called `name`, unless a graph input of that name can override it; else null.
   const Tensor* constant_float(const std::string& name) const;
+  // The index of the node of this graph that produces `name`, or -1.
+  int64_t producer(const std::string& name) const;
 
  private:
   const Graph& g_;
   std::map<std::string, int> readers_;
+  std::map<std::string, int64_t> producers_;
   std::set<std::string> outputs_, inputs_;
 };
 
