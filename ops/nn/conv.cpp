@@ -12,31 +12,7 @@ namespace {
 
 void infer_conv(InferContext& ctx) {
   const DataType elem = input_elem(ctx, 0);
-  if (elem == DataType::Undefined) return;
-  const TypeInfo& tx = ctx.input(0);
-  if (!tx.is_tensor() || !tx.has_shape) {
-    ctx.set_output(0, TypeInfo::tensor_unranked(elem));
-    return;
-  }
-  if (tx.dims.size() < 3) ctx.fail(cat("input X must be [N, C, spatial...] (rank >= 3), got ", tx.str()));
-  const WindowAttrs attrs = WindowAttrs::read(ctx.node);
-  const size_t nd = tx.dims.size() - 2;
-  const TypeInfo& tw = ctx.input(1);
-  const bool w_ranked = tw.is_tensor() && tw.has_shape;
-  if (w_ranked && tw.dims.size() != tx.dims.size()) {
-    ctx.fail(cat("W ", tw.str(), " must have the rank of X ", tx.str()));
-  }
-  std::vector<int64_t> kernel = attrs.kernel_shape;
-  if (kernel.empty()) {
-    kernel.assign(nd, -1);
-    for (size_t d = 0; w_ranked && d < nd; ++d) {
-      if (tw.dims[d + 2].is_known()) kernel[d] = tw.dims[d + 2].value;
-    }
-  }
-  std::vector<Dim> out{tx.dims[0], w_ranked ? tw.dims[0] : Dim{}};
-  const auto spatial = window_output_dims(attrs, std::vector<Dim>(tx.dims.begin() + 2, tx.dims.end()), kernel);
-  out.insert(out.end(), spatial.begin(), spatial.end());
-  ctx.set_output(0, TypeInfo::tensor(elem, std::move(out)));
+  if (elem != DataType::Undefined) infer_conv_output(ctx, 0, 1, elem);
 }
 
 class ConvKernel final : public Kernel {

@@ -134,4 +134,32 @@ std::vector<int64_t> spatial_dims(const Shape& shape) {
   return shape.size() > 2 ? std::vector<int64_t>(shape.begin() + 2, shape.end()) : std::vector<int64_t>{};
 }
 
+void infer_conv_output(InferContext& ctx, size_t x_in, size_t w_in, DataType elem, const char* x_name,
+                       const char* w_name) {
+  const TypeInfo& tx = ctx.input(x_in);
+  if (!tx.is_tensor() || !tx.has_shape) {
+    ctx.set_output(0, TypeInfo::tensor_unranked(elem));
+    return;
+  }
+  if (tx.dims.size() < 3) ctx.fail(cat("input ", x_name, " must be [N, C, spatial...] (rank >= 3), got ", tx.str()));
+  const WindowAttrs attrs = WindowAttrs::read(ctx.node);
+  const size_t nd = tx.dims.size() - 2;
+  const TypeInfo& tw = ctx.input(w_in);
+  const bool w_ranked = tw.is_tensor() && tw.has_shape;
+  if (w_ranked && tw.dims.size() != tx.dims.size()) {
+    ctx.fail(cat(w_name, " ", tw.str(), " must have the rank of ", x_name, " ", tx.str()));
+  }
+  std::vector<int64_t> kernel = attrs.kernel_shape;
+  if (kernel.empty()) {
+    kernel.assign(nd, -1);
+    for (size_t d = 0; w_ranked && d < nd; ++d) {
+      if (tw.dims[d + 2].is_known()) kernel[d] = tw.dims[d + 2].value;
+    }
+  }
+  std::vector<Dim> out{tx.dims[0], w_ranked ? tw.dims[0] : Dim{}};
+  const auto spatial = window_output_dims(attrs, std::vector<Dim>(tx.dims.begin() + 2, tx.dims.end()), kernel);
+  out.insert(out.end(), spatial.begin(), spatial.end());
+  ctx.set_output(0, TypeInfo::tensor(elem, std::move(out)));
+}
+
 }  // namespace onnxi::ops::nn

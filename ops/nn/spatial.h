@@ -41,6 +41,11 @@ Window resolve_window(const WindowAttrs& attrs, const std::vector<int64_t>& inpu
 std::vector<Dim> window_output_dims(const WindowAttrs& attrs, const std::vector<Dim>& input,
                                     const std::vector<int64_t>& kernel);
 
+// Inference for the Conv family: output 0 is [N, M, spatial...] of `elem` from input x_in (the
+// image) and w_in (the weights, [M, C/group, kernel...]); `x_name`/`w_name` name them in errors.
+void infer_conv_output(InferContext& ctx, size_t x_in, size_t w_in, DataType elem, const char* x_name = "X",
+                       const char* w_name = "W");
+
 // Spatial dims of a shape ([N, C, spatial...]).
 std::vector<int64_t> spatial_dims(const Shape& shape);
 

@@ -18,32 +18,9 @@ const TypeList kInt8 = {DataType::Int8, DataType::UInt8};
 const TypeList kScale = {DataType::Float};
 const TypeList kBias = {DataType::Int32};
 
-// Inference: y is [N, M, spatial...] of element type `elem`.
+// Inference: y is [N, M, spatial...] of element type `elem` (the Conv family's rule).
 void infer_conv_output(InferContext& ctx, size_t x_in, size_t w_in, DataType elem) {
-  const TypeInfo& tx = ctx.input(x_in);
-  if (!tx.is_tensor() || !tx.has_shape) {
-    ctx.set_output(0, TypeInfo::tensor_unranked(elem));
-    return;
-  }
-  if (tx.dims.size() < 3) ctx.fail(cat("input x must be [N, C, spatial...] (rank >= 3), got ", tx.str()));
-  const nn::WindowAttrs attrs = nn::WindowAttrs::read(ctx.node);
-  const size_t nd = tx.dims.size() - 2;
-  const TypeInfo& tw = ctx.input(w_in);
-  const bool w_ranked = tw.is_tensor() && tw.has_shape;
-  if (w_ranked && tw.dims.size() != tx.dims.size()) {
-    ctx.fail(cat("w ", tw.str(), " must have the rank of x ", tx.str()));
-  }
-  std::vector<int64_t> kernel = attrs.kernel_shape;
-  if (kernel.empty()) {
-    kernel.assign(nd, -1);
-    for (size_t d = 0; w_ranked && d < nd; ++d) {
-      if (tw.dims[d + 2].is_known()) kernel[d] = tw.dims[d + 2].value;
-    }
-  }
-  std::vector<Dim> out{tx.dims[0], w_ranked ? tw.dims[0] : Dim{}};
-  const auto spatial = nn::window_output_dims(attrs, std::vector<Dim>(tx.dims.begin() + 2, tx.dims.end()), kernel);
-  out.insert(out.end(), spatial.begin(), spatial.end());
-  ctx.set_output(0, TypeInfo::tensor(elem, std::move(out)));
+  nn::infer_conv_output(ctx, x_in, w_in, elem, "x", "w");
 }
 
 struct ConvAttrs {
