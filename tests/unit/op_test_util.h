@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -120,6 +121,16 @@ void expect_error(F fn, ErrorCode code, const std::string& needle) {
     CHECK_MESSAGE(e.code() == code, e.what());
     CHECK_MESSAGE(std::string(e.what()).find(needle) != std::string::npos, e.what());
   }
+}
+
+// The message of the onnxi::Error fn throws; "" when it throws none.
+inline std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
 }
 
 }  // namespace onnxi::test

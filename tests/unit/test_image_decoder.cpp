@@ -29,15 +29,6 @@ Tensor decode(const Bytes& encoded, const std::string& pixel_format = "RGB") {
   return run_node(NodeRun{"ImageDecoder", {attr_string("pixel_format", pixel_format)}, 20}, {Value(x)})[0].tensor();
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 std::string decode_error(const Bytes& encoded) {
   return error_of([&] { decode(encoded); });
 }

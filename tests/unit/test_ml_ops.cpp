@@ -32,15 +32,6 @@ Tensor str(std::vector<std::string> v, Shape shape = {}) {
 
 std::vector<std::string> strings_of(const Tensor& t) { return values<std::string>(t); }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 std::vector<Value> run_ml(const std::string& op, std::vector<Attribute> attrs, const std::vector<Value>& in,
                           size_t outputs = 1, int64_t opset = 1) {
   return run_node(NodeRun{op, std::move(attrs), opset, kMl, outputs}, in);

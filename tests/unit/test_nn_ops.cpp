@@ -21,15 +21,6 @@ Tensor run1(const std::string& op, std::vector<Value> inputs, std::vector<Attrib
   return out[0].tensor();
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 }  // namespace
 
 TEST_CASE("Gemm: transposes, alpha/beta and C broadcast") {

@@ -23,15 +23,6 @@ std::vector<std::string> string_values(const Tensor& t) {
   return std::vector<std::string>(t.data<std::string>(), t.data<std::string>() + t.numel());
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 Tensor normalize(const Tensor& x, std::vector<Attribute> attrs) {
   return run_node(NodeRun{"StringNormalizer", std::move(attrs), 10}, {Value(x)})[0].tensor();
 }

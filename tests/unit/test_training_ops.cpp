@@ -25,15 +25,6 @@ Tensor f32(std::vector<float> v, Shape shape = {}) {
 Tensor scalar_f(float v) { return Tensor::from_vector(std::vector<float>{v}, {}); }
 Tensor scalar_i(int64_t v) { return Tensor::from_vector(std::vector<int64_t>{v}, {}); }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 std::vector<Value> run_training(const std::string& op, std::vector<Attribute> attrs, const std::vector<Value>& in,
                                 size_t outputs) {
   return run_node(NodeRun{op, std::move(attrs), 1, kTraining, outputs}, in);
