@@ -2,7 +2,10 @@
 // graph-level validation (undefined inputs, cycles, unknown ops) is runtime/graph/validate.cpp's.
 #include "onnxi/loader.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <climits>
 #include <filesystem>
@@ -19,7 +22,8 @@ namespace {
 
 using loader::ExternalData;
 
-Graph convert_graph(const onnx::GraphProto& g, ExternalData& ext);
+// `adopt`, when given, is `g` itself, mutable: its initializers' raw_data then moves into the tensors.
+Graph convert_graph(const onnx::GraphProto& g, ExternalData& ext, onnx::GraphProto* adopt = nullptr);
 
 Attribute convert_attribute(const onnx::AttributeProto& a, const std::string& owner, ExternalData& ext) {
   Attribute out;
@@ -102,17 +106,19 @@ ValueInfo convert_value_info(const onnx::ValueInfoProto& v) {
   return out;
 }
 
-Graph convert_graph(const onnx::GraphProto& g, ExternalData& ext) {
+Graph convert_graph(const onnx::GraphProto& g, ExternalData& ext, onnx::GraphProto* adopt) {
   Graph out;
   out.name = g.name();
   for (int i = 0; i < g.node_size(); ++i) out.nodes.push_back(convert_node(g.node(i), static_cast<size_t>(i), ext));
   for (const auto& v : g.input()) out.inputs.push_back(convert_value_info(v));
   for (const auto& v : g.output()) out.outputs.push_back(convert_value_info(v));
   for (const auto& v : g.value_info()) out.value_info.push_back(convert_value_info(v));
-  for (const auto& t : g.initializer()) {
+  for (int i = 0; i < g.initializer_size(); ++i) {
+    const onnx::TensorProto& t = g.initializer(i);
     ONNXI_CHECK(!t.name().empty(), ErrorCode::InvalidModel, "graph '", g.name(), "' has an initializer without a name");
     ONNXI_CHECK(!out.initializers.count(t.name()), ErrorCode::InvalidModel, "initializer '", t.name(), "' is defined twice");
-    out.initializers[t.name()] = loader::tensor_from_proto(t, "initializer", &ext);
+    out.initializers[t.name()] = adopt ? loader::tensor_from_proto_adopting(*adopt->mutable_initializer(i), "initializer", &ext)
+                                       : loader::tensor_from_proto(t, "initializer", &ext);
   }
   for (const auto& s : g.sparse_initializer()) {
     const std::string& name = s.values().name();
@@ -187,7 +193,7 @@ Model load_model_bytes(const void* data, size_t size, const std::string& base_di
   if (m.opset_imports.empty()) m.opset_imports[""] = 1;
   for (const auto& kv : proto.metadata_props()) m.metadata[kv.key()] = kv.value();
   ExternalData ext(base_dir);
-  m.graph = convert_graph(proto.graph(), ext);
+  m.graph = convert_graph(proto.graph(), ext, proto.mutable_graph());
   for (const auto& f : proto.functions()) m.functions.push_back(convert_function(f, ext));
   return m;
 }
@@ -199,10 +205,30 @@ Model load_model_file(const std::string& path) {
     fail(ErrorCode::InvalidModel, cat("model '", path, "' is ", st.st_size, " bytes: protobuf files are limited to 2 GiB; "
                                       "save the weights as external data (onnx.save_model(..., save_as_external_data=True))"));
   }
-  std::string bytes = read_file_bytes(path);
   std::string dir = std::filesystem::path(path).parent_path().string();
   if (dir.empty()) dir = ".";
+  // A regular file is mapped, not read: the parse then copies each byte once (into the protobuf's
+  // fields, whose raw_data the tensors adopt) instead of twice.
+  const void* mapped = MAP_FAILED;
+  int fd = S_ISREG(st.st_mode) && st.st_size > 0 ? ::open(path.c_str(), O_RDONLY | O_CLOEXEC) : -1;
+  if (fd >= 0) {
+    mapped = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+  }
+  std::string bytes;
+  if (mapped == MAP_FAILED) bytes = read_file_bytes(path);
+  struct Unmap {
+    const void* p;
+    size_t n;
+    ~Unmap() {
+      if (p != MAP_FAILED) munmap(const_cast<void*>(p), n);
+    }
+  } unmap{mapped, static_cast<size_t>(st.st_size)};
   try {
+    if (mapped != MAP_FAILED) {
+      madvise(const_cast<void*>(mapped), static_cast<size_t>(st.st_size), MADV_SEQUENTIAL);
+      return load_model_bytes(mapped, static_cast<size_t>(st.st_size), dir);
+    }
     return load_model_bytes(bytes.data(), bytes.size(), dir);
   } catch (const Error& e) {
     throw Error(e.code(), "'" + path + "': " + e.what());

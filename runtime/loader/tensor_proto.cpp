@@ -122,6 +122,25 @@ Tensor ExternalData::load(const onnx::TensorProto& proto, DataType dtype, const 
   return t;
 }
 
+Tensor tensor_from_proto_adopting(onnx::TensorProto& proto, const std::string& what, ExternalData* external) {
+  // Below a page the copy is cheaper than the shared owner.
+  constexpr size_t kAdoptBytes = 4096;
+  if (proto.has_raw_data() && proto.raw_data().size() >= kAdoptBytes &&
+      proto.data_location() != onnx::TensorProto::EXTERNAL && is_valid_dtype(proto.data_type()) &&
+      static_cast<DataType>(proto.data_type()) != DataType::String) {
+    const auto dtype = static_cast<DataType>(proto.data_type());
+    Shape shape(proto.dims().begin(), proto.dims().end());
+    bool dims_ok = true;
+    for (int64_t d : shape) dims_ok &= d >= 0;
+    if (dims_ok && storage_bytes(dtype, shape_numel(shape, what)) == proto.raw_data().size()) {
+      std::shared_ptr<std::string> owner(proto.release_raw_data());
+      const void* data = owner->data();
+      return Tensor::wrap(dtype, std::move(shape), std::move(owner), data);
+    }
+  }
+  return tensor_from_proto(proto, what, external);  // small, typed-field or malformed: the checked copy
+}
+
 Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& what_in, ExternalData* external) {
   std::string what = proto.name().empty() ? what_in : what_in + " '" + proto.name() + "'";
   if (!is_valid_dtype(proto.data_type())) {

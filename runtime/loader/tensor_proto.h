@@ -26,6 +26,8 @@ class ExternalData {
 };
 
 Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& what, ExternalData* external);
+// The same, but a large raw_data moves into the tensor instead of being copied (proto loses it).
+Tensor tensor_from_proto_adopting(onnx::TensorProto& proto, const std::string& what, ExternalData* external);
 Tensor tensor_from_sparse_proto(const onnx::SparseTensorProto& proto, const std::string& what,
                                 ExternalData* external);
 TypeInfo type_from_proto(const onnx::TypeProto& proto);

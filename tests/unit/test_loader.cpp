@@ -114,6 +114,35 @@ TEST_CASE("loader: initializers from raw_data and typed fields, sparse initializ
   CHECK(out[1].tensor().to_float_vector() == std::vector<float>{1.f, 8.f, 1.f, 10.f});
 }
 
+TEST_CASE("loader: large raw_data initializers are adopted whole, from bytes and from a mapped file") {
+  // 3000 floats (12 KB, above the adopt threshold) beside 3 (below it): both must read back exactly.
+  std::vector<float> big(3000);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<float>(i) * 0.25f - 100.f;
+  Proto g = Proto()
+                .bytes(pb::kGraphName, "g")
+                .msg(pb::kGraphNode, node("AddOne", {"big"}, {"y"}, "n1", kTestDomain))
+                .msg(pb::kGraphNode, node("AddOne", {"small"}, {"z"}, "n2", kTestDomain))
+                .msg(pb::kGraphInitializer, float_tensor("big", {3000}, big))
+                .msg(pb::kGraphInitializer, float_tensor("small", {3}, {1.f, 2.f, 3.f}))
+                .msg(pb::kGraphOutput, value_info("y", 1, {3000}))
+                .msg(pb::kGraphOutput, value_info("z", 1, {3}));
+  const std::string bytes = model_bytes(g, kOpsets);
+  std::vector<float> expected(big.size());
+  for (size_t i = 0; i < big.size(); ++i) expected[i] = big[i] + 1.f;
+  auto out = session_from(bytes).run({});
+  CHECK(out[0].tensor().to_float_vector() == expected);
+  CHECK(out[1].tensor().to_float_vector() == std::vector<float>{2.f, 3.f, 4.f});
+  TempDir dir;
+  dir.write("m.onnx", bytes);
+  Session s = Session::from_file((dir.path / "m.onnx").string(), test_options());
+  fs::remove(dir.path / "m.onnx");  // the session must not depend on the file after loading
+  auto out2 = s.run({});
+  CHECK(out2[0].tensor().to_float_vector() == expected);
+  // A truncated file is still a clear parse error, not a crash in the mapped read.
+  dir.write("cut.onnx", bytes.substr(0, bytes.size() / 2));
+  CHECK_THROWS_AS(Session::from_file((dir.path / "cut.onnx").string(), test_options()), Error);
+}
+
 TEST_CASE("loader: external data is read relative to the model's folder") {
   TempDir dir;
   dir.write("w.bin", weights_file());
