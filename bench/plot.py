@@ -44,7 +44,7 @@ def main() -> int:
     models = list(dict.fromkeys(r["model"] for r in rows))
     by_key = {(r["model"], r["threads"]): r for r in rows}
     width = 0.8 / len(threads)
-    fig, ax = plt.subplots(figsize=(max(8, 0.55 * len(models) * len(threads)), 5))
+    fig, ax = plt.subplots(figsize=(min(15, max(7, 0.25 * len(models) * len(threads))), 5.5))
     for i, t in enumerate(threads):
         xs, ys, hatches = [], [], []
         for m_index, m in enumerate(models):
