@@ -200,9 +200,10 @@ int inspect_passes(const std::string& path, const std::string& level) {
   std::cout << "model: " << path << "\n";
   std::cout << "level: " << level << " (" << total << " changes in " << std::fixed << std::setprecision(1) << ms
             << " ms)\n";
-  std::cout << "passes:\n";
+  std::cout << "passes (rewrites, time, node count change per op):\n";
   for (const passes::PassStat& s : report) {
-    std::cout << "  " << std::left << std::setw(34) << s.pass << std::right << std::setw(6) << s.changes;
+    std::cout << "  " << std::left << std::setw(34) << s.pass << std::right << std::setw(6) << s.changes
+              << std::setw(9) << s.ms << " ms";
     const char* sep = "  ";
     for (const auto& [op, d] : s.op_delta) {
       std::cout << sep << op << " " << signed_count(d);

@@ -1,5 +1,6 @@
 #include "runtime/passes/passes.h"
 
+#include <chrono>
 #include <functional>
 
 #include "onnxi/error.h"
@@ -21,7 +22,9 @@ class Runner {
   int run(const std::string& name, const std::function<int()>& pass) {
     std::map<std::string, int> before;
     if (report_ != nullptr) before = op_histogram(model_.graph);
+    const auto start = std::chrono::steady_clock::now();
     const int changes = pass();
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     total_ += changes;
     if (report_ == nullptr) return changes;
     PassStat* stat = nullptr;
@@ -29,10 +32,11 @@ class Runner {
       if (s.pass == name) stat = &s;
     }
     if (stat == nullptr) {
-      report_->push_back(PassStat{name, 0, {}});
+      report_->push_back(PassStat{name, 0, {}, 0});
       stat = &report_->back();
     }
     stat->changes += changes;
+    stat->ms += ms;
     for (const auto& [op, count] : op_histogram(model_.graph)) before[op] -= count;
     for (const auto& [op, diff] : before) {
       if (diff == 0) continue;

@@ -24,6 +24,7 @@ struct PassStat {
   std::string pass;
   int changes = 0;
   std::map<std::string, int> op_delta;  // only ops whose count changed
+  double ms = 0;                        // wall time spent in the pass
 };
 
 // Checks the level name ("none", "basic", "extended", "all"); an InvalidArgument error otherwise.

@@ -17,6 +17,7 @@ ValueTypes::ValueTypes(const Model& model, const Graph& g, const Registry* custo
     input_names.insert(v.name);
     TypeInfo t = v.type;
     auto it = g.initializers.find(v.name);
+    // As compile does; Session::run then holds a feed to the default's type and shape.
     if (it != g.initializers.end() && t.kind == TypeInfo::Kind::Unknown) {
       t = TypeInfo::tensor_of_shape(it->second.dtype(), it->second.shape());
     }
