@@ -6,6 +6,7 @@
 //   - Unsqueeze then Squeeze of the same axes, or Squeeze then Unsqueeze of the same explicit axes,
 //     give back the first node's input: the second node goes and its readers read that input.
 // Negative axes are normalized with ranks inference knows; unknown ranks leave the chain alone.
+// The skipped node must be one that cannot fail at run time (safe_to_skip).
 #include <algorithm>
 #include <optional>
 #include <set>
@@ -80,6 +81,24 @@ bool cancels(const Model& model, const ValueTypes& types, const Node& first, con
   return n1 && n2 && *n1 == *n2;
 }
 
+// Skipping `first` must not turn a run-time error into an answer: inference accepted it (its
+// output has a known rank), and a Squeeze of explicit axes removes dims known to be 1.
+bool safe_to_skip(const Model& model, const ValueTypes& types, const Node& first) {
+  if (rank_of(types, first.outputs[0]) < 0) return false;
+  if (!is_op(first, "Squeeze")) return true;
+  const bool has_axes = graph::node_opset(first, model) < 13 ? first.has_attr("axes") : first.input_present(1);
+  if (!has_axes) return true;  // squeezes whatever is 1: never fails
+  const TypeInfo& in = types.type(first.inputs[0]);
+  auto axes = axes_of(model, types, first);
+  if (!axes || rank_of(types, first.inputs[0]) < 0) return false;
+  auto norm = normalized(*axes, rank_of(types, first.inputs[0]));
+  if (!norm) return false;
+  for (int64_t a : *norm) {
+    if (in.dims[static_cast<size_t>(a)].value != 1) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int collapse_reshape_chains(Model& model, const Registry* custom) {
@@ -95,7 +114,7 @@ int collapse_reshape_chains(Model& model, const Registry* custom) {
     auto p = producer.find(n.inputs[0]);
     if (p == producer.end() || removed.count(p->second)) continue;
     const Node& first = g.nodes[p->second];
-    if (!preserves_data(first) || !is_standard_op(first, model, custom)) continue;
+    if (!preserves_data(first) || !is_standard_op(first, model, custom) || !safe_to_skip(model, types, first)) continue;
     if (is_op(n, "Reshape") && target_ignores_input_shape(model, types, n)) {
       n.inputs[0] = first.inputs[0];
       ++changes;

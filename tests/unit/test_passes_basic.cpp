@@ -441,6 +441,18 @@ TEST_CASE("reshape chains collapse into one reshape; Squeeze and Unsqueeze of th
   }
 }
 
+TEST_CASE("a Squeeze that could fail at run time is never skipped") {
+  // x [N,4]: Squeeze(axes 0) fails unless N is 1, so Squeeze then Unsqueeze is no identity.
+  Model m = model_with({-1, 4}, {"y"}, 13);
+  m.graph.initializers["ax"] = i64({0});
+  m.graph.nodes = {node("Relu", {"x"}, {"r"}), node("Squeeze", {"r", "ax"}, {"s"}),
+                   node("Unsqueeze", {"s", "ax"}, {"y"})};
+  Model kept = compare_levels(m, seeded({1, 4}, 3));
+  CHECK(kept.graph.nodes.size() == 3);
+  Session s = Session::from_model(m);
+  CHECK(error_of([&] { run(s, seeded({2, 4}, 3)); }).find("s_node") != std::string::npos);
+}
+
 namespace {
 
 // x [1,3,6,6] -> Conv 3x3 (4 channels, pad 1, optional bias) -> c, then `ops` (Mul/Add with
