@@ -159,6 +159,12 @@ int eliminate_common_subexpressions(Model& model, const Registry* custom) {
       continue;
     }
     const std::vector<std::string> from = n.outputs, to = g.nodes[kept].outputs;
+    bool renamable = true;
+    for (size_t k = 0; k < from.size(); ++k) renamable = renamable && can_rename_reads(g, from[k], to[k]);
+    if (!renamable) {
+      same.push_back(i);
+      continue;
+    }
     for (size_t k = 0; k < from.size(); ++k) {
       if (!from[k].empty()) rename_reads(g, from[k], to[k]);
     }

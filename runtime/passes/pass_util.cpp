@@ -116,9 +116,34 @@ void rename_in(Graph& g, const std::string& from, const std::string& to, bool is
   }
 }
 
+// Whether some subgraph where `from` would be renamed defines its own `to`, which the renamed
+// reads would then capture.
+bool captured(const Graph& g, const std::string& from, const std::string& to) {
+  for (const Node& n : g.nodes) {
+    for (const Attribute& a : n.attributes) {
+      std::vector<const Graph*> subs;
+      if (a.g) subs.push_back(a.g.get());
+      for (const auto& sub : a.graphs) {
+        if (sub) subs.push_back(sub.get());
+      }
+      for (const Graph* sub : subs) {
+        if (defines(*sub, from)) continue;
+        if (defines(*sub, to) || captured(*sub, from, to)) return true;
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
-void rename_reads(Graph& g, const std::string& from, const std::string& to) { rename_in(g, from, to, false); }
+bool can_rename_reads(const Graph& g, const std::string& from, const std::string& to) { return !captured(g, from, to); }
+
+bool rename_reads(Graph& g, const std::string& from, const std::string& to) {
+  if (captured(g, from, to)) return false;
+  rename_in(g, from, to, false);
+  return true;
+}
 
 bool replace_value(Graph& g, const std::string& value, const std::string& source, const std::set<size_t>& removed) {
   if (value.empty() || source.empty() || value == source) return false;
@@ -128,17 +153,14 @@ bool replace_value(Graph& g, const std::string& value, const std::string& source
     source_is_io = source_is_io || o.name == source;
   }
   for (const ValueInfo& i : g.inputs) source_is_io = source_is_io || i.name == source;
-  if (!value_is_output) {
-    rename_reads(g, value, source);
-    return true;
-  }
+  if (!value_is_output) return rename_reads(g, value, source);
   if (source_is_io) return false;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     if (removed.count(i)) continue;
     for (std::string& o : g.nodes[i].outputs) {
       if (o != source) continue;
+      if (!rename_reads(g, source, value)) return false;
       o = value;
-      rename_reads(g, source, value);
       return true;
     }
   }

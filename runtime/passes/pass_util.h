@@ -38,8 +38,10 @@ std::string unique_name(const Graph& g, const std::string& base);
 // Removes the nodes at the given indices, keeping the order of the rest.
 void erase_nodes(Graph& g, const std::set<size_t>& indices);
 // Every read of `from` becomes a read of `to`: node inputs of g, and inside subgraphs wherever
-// `from` still names g's value (a subgraph that defines its own `from` shadows it).
-void rename_reads(Graph& g, const std::string& from, const std::string& to);
+// `from` still names g's value (a subgraph that defines its own `from` shadows it). False,
+// changing nothing, when a subgraph defines its own `to`, which would capture those reads.
+bool rename_reads(Graph& g, const std::string& from, const std::string& to);
+bool can_rename_reads(const Graph& g, const std::string& from, const std::string& to);
 // Makes every reader of `value` read `source` instead (the two hold the same data), so the node
 // producing `value` can go. A graph output keeps its name: then `source`'s producer (a node not in
 // `removed`) is renamed to produce `value`, which needs `source` to be no graph input, output or

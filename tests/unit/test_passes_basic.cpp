@@ -401,6 +401,34 @@ TEST_CASE("a removed no-op keeps the graph output's name") {
   }
 }
 
+TEST_CASE("a rename that a subgraph's own value of the same name would capture is not made") {
+  // i = Identity(r); the If branch reads i and defines a value of its own called r.
+  Model m = model_with({2, 3}, {"y"});
+  m.graph.inputs.push_back(ValueInfo{"cond", TypeInfo::tensor_of_shape(DataType::Bool, {}), {}});
+  m.graph.nodes.push_back(node("Relu", {"x"}, {"r"}));
+  m.graph.nodes.push_back(node("Identity", {"r"}, {"i"}));
+  auto branch = std::make_shared<Graph>();
+  branch->name = "then";
+  branch->nodes.push_back(node("Neg", {"i"}, {"r"}));
+  branch->outputs.push_back(ValueInfo{"r", {}, {}});
+  auto other = std::make_shared<Graph>();
+  other->name = "else";
+  other->nodes.push_back(node("Abs", {"x"}, {"e"}));
+  other->outputs.push_back(ValueInfo{"e", {}, {}});
+  Attribute then_a, else_a;
+  then_a.name = "then_branch";
+  then_a.type = Attribute::Type::Graph;
+  then_a.g = branch;
+  else_a.name = "else_branch";
+  else_a.type = Attribute::Type::Graph;
+  else_a.g = other;
+  m.graph.nodes.push_back(node("If", {"cond"}, {"y"}, {then_a, else_a}));
+  Model g = m;
+  passes::run_passes(g, "all");
+  CHECK(count_op(g, "Identity") == 1);
+  CHECK(g.graph.nodes[2].attributes[0].g->nodes[0].inputs[0] == "i");
+}
+
 TEST_CASE("reshape chains collapse into one reshape; Squeeze and Unsqueeze of the same axes cancel") {
   struct Case {
     const char* what;
