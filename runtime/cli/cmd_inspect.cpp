@@ -180,6 +180,12 @@ int inspect_model(const std::string& path) {
   return 0;
 }
 
+size_t initializer_bytes(const Graph& g) {
+  size_t bytes = 0;
+  for (const auto& [name, t] : g.initializers) bytes += t.nbytes();
+  return bytes;
+}
+
 std::string signed_count(int v) { return (v > 0 ? "+" : "") + std::to_string(v); }
 
 int inspect_passes(const std::string& path, const std::string& level) {
@@ -191,6 +197,7 @@ int inspect_passes(const std::string& path, const std::string& level) {
   graph::validate_graph(model.graph, {}, model, nullptr, Registry::standard());
   const std::map<std::string, int> before = passes::op_histogram(model.graph);
   const size_t nodes_before = model.graph.nodes.size(), inits_before = model.graph.initializers.size();
+  const size_t bytes_before = initializer_bytes(model.graph);
   std::vector<passes::PassStat> report;
   const auto start = std::chrono::steady_clock::now();
   const int total = passes::run_passes(model, level, &report);
@@ -212,7 +219,8 @@ int inspect_passes(const std::string& path, const std::string& level) {
     std::cout << "\n";
   }
   std::cout << "nodes: " << nodes_before << " -> " << model.graph.nodes.size() << "\n";
-  std::cout << "initializers: " << inits_before << " -> " << model.graph.initializers.size() << "\n";
+  std::cout << "initializers: " << inits_before << " (" << human_bytes(bytes_before) << ") -> "
+            << model.graph.initializers.size() << " (" << human_bytes(initializer_bytes(model.graph)) << ")\n";
   std::set<std::string> ops;
   for (const auto& [op, c] : before) ops.insert(op);
   for (const auto& [op, c] : after) ops.insert(op);
