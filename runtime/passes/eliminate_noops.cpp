@@ -2,7 +2,8 @@
 //   Identity; Dropout in inference (opset 12+: training_mode absent or a constant false; older
 //   opsets always, as the runtime treats them) whose mask nobody reads; Cast/CastLike to the
 //   type the input already has; Transpose with the identity permutation; and Expand, Reshape,
-//   Slice (steps 1), Squeeze, Unsqueeze and Flatten whose output has the input's static shape.
+//   Slice (steps 1), Squeeze, Unsqueeze and Flatten whose output has the input's static shape;
+//   and a Reshape whose target keeps each dim even when some are symbolic ([0, 0, 768]).
 // Shapes are the static ones inference knows at load (value_types.h); symbolic dims never
 // count as equal. A removed node whose output is a graph output hands that name to its input's
 // producer (graph output names stay); when the input is itself a graph input, output or
@@ -79,6 +80,34 @@ bool slice_steps_are_one(const ValueTypes& types, const Node& n) {
   return true;
 }
 
+// Reshape whose target keeps every dim of its input, symbolic ones included: each entry copies
+// (0, without allowzero) or equals the known dim, and at most one -1 takes the rest, which is the
+// dim in its place when every other dim is known and nonzero.
+bool reshape_keeps_shape(const Model& model, const ValueTypes& types, const Node& n) {
+  if (!n.input_present(1)) return false;
+  const TypeInfo& x = types.type(n.inputs[0]);
+  const Tensor* target = types.constant(n.inputs[1]);
+  if (!x.is_tensor() || !x.has_shape || target == nullptr || target->dtype() != DataType::Int64) return false;
+  const std::vector<int64_t> dims = target->to_int64_vector();
+  if (dims.size() != x.dims.size()) return false;
+  const Attribute* allowzero = typed_attr(n, "allowzero", Attribute::Type::Int);
+  const bool zero_copies = graph::node_opset(n, model) < 14 || allowzero == nullptr || allowzero->i == 0;
+  if (n.has_attr("allowzero") && allowzero == nullptr) return false;
+  int inferred = -1;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (dims[i] == 0 && zero_copies) continue;
+    if (dims[i] == -1 && inferred < 0) {
+      inferred = static_cast<int>(i);
+      continue;
+    }
+    if (!x.dims[i].is_known() || x.dims[i].value != dims[i]) return false;
+  }
+  for (size_t i = 0; inferred >= 0 && i < dims.size(); ++i) {
+    if (static_cast<int>(i) != inferred && (!x.dims[i].is_known() || x.dims[i].value == 0)) return false;
+  }
+  return true;
+}
+
 bool is_noop(const Model& model, const ValueTypes& types, const GraphUses& uses, const Node& n) {
   if (!n.domain.empty() || n.inputs.empty() || n.inputs[0].empty() || n.outputs.empty() || n.outputs[0].empty()) {
     return false;
@@ -89,6 +118,7 @@ bool is_noop(const Model& model, const ValueTypes& types, const GraphUses& uses,
   if (n.outputs.size() != 1) return false;
   if (op == "Cast" || op == "CastLike") return cast_is_identity(types, n);
   if (op == "Transpose") return transpose_is_identity(types, n);
+  if (op == "Reshape" && reshape_keeps_shape(model, types, n)) return true;
   if (op == "Slice" && !slice_steps_are_one(types, n)) return false;
   if (op == "Expand" || op == "Reshape" || op == "Slice" || op == "Squeeze" || op == "Unsqueeze" || op == "Flatten") {
     return same_static_type(types, n.inputs[0], n.outputs[0]);

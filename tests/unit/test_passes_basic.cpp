@@ -379,6 +379,26 @@ TEST_CASE("no-op nodes go and their readers read the input") {
   }
 }
 
+TEST_CASE("a Reshape that keeps every dim goes, symbolic dims included") {
+  struct Case {
+    std::vector<int64_t> target;
+    bool removed;
+  };
+  // x [N,3,4]
+  const std::vector<Case> cases{
+      {{0, 3, 4}, true}, {{0, 0, 0}, true}, {{-1, 3, 4}, true}, {{0, 0, -1}, false},  // -1 beside a symbol
+      {{0, 4, 3}, false}, {{0, 12}, false},
+  };
+  for (const Case& c : cases) {
+    INFO("target: ", shape_str(c.target));
+    Model m = model_with({-1, 3, 4}, {"y"}, 13);
+    m.graph.initializers["t"] = i64(c.target);
+    m.graph.nodes = {node("Relu", {"x"}, {"r"}), node("Reshape", {"r", "t"}, {"s"}), node("Neg", {"s"}, {"y"})};
+    Model kept = compare_levels(m, seeded({2, 3, 4}, 4));
+    CHECK(count_op(kept, "Reshape") == (c.removed ? 0 : 1));
+  }
+}
+
 TEST_CASE("a removed no-op keeps the graph output's name") {
   SUBCASE("the producer of its input takes the name") {
     Model m = model_with({2, 3}, {"y"});
