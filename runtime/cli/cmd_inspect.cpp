@@ -1,6 +1,10 @@
 // `onnxi inspect MODEL`: what a model holds and which of its ops onnxi lacks. Works from the loaded
 // IR alone (no Session), so it also explains models that fail to create a session.
+// `onnxi inspect --passes MODEL [--level L]`: what each graph pass changed, as a session would run
+// them (functions inlined, graph validated), and the node counts per op before and after.
 #include <algorithm>
+#include <chrono>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -9,7 +13,10 @@
 
 #include "onnxi/loader.h"
 #include "onnxi/registry.h"
+#include "ops/training/gradient.h"
 #include "runtime/cli/cli.h"
+#include "runtime/graph/prepare.h"
+#include "runtime/passes/passes.h"
 
 namespace onnxi::cli {
 namespace {
@@ -173,13 +180,73 @@ int inspect_model(const std::string& path) {
   return 0;
 }
 
+size_t initializer_bytes(const Graph& g) {
+  size_t bytes = 0;
+  for (const auto& [name, t] : g.initializers) bytes += t.nbytes();
+  return bytes;
+}
+
+std::string signed_count(int v) { return (v > 0 ? "+" : "") + std::to_string(v); }
+
+int inspect_passes(const std::string& path, const std::string& level) {
+  passes::check_level(level);
+  Model model = load_model_file(path);
+  // The steps Session::from_model takes before its passes, so the counts are what a session sees.
+  graph::inline_functions(model);
+  ops::training::attach_gradient_graphs(model.graph);
+  graph::validate_graph(model.graph, {}, model, nullptr, Registry::standard());
+  const std::map<std::string, int> before = passes::op_histogram(model.graph);
+  const size_t nodes_before = model.graph.nodes.size(), inits_before = model.graph.initializers.size();
+  const size_t bytes_before = initializer_bytes(model.graph);
+  std::vector<passes::PassStat> report;
+  const auto start = std::chrono::steady_clock::now();
+  const int total = passes::run_passes(model, level, &report);
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  const std::map<std::string, int> after = passes::op_histogram(model.graph);
+
+  std::cout << "model: " << path << "\n";
+  std::cout << "level: " << level << " (" << total << " changes in " << std::fixed << std::setprecision(1) << ms
+            << " ms)\n";
+  std::cout << "passes (rewrites, time, node count change per op):\n";
+  for (const passes::PassStat& s : report) {
+    std::cout << "  " << std::left << std::setw(34) << s.pass << std::right << std::setw(6) << s.changes
+              << std::setw(9) << s.ms << " ms";
+    const char* sep = "  ";
+    for (const auto& [op, d] : s.op_delta) {
+      std::cout << sep << op << " " << signed_count(d);
+      sep = ", ";
+    }
+    std::cout << "\n";
+  }
+  std::cout << "nodes: " << nodes_before << " -> " << model.graph.nodes.size() << "\n";
+  std::cout << "initializers: " << inits_before << " (" << human_bytes(bytes_before) << ") -> "
+            << model.graph.initializers.size() << " (" << human_bytes(initializer_bytes(model.graph)) << ")\n";
+  std::set<std::string> ops;
+  for (const auto& [op, c] : before) ops.insert(op);
+  for (const auto& [op, c] : after) ops.insert(op);
+  std::cout << "ops (before -> after):\n";
+  for (const std::string& op : ops) {
+    const int b = before.count(op) ? before.at(op) : 0, a = after.count(op) ? after.at(op) : 0;
+    std::cout << "  " << std::left << std::setw(34) << op << std::right << std::setw(6) << b << " -> " << std::setw(6)
+              << a << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 Command add_inspect_command(CLI::App& app) {
   auto path = std::make_shared<std::string>();
+  auto show_passes = std::make_shared<bool>(false);
+  auto level = std::make_shared<std::string>("all");
   CLI::App* sub = app.add_subcommand("inspect", "Show a model's inputs, outputs, ops and the ops onnxi lacks");
   sub->add_option("model", *path, "the .onnx model")->required()->check(CLI::ExistingFile);
-  return {sub, [path] { return inspect_model(*path); }};
+  sub->add_flag("--passes", *show_passes, "show what each graph pass changes, and node counts before/after");
+  sub->add_option("--level", *level, "with --passes: none, basic, extended or all (default all)")
+      ->check(CLI::IsMember({"none", "basic", "extended", "all"}));
+  return {sub, [path, show_passes, level] {
+            return *show_passes ? inspect_passes(*path, *level) : inspect_model(*path);
+          }};
 }
 
 }  // namespace onnxi::cli

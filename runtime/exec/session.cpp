@@ -87,7 +87,8 @@ Session Session::from_model(Model model, const SessionOptions& options) {
   ops::training::attach_gradient_graphs(model.graph);
   const Registry& standard = Registry::standard();
   graph::validate_graph(model.graph, {}, model, options.custom_ops.get(), standard);
-  passes::run_passes(model, options.optimization_level);
+  // In the arena: constant folding runs kernels, which should use the session's threads.
+  impl->arena->execute([&] { passes::run_passes(model, options.optimization_level, nullptr, options.custom_ops.get()); });
   impl->model = std::move(model);
 
   exec::CompileEnv env;

@@ -1,5 +1,6 @@
 #include "runtime/passes/pass_util.h"
 
+#include "runtime/graph/prepare.h"
 
 namespace onnxi::passes {
 namespace {
@@ -47,10 +48,14 @@ int GraphUses::consumers(const std::string& name) const {
 }
 
 const Tensor* GraphUses::constant_float(const std::string& name) const {
+  const Tensor* t = constant(name);
+  return t != nullptr && t->dtype() == DataType::Float ? t : nullptr;
+}
+
+const Tensor* GraphUses::constant(const std::string& name) const {
   if (name.empty() || inputs_.count(name)) return nullptr;
   auto it = g_.initializers.find(name);
-  if (it == g_.initializers.end() || it->second.dtype() != DataType::Float) return nullptr;
-  return &it->second;
+  return it == g_.initializers.end() ? nullptr : &it->second;
 }
 
 std::string unique_name(const Graph& g, const std::string& base) {
@@ -75,6 +80,117 @@ void erase_nodes(Graph& g, const std::set<size_t>& indices) {
     if (!indices.count(i)) kept.push_back(std::move(g.nodes[i]));
   }
   g.nodes = std::move(kept);
+}
+
+namespace {
+
+bool defines(const Graph& g, const std::string& name) {
+  if (g.initializers.count(name)) return true;
+  for (const ValueInfo& v : g.inputs) {
+    if (v.name == name) return true;
+  }
+  for (const Node& n : g.nodes) {
+    for (const std::string& o : n.outputs) {
+      if (o == name) return true;
+    }
+  }
+  return false;
+}
+
+void rename_in(Graph& g, const std::string& from, const std::string& to, bool is_subgraph) {
+  for (Node& n : g.nodes) {
+    for (std::string& in : n.inputs) {
+      if (in == from) in = to;
+    }
+    for (Attribute& a : n.attributes) {
+      if (a.g && !defines(*a.g, from)) rename_in(*a.g, from, to, true);
+      for (auto& sub : a.graphs) {
+        if (sub && !defines(*sub, from)) rename_in(*sub, from, to, true);
+      }
+    }
+  }
+  if (is_subgraph) {
+    for (ValueInfo& o : g.outputs) {
+      if (o.name == from) o.name = to;
+    }
+  }
+}
+
+// Whether some subgraph where `from` would be renamed defines its own `to`, which the renamed
+// reads would then capture.
+bool captured(const Graph& g, const std::string& from, const std::string& to) {
+  for (const Node& n : g.nodes) {
+    for (const Attribute& a : n.attributes) {
+      std::vector<const Graph*> subs;
+      if (a.g) subs.push_back(a.g.get());
+      for (const auto& sub : a.graphs) {
+        if (sub) subs.push_back(sub.get());
+      }
+      for (const Graph* sub : subs) {
+        if (defines(*sub, from)) continue;
+        if (defines(*sub, to) || captured(*sub, from, to)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool can_rename_reads(const Graph& g, const std::string& from, const std::string& to) { return !captured(g, from, to); }
+
+bool rename_reads(Graph& g, const std::string& from, const std::string& to) {
+  if (captured(g, from, to)) return false;
+  rename_in(g, from, to, false);
+  return true;
+}
+
+bool replace_value(Graph& g, const std::string& value, const std::string& source, const std::set<size_t>& removed) {
+  if (value.empty() || source.empty() || value == source) return false;
+  bool value_is_output = false, source_is_io = g.initializers.count(source) != 0;
+  for (const ValueInfo& o : g.outputs) {
+    value_is_output = value_is_output || o.name == value;
+    source_is_io = source_is_io || o.name == source;
+  }
+  for (const ValueInfo& i : g.inputs) source_is_io = source_is_io || i.name == source;
+  if (!value_is_output) return rename_reads(g, value, source);
+  if (source_is_io) return false;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    if (removed.count(i)) continue;
+    for (std::string& o : g.nodes[i].outputs) {
+      if (o != source) continue;
+      if (!rename_reads(g, source, value)) return false;
+      o = value;
+      return true;
+    }
+  }
+  return false;
+}
+
+const Attribute* typed_attr(const Node& n, const std::string& name, Attribute::Type type) {
+  const Attribute* a = n.find_attr(name);
+  return a != nullptr && a->type == type && a->ref_attr_name.empty() ? a : nullptr;
+}
+
+bool is_nondeterministic(const Node& n) {
+  if (!n.domain.empty()) return false;
+  static const std::set<std::string> kRandom{"RandomNormal",      "RandomUniform", "RandomNormalLike",
+                                             "RandomUniformLike", "Bernoulli",     "Multinomial",
+                                             "Dropout"};
+  return kRandom.count(n.op_type) != 0;
+}
+
+bool has_subgraph(const Node& n) {
+  for (const Attribute& a : n.attributes) {
+    if (a.g || !a.graphs.empty()) return true;
+  }
+  return false;
+}
+
+bool is_standard_op(const Node& n, const Model& model, const Registry* custom) {
+  const int64_t opset = graph::node_opset(n, model);
+  if (custom != nullptr && custom->find(n.domain, n.op_type, opset) != nullptr) return false;
+  return Registry::standard().find(n.domain, n.op_type, opset) != nullptr;
 }
 
 }  // namespace onnxi::passes

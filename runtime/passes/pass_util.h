@@ -8,6 +8,7 @@
 #include <string>
 
 #include "onnxi/ir.h"
+#include "onnxi/registry.h"
 
 namespace onnxi::passes {
 
@@ -17,8 +18,11 @@ class GraphUses {
   // Readers of `name`: node inputs of this graph, plus one for each subgraph that mentions it.
   int consumers(const std::string& name) const;
   bool is_graph_output(const std::string& name) const { return outputs_.count(name) != 0; }
+  bool is_graph_input(const std::string& name) const { return inputs_.count(name) != 0; }
   // The float initializer called `name`, unless a graph input of that name can override it; else null.
   const Tensor* constant_float(const std::string& name) const;
+  // The same for any element type.
+  const Tensor* constant(const std::string& name) const;
   // The index of the node of this graph that produces `name`, or -1.
   int64_t producer(const std::string& name) const;
 
@@ -33,9 +37,36 @@ class GraphUses {
 std::string unique_name(const Graph& g, const std::string& base);
 // Removes the nodes at the given indices, keeping the order of the rest.
 void erase_nodes(Graph& g, const std::set<size_t>& indices);
+// Every read of `from` becomes a read of `to`: node inputs of g, and inside subgraphs wherever
+// `from` still names g's value (a subgraph that defines its own `from` shadows it). False,
+// changing nothing, when a subgraph defines its own `to`, which would capture those reads.
+bool rename_reads(Graph& g, const std::string& from, const std::string& to);
+bool can_rename_reads(const Graph& g, const std::string& from, const std::string& to);
+// Makes every reader of `value` read `source` instead (the two hold the same data), so the node
+// producing `value` can go. A graph output keeps its name: then `source`'s producer (a node not in
+// `removed`) is renamed to produce `value`, which needs `source` to be no graph input, output or
+// initializer. False, changing nothing, when neither way works.
+bool replace_value(Graph& g, const std::string& value, const std::string& source, const std::set<size_t>& removed);
+// The attribute `name` when present with type `type`; null otherwise. Passes read attributes
+// through this: a malformed attribute must leave the node alone (its op reports it), not throw.
+const Attribute* typed_attr(const Node& n, const std::string& name, Attribute::Type type);
+// Ops whose outputs may differ between two runs on the same inputs: never folded nor merged.
+bool is_nondeterministic(const Node& n);
+bool has_subgraph(const Node& n);
+// Whether the op of n is the built-in one (not absent, not replaced by a custom registry):
+// passes only reason about ops whose semantics they know.
+bool is_standard_op(const Node& n, const Model& model, const Registry* custom);
 
 // The passes (one file each).
 int fold_conv_batchnorm(Graph& g);     // fold_conv_batchnorm.cpp (extended)
 int fuse_conv_activation(Model& model);  // fuse_conv_activation.cpp (extended)
+int fold_conv_mul_add(Graph& g);       // fold_conv_mul_add.cpp (extended)
+int fold_shapes(Model& model, const Registry* custom);           // fold_shapes.cpp (basic)
+int fold_constants(Model& model, const Registry* custom);        // fold_constants.cpp (basic)
+int eliminate_dead_nodes(Model& model, const Registry* custom);  // eliminate_dead.cpp (basic)
+int remove_unused_initializers(Graph& g);                        // eliminate_dead.cpp (basic)
+int eliminate_common_subexpressions(Model& model, const Registry* custom);  // eliminate_common_subexpressions.cpp
+int eliminate_noops(Model& model, const Registry* custom);       // eliminate_noops.cpp (basic)
+int collapse_reshape_chains(Model& model, const Registry* custom);  // collapse_reshape_chains.cpp (basic)
 
 }  // namespace onnxi::passes

@@ -1,18 +1,42 @@
 // Graph passes run at session creation between validation and kernel creation, by level:
-//   none: nothing; basic: (none yet); extended and all: Conv + BatchNormalization folding, then
-//   Conv + Relu/Clip fused into com.onnxi FusedConv.
+//   none: nothing;
+//   basic: no-op elimination (Identity, inference Dropout, same-type Cast, same-shape
+//     Expand/Reshape/Slice/...), reshape chains, Shape/Size folding, constant folding, common
+//     subexpression elimination, dead nodes and unused initializers, repeated until nothing changes;
+//   extended and all: basic, then Conv + BatchNormalization and Conv + per-channel Mul/Add folded
+//     into the Conv, then Conv + Relu/Clip fused into com.onnxi FusedConv, then unused
+//     initializers again.
 // Each pass is a file of its own (runtime/passes/*.cpp, declared in pass_util.h).
 #pragma once
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "onnxi/ir.h"
+#include "onnxi/registry.h"
 
 namespace onnxi::passes {
 
+// What one pass did: its rewrites (nodes folded, removed, fused, rewired; initializers removed)
+// and how the main graph's node count per op ("Conv", "com.onnxi::FusedConv") changed.
+struct PassStat {
+  std::string pass;
+  int changes = 0;
+  std::map<std::string, int> op_delta;  // only ops whose count changed
+  double ms = 0;                        // wall time spent in the pass
+};
+
 // Checks the level name ("none", "basic", "extended", "all"); an InvalidArgument error otherwise.
 void check_level(const std::string& level);
-// Rewrites the model's main graph at `level`. Returns the number of changes made.
-int run_passes(Model& model, const std::string& level);
+// Rewrites the model's main graph at `level`. Returns the number of changes made; `report`, when
+// given, gets one entry per pass that ran (repeated passes summed). `custom` is the session's
+// custom registry: ops it provides are never folded, merged or removed.
+int run_passes(Model& model, const std::string& level, std::vector<PassStat>* report = nullptr,
+               const Registry* custom = nullptr);
+
+// "Conv", or "domain::Op" outside ai.onnx: the key of PassStat::op_delta.
+std::string op_key(const Node& n);
+std::map<std::string, int> op_histogram(const Graph& g);
 
 }  // namespace onnxi::passes
