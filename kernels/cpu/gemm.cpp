@@ -9,6 +9,7 @@
 #include "kernels/cpu/gemm.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -197,6 +198,22 @@ inline void run_tile(TileFn<T> tile, SgemmRowFn row, int64_t kc, const T* ap, in
   tile(kc, ap, bp, c, ldc, rows, cols, accumulate);
 }
 
+// What a driver applies to each finished tile: the epilogue and the function that runs it (float
+// only; double callers pass none).
+struct TileEpilogue {
+  const SgemmEpilogue* e = nullptr;
+  SgemmEpilogueFn fn = nullptr;
+  void operator()(int64_t i0, int64_t j0, int64_t rows, int64_t cols, float* c, int64_t ldc) const {
+    fn(*e, i0, j0, rows, cols, c, ldc);
+  }
+  explicit operator bool() const { return e != nullptr; }
+};
+
+TileEpilogue tile_epilogue(const SgemmEpilogue* e, SgemmEpilogueFn fn) {
+  if (e == nullptr || e->trivial()) return {};
+  return {e, fn != nullptr ? fn : sgemm_epilogue_ref};
+}
+
 // Rows per block: M split into equal blocks of at most about kMcTarget rows, rounded up to mr.
 int64_t balanced_rows(int64_t M, int64_t mr) {
   const int64_t blocks = (M + kMcTarget - 1) / kMcTarget;
@@ -240,19 +257,6 @@ void pack_b_slice(const Operand<T>& b, int64_t pc, int64_t kc, int64_t j0, int64
   }
 }
 
-// C[i, j] = clamp(C[i, j] + bias[i], lo, hi) over a rows x cols block.
-void apply_epilogue(const SgemmEpilogue& e, int64_t rows, int64_t cols, float* C, int64_t ldc) {
-  for (int64_t i = 0; i < rows; ++i) {
-    float* row = C + i * ldc;
-    const float b = e.row_bias ? e.row_bias[i] : 0.f;
-    for (int64_t j = 0; j < cols; ++j) {
-      float v = row[j] + b;
-      v = v < e.lo ? e.lo : v;
-      row[j] = v > e.hi ? e.hi : v;
-    }
-  }
-}
-
 // alpha*A (M x K) packed for gemm_b_stationary: for each depth block pc and row block i0 (of
 // balanced_rows), mr-row panels at out + pc * m_padded + i0 * kc.
 template <class T>
@@ -281,8 +285,7 @@ void pack_all_a(const Operand<T>& a, int64_t M, int64_t K, T alpha, int64_t mr, 
 template <class T>
 void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C, int64_t ldc,
                        TileFn<T> tile, int64_t mr, int64_t nr, int64_t nc_max, const PackSliceFn<T>& pack_slice,
-                       SgemmRowFn row = nullptr, const T* prepacked_a = nullptr,
-                       const SgemmEpilogue* epilogue = nullptr) {
+                       SgemmRowFn row = nullptr, const T* prepacked_a = nullptr, TileEpilogue epilogue = {}) {
   const int64_t mc_max = balanced_rows(M, mr);
   const int64_t n_tasks = (N + nc_max - 1) / nc_max;
   const int64_t nc_padded = (nc_max + nr - 1) / nr * nr;
@@ -300,6 +303,7 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
       for (int64_t pc = 0; pc < K; pc += kKc) {
         const int64_t kc = std::min(kKc, K - pc);
         const bool accumulate = pc > 0 || beta != T(0);
+        const bool last = pc + kc >= K;
         pack_slice(pc, kc, j0, nc, slice);
         for (int64_t i0 = 0; i0 < M; i0 += mc_max) {
           const int64_t mc = std::min(mc_max, M - i0);
@@ -308,14 +312,15 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
             const T* ap = packed_a + ip * kc;
             const int64_t rows = std::min(mr, mc - ip);
             for (int64_t jp = 0; jp < nc; jp += nr) {
-              run_tile(tile, row, kc, ap, mr, slice + jp * kc, C + (i0 + ip) * ldc + j0 + jp, ldc, rows,
-                       std::min(nr, nc - jp), accumulate);
+              T* c = C + (i0 + ip) * ldc + j0 + jp;
+              const int64_t cols = std::min(nr, nc - jp);
+              run_tile(tile, row, kc, ap, mr, slice + jp * kc, c, ldc, rows, cols, accumulate);
+              if constexpr (std::is_same_v<T, float>) {
+                if (last && epilogue) epilogue(i0 + ip, j0 + jp, rows, cols, c, ldc);
+              }
             }
           }
         }
-      }
-      if constexpr (std::is_same_v<T, float>) {
-        if (epilogue != nullptr) apply_epilogue(*epilogue, M, nc, C + j0, ldc);
       }
     }
   };
@@ -344,7 +349,8 @@ bool prefer_b_stationary(int64_t M, int64_t N, int64_t mr) {
 // C = alpha * op(A) * B + beta * C with B already packed by pack_b for this micro-kernel.
 template <class T>
 void gemm_packed_b(const Operand<T>& a, const T* packed_b, int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C,
-                   int64_t ldc, TileFn<T> tile, int64_t mr, int64_t nr, SgemmRowFn row = nullptr) {
+                   int64_t ldc, TileFn<T> tile, int64_t mr, int64_t nr, SgemmRowFn row = nullptr,
+                   TileEpilogue epilogue = {}) {
   const int64_t mc_max = balanced_rows(M, mr);
   const int64_t m_tasks = (M + mc_max - 1) / mc_max;
   const int64_t n_tasks = (N + kNc - 1) / kNc;
@@ -361,6 +367,7 @@ void gemm_packed_b(const Operand<T>& a, const T* packed_b, int64_t M, int64_t N,
       for (int64_t pc = 0; pc < K; pc += kKc) {
         const int64_t kc = std::min(kKc, K - pc);
         const bool accumulate = pc > 0 || beta != T(0);
+        const bool last = pc + kc >= K;
         pack_a(a, i0, mc, pc, kc, alpha, mr, packed_a);
         const T* b_block = packed_b + pc * n_padded;
         // One A panel (mr x kc) stays in L1 while the B panels of this chunk stream from L2.
@@ -368,8 +375,12 @@ void gemm_packed_b(const Operand<T>& a, const T* packed_b, int64_t M, int64_t N,
           const T* ap = packed_a + ip * kc;
           const int64_t rows = std::min(mr, mc - ip);
           for (int64_t jp = 0; jp < nc; jp += nr) {
-            run_tile(tile, row, kc, ap, mr, b_block + (j0 + jp) * kc, C + (i0 + ip) * ldc + j0 + jp, ldc, rows,
-                     std::min(nr, nc - jp), accumulate);
+            T* c = C + (i0 + ip) * ldc + j0 + jp;
+            const int64_t cols = std::min(nr, nc - jp);
+            run_tile(tile, row, kc, ap, mr, b_block + (j0 + jp) * kc, c, ldc, rows, cols, accumulate);
+            if constexpr (std::is_same_v<T, float>) {
+              if (last && epilogue) epilogue(i0 + ip, j0 + jp, rows, cols, c, ldc);
+            }
           }
         }
       }
@@ -383,13 +394,17 @@ void gemm_packed_b(const Operand<T>& a, const T* packed_b, int64_t M, int64_t N,
   }
 }
 
-// Handles the degenerate shapes; false when there is a product to compute.
+// Handles the degenerate shapes (C = beta * C, then the epilogue); false when there is a product
+// to compute.
 template <class T>
-bool gemm_trivial(int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C, int64_t ldc) {
+bool gemm_trivial(int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C, int64_t ldc, TileEpilogue epilogue = {}) {
   if (M <= 0 || N <= 0) return true;
   if (K > 0 && alpha != T(0)) return false;
   parallel_for(0, M, std::max<int64_t>(1, 16384 / N), [&](int64_t begin, int64_t end) {
     scale_c(beta, end - begin, N, C + begin * ldc, ldc);
+    if constexpr (std::is_same_v<T, float>) {
+      if (epilogue) epilogue(begin, 0, end - begin, N, C + begin * ldc, ldc);
+    }
   });
   return true;
 }
@@ -397,22 +412,22 @@ bool gemm_trivial(int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C, int64_
 template <class T>
 void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
                   const T* B, int64_t ldb, T beta, T* C, int64_t ldc, TileFn<T> tile, int64_t mr, int64_t nr,
-                  SgemmRowFn row = nullptr) {
-  if (gemm_trivial(M, N, K, alpha, beta, C, ldc)) return;
+                  SgemmRowFn row = nullptr, TileEpilogue epilogue = {}) {
+  if (gemm_trivial(M, N, K, alpha, beta, C, ldc, epilogue)) return;
   if (prefer_b_stationary(M, N, mr)) {
     const Operand<T> b{B, ldb, trans_b};
     const PackSliceFn<T> pack = [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, T* out) {
       pack_b_slice(b, pc, kc, j0, nc, nr, out);
     };
     gemm_b_stationary(Operand<T>{A, lda, trans_a}, M, N, K, alpha, beta, C, ldc, tile, mr, nr, chunk_columns(N, nr),
-                      pack, row);
+                      pack, row, static_cast<const T*>(nullptr), epilogue);
     return;
   }
   const int64_t n_padded = (N + nr - 1) / nr * nr;
   const ScratchLease<T, 1> lease(static_cast<size_t>(K * n_padded));
   T* packed_b = lease.get();
   pack_b(Operand<T>{B, ldb, trans_b}, K, N, nr, n_padded, packed_b);
-  gemm_packed_b(Operand<T>{A, lda, trans_a}, packed_b, M, N, K, alpha, beta, C, ldc, tile, mr, nr, row);
+  gemm_packed_b(Operand<T>{A, lda, trans_a}, packed_b, M, N, K, alpha, beta, C, ldc, tile, mr, nr, row, epilogue);
 }
 
 const SgemmUkernel& active_sgemm_ukernel() {
@@ -442,6 +457,28 @@ void gemm_int_impl(int64_t M, int64_t N, int64_t K, const T* A, const T* B, T* C
 
 }  // namespace
 
+void sgemm_epilogue_ref(const SgemmEpilogue& e, int64_t i0, int64_t j0, int64_t rows, int64_t cols, float* c,
+                        int64_t ldc) {
+  constexpr float kInvSqrt2 = 0.70710678118654752f, kSqrt2OverPi = 0.79788456080286536f;
+  for (int64_t i = 0; i < rows; ++i) {
+    float* row = c + i * ldc;
+    const float rb = e.row_bias ? e.row_bias[i0 + i] : 0.f;
+    const float* res = e.residual ? e.residual + (i0 + i) * e.ldr + j0 : nullptr;
+    for (int64_t j = 0; j < cols; ++j) {
+      float v = row[j] + rb;
+      if (e.col_bias) v += e.col_bias[j0 + j];
+      if (res) v += res[j];
+      if (e.activation == SgemmActivation::GeluErf) {
+        v = 0.5f * v * (1.f + std::erf(v * kInvSqrt2));
+      } else if (e.activation == SgemmActivation::GeluTanh) {
+        v = 0.5f * v * (1.f + std::tanh(kSqrt2OverPi * (v + 0.044715f * v * v * v)));
+      }
+      v = v < e.lo ? e.lo : v;
+      row[j] = v > e.hi ? e.hi : v;
+    }
+  }
+}
+
 SgemmUkernel sgemm_ukernel_4x8__scalar() { return {micro_tile<float>, 4, 8, "f32-gemm-4x8__scalar"}; }
 
 SgemmUkernel sgemm_ukernel_for(Isa isa) {
@@ -454,14 +491,17 @@ SgemmUkernel sgemm_ukernel_for(Isa isa) {
 }
 
 void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-           const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+           const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const SgemmEpilogue* epilogue) {
   const SgemmUkernel& k = active_sgemm_ukernel();
-  gemm_blocked<float>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, k.fn, k.mr, k.nr, k.row);
+  gemm_blocked<float>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, k.fn, k.mr, k.nr, k.row,
+                      tile_epilogue(epilogue, k.epilogue));
 }
 
 void sgemm_with(const SgemmUkernel& k, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-                const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  gemm_blocked<float>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, k.fn, k.mr, k.nr, k.row);
+                const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
+                const SgemmEpilogue* epilogue) {
+  gemm_blocked<float>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, k.fn, k.mr, k.nr, k.row,
+                      tile_epilogue(epilogue, k.epilogue));
 }
 
 PackedSgemmB pack_sgemm_b(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb) {
@@ -477,26 +517,25 @@ PackedSgemmB pack_sgemm_b(bool trans_b, int64_t K, int64_t N, const float* B, in
 }
 
 void sgemm_packed(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda, const PackedSgemmB& B,
-                  float beta, float* C, int64_t ldc) {
-  if (gemm_trivial(M, B.N, B.K, alpha, beta, C, ldc)) return;
+                  float beta, float* C, int64_t ldc, const SgemmEpilogue* epilogue) {
   const SgemmUkernel& k = active_sgemm_ukernel();
+  const TileEpilogue epi = tile_epilogue(epilogue, k.epilogue);
+  if (gemm_trivial(M, B.N, B.K, alpha, beta, C, ldc, epi)) return;
   gemm_packed_b(Operand<float>{A, lda, trans_a}, B.data.data(), M, B.N, B.K, alpha, beta, C, ldc, k.fn, k.mr, k.nr,
-                k.row);
+                k.row, epi);
 }
 
 void sgemm_pack_b_by(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const SgemmPackB& pack_b,
                      float beta, float* C, int64_t ldc, const SgemmEpilogue* epilogue) {
-  if (gemm_trivial(M, N, K, alpha, beta, C, ldc)) {
-    if (epilogue != nullptr && M > 0 && N > 0) apply_epilogue(*epilogue, M, N, C, ldc);
-    return;
-  }
   const SgemmUkernel& k = active_sgemm_ukernel();
+  const TileEpilogue epi = tile_epilogue(epilogue, k.epilogue);
+  if (gemm_trivial(M, N, K, alpha, beta, C, ldc, epi)) return;
   const int64_t nr = k.nr;
   const PackSliceFn<float> pack = [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, float* out) {
     pack_b(pc, kc, j0, nc, nr, out);
   };
   gemm_b_stationary(Operand<float>{A, lda, false}, M, N, K, alpha, beta, C, ldc, k.fn, k.mr, nr, chunk_columns(N, nr),
-                    pack, k.row, static_cast<const float*>(nullptr), epilogue);
+                    pack, k.row, static_cast<const float*>(nullptr), epi);
 }
 
 void sgemm_pack_b_rows(const float* B, int64_t ldb, int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr,
@@ -517,17 +556,15 @@ PackedSgemmA pack_sgemm_a(int64_t M, int64_t K, const float* A, int64_t lda) {
 
 void sgemm_pack_b_by(const PackedSgemmA& A, int64_t N, const SgemmPackB& pack_b, float beta, float* C, int64_t ldc,
                      const SgemmEpilogue* epilogue) {
-  if (gemm_trivial(A.M, N, A.K, 1.f, beta, C, ldc)) {
-    if (epilogue != nullptr && A.M > 0 && N > 0) apply_epilogue(*epilogue, A.M, N, C, ldc);
-    return;
-  }
   const SgemmUkernel& k = active_sgemm_ukernel();
+  const TileEpilogue epi = tile_epilogue(epilogue, k.epilogue);
+  if (gemm_trivial(A.M, N, A.K, 1.f, beta, C, ldc, epi)) return;
   const int64_t nr = k.nr;
   const PackSliceFn<float> pack = [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, float* out) {
     pack_b(pc, kc, j0, nc, nr, out);
   };
   gemm_b_stationary(Operand<float>{nullptr, A.K, false}, A.M, N, A.K, 1.f, beta, C, ldc, k.fn, k.mr, nr,
-                    chunk_columns(N, nr), pack, k.row, A.data.data(), epilogue);
+                    chunk_columns(N, nr), pack, k.row, A.data.data(), epi);
 }
 
 void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,
