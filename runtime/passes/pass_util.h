@@ -37,5 +37,7 @@ void erase_nodes(Graph& g, const std::set<size_t>& indices);
 // The passes (one file each).
 int fold_conv_batchnorm(Graph& g);     // fold_conv_batchnorm.cpp (extended)
 int fuse_conv_activation(Model& model);  // fuse_conv_activation.cpp (extended)
+int fold_transpose_matmul(Model& model);  // fold_transpose_matmul.cpp (extended)
+int fuse_matmul_bias(Model& model);       // fuse_matmul_bias.cpp (extended)
 
 }  // namespace onnxi::passes
