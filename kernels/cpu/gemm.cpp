@@ -278,24 +278,34 @@ void pack_all_a(const Operand<T>& a, int64_t M, int64_t K, T alpha, int64_t mr, 
   }
 }
 
-// The driver for B that is not packed ahead: each task owns a chunk of nc columns of C, packs its
-// kc x nc slice of B for one depth block at a time into its thread's buffer (an L2-sized block,
-// so B is read from memory once and never written back packed), then runs every row block of A
-// against it. Suits few rows (conv, attention: M up to a few hundred) and wide N.
+// The column-chunk driver: each task owns a chunk of nc columns of C and, one depth block at a
+// time, runs every row panel of A (packed once, shared by the tasks) against the kc x nc slice of
+// B, which stays in L2 while the A panels stream through L1. B not packed ahead is packed slice
+// by slice into the thread's buffer (so it is read from memory once and never written back
+// packed); prepacked B (pack_b's layout, n_padded columns) is read in place. Splitting N, not M,
+// keeps every thread busy when M is a few hundred rows (BERT's 128 tokens, a convolution's
+// output channels), and A is packed once instead of once per chunk.
 template <class T>
 void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C, int64_t ldc,
                        TileFn<T> tile, int64_t mr, int64_t nr, int64_t nc_max, const PackSliceFn<T>& pack_slice,
-                       SgemmRowFn row = nullptr, const T* prepacked_a = nullptr, TileEpilogue epilogue = {}) {
+                       SgemmRowFn row = nullptr, const T* prepacked_a = nullptr, TileEpilogue epilogue = {},
+                       const T* prepacked_b = nullptr) {
   const int64_t mc_max = balanced_rows(M, mr);
+  const int64_t n_padded = (N + nr - 1) / nr * nr;
   const int64_t n_tasks = (N + nc_max - 1) / nc_max;
   const int64_t nc_padded = (nc_max + nr - 1) / nr * nr;
   // All of alpha*A packed once (pack_all_a), shared by the tasks: block (pc, i0) at pc * m_padded + i0 * kc.
   const int64_t m_padded = (M + mr - 1) / mr * mr;
-  const ScratchLease<T, 3> a_lease(prepacked_a ? 0 : static_cast<size_t>(m_padded * K));
+  // One row (a GEMV) is read in place by the one-row kernel: packing it would spread it over
+  // mr-strided panels that every thread then reads from the packing thread's cache.
+  const bool direct_row = row != nullptr && M == 1 && alpha == T(1) && prepacked_a == nullptr;
+  const int64_t a_step = a.trans ? a.ld : 1;  // between consecutive k of the one row
+  const bool pack_a_now = !prepacked_a && !direct_row;
+  const ScratchLease<T, 3> a_lease(pack_a_now ? static_cast<size_t>(m_padded * K) : 0);
   const T* packed_a_all = prepacked_a ? prepacked_a : a_lease.get();
-  if (!prepacked_a) pack_all_a(a, M, K, alpha, mr, a_lease.get());
+  if (pack_a_now) pack_all_a(a, M, K, alpha, mr, a_lease.get());
   auto run = [&](int64_t begin, int64_t end) {
-    T* slice = scratch<T, 2>(static_cast<size_t>(nc_padded * std::min(kKc, K)));
+    T* slice = prepacked_b ? nullptr : scratch<T, 2>(static_cast<size_t>(nc_padded * std::min(kKc, K)));
     for (int64_t t = begin; t < end; ++t) {
       const int64_t j0 = t * nc_max;
       const int64_t nc = std::min(nc_max, N - j0);
@@ -304,17 +314,22 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
         const int64_t kc = std::min(kKc, K - pc);
         const bool accumulate = pc > 0 || beta != T(0);
         const bool last = pc + kc >= K;
-        pack_slice(pc, kc, j0, nc, slice);
+        const T* b_slice = slice;
+        if (prepacked_b) {
+          b_slice = prepacked_b + pc * n_padded + j0 * kc;
+        } else {
+          pack_slice(pc, kc, j0, nc, slice);
+        }
         for (int64_t i0 = 0; i0 < M; i0 += mc_max) {
           const int64_t mc = std::min(mc_max, M - i0);
           const T* packed_a = packed_a_all + pc * m_padded + i0 * kc;
           for (int64_t ip = 0; ip < mc; ip += mr) {
-            const T* ap = packed_a + ip * kc;
+            const T* ap = direct_row ? a.data + pc * a_step : packed_a + ip * kc;
             const int64_t rows = std::min(mr, mc - ip);
             for (int64_t jp = 0; jp < nc; jp += nr) {
               T* c = C + (i0 + ip) * ldc + j0 + jp;
               const int64_t cols = std::min(nr, nc - jp);
-              run_tile(tile, row, kc, ap, mr, slice + jp * kc, c, ldc, rows, cols, accumulate);
+              run_tile(tile, row, kc, ap, direct_row ? a_step : mr, b_slice + jp * kc, c, ldc, rows, cols, accumulate);
               if constexpr (std::is_same_v<T, float>) {
                 if (last && epilogue) epilogue(i0 + ip, j0 + jp, rows, cols, c, ldc);
               }
@@ -333,9 +348,11 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
 }
 
 // Column chunk width for gemm_b_stationary: kNc, or narrower (a multiple of nr) so that every
-// thread gets at least two chunks.
-int64_t chunk_columns(int64_t N, int64_t nr) {
-  const int64_t want = 2 * std::max(1, current_concurrency());
+// thread gets at least `per_thread` chunks. B packed ahead costs nothing per chunk, so it takes
+// four (a thread that wakes late then still finds work: 2 threads on BERT's N = 768 ran at 158
+// GFLOP/s with two chunks each and 183 with four); B packed per chunk takes two.
+int64_t chunk_columns(int64_t N, int64_t nr, int per_thread = 2) {
+  const int64_t want = per_thread * std::max(1, current_concurrency());
   const int64_t per = (N + want - 1) / want;
   return std::clamp<int64_t>((per + nr - 1) / nr * nr, nr, kNc);
 }
@@ -521,8 +538,9 @@ void sgemm_packed(bool trans_a, int64_t M, float alpha, const float* A, int64_t 
   const SgemmUkernel& k = active_sgemm_ukernel();
   const TileEpilogue epi = tile_epilogue(epilogue, k.epilogue);
   if (gemm_trivial(M, B.N, B.K, alpha, beta, C, ldc, epi)) return;
-  gemm_packed_b(Operand<float>{A, lda, trans_a}, B.data.data(), M, B.N, B.K, alpha, beta, C, ldc, k.fn, k.mr, k.nr,
-                k.row, epi);
+  gemm_b_stationary(Operand<float>{A, lda, trans_a}, M, B.N, B.K, alpha, beta, C, ldc, k.fn, k.mr, k.nr,
+                    chunk_columns(B.N, k.nr, 4), PackSliceFn<float>(), k.row, static_cast<const float*>(nullptr), epi,
+                    B.data.data());
 }
 
 void sgemm_pack_b_by(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const SgemmPackB& pack_b,
