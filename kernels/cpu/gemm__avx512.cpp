@@ -14,17 +14,19 @@ namespace {
 constexpr int kMr = 12;
 constexpr int kNr = 32;
 
-void sgemm_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t rows, int64_t cols,
-                 bool accumulate) {
-  __m512 acc0[kMr], acc1[kMr];
+// R rows of a 12-row panel (R < 12 for the last panel of M): the FMAs of the padding rows are
+// skipped, not just their stores (M = 128 is 10 full panels and one of 8 rows).
+template <int R>
+void sgemm_rx32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t cols, bool accumulate) {
+  __m512 acc0[R], acc1[R];
 #pragma GCC unroll 12
-  for (int i = 0; i < kMr; ++i) acc0[i] = acc1[i] = _mm512_setzero_ps();
+  for (int i = 0; i < R; ++i) acc0[i] = acc1[i] = _mm512_setzero_ps();
 #pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k) {
     const __m512 b0 = _mm512_loadu_ps(b);
     const __m512 b1 = _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 12
-    for (int i = 0; i < kMr; ++i) {
+    for (int i = 0; i < R; ++i) {
       const __m512 ai = _mm512_set1_ps(a[i]);
       acc0[i] = _mm512_fmadd_ps(ai, b0, acc0[i]);
       acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);
@@ -32,9 +34,9 @@ void sgemm_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t l
     a += kMr;
     b += kNr;
   }
-  if (rows == kMr && cols == kNr) {
+  if (cols == kNr) {
 #pragma GCC unroll 12
-    for (int i = 0; i < kMr; ++i) {
+    for (int i = 0; i < R; ++i) {
       float* row = c + i * ldc;
       if (accumulate) {
         acc0[i] = _mm512_add_ps(acc0[i], _mm512_loadu_ps(row));
@@ -47,7 +49,8 @@ void sgemm_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t l
   }
   const __mmask16 m0 = cols >= 16 ? __mmask16(0xffff) : __mmask16((1u << cols) - 1);
   const __mmask16 m1 = cols >= 32 ? __mmask16(0xffff) : cols > 16 ? __mmask16((1u << (cols - 16)) - 1) : __mmask16(0);
-  for (int i = 0; i < rows; ++i) {
+#pragma GCC unroll 12
+  for (int i = 0; i < R; ++i) {
     float* row = c + i * ldc;
     if (accumulate) {
       acc0[i] = _mm512_add_ps(acc0[i], _mm512_maskz_loadu_ps(m0, row));
@@ -55,6 +58,24 @@ void sgemm_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t l
     }
     _mm512_mask_storeu_ps(row, m0, acc0[i]);
     _mm512_mask_storeu_ps(row + 16, m1, acc1[i]);
+  }
+}
+
+void sgemm_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t rows, int64_t cols,
+                 bool accumulate) {
+  switch (rows) {
+    case 12: return sgemm_rx32<12>(kc, a, b, c, ldc, cols, accumulate);
+    case 11: return sgemm_rx32<11>(kc, a, b, c, ldc, cols, accumulate);
+    case 10: return sgemm_rx32<10>(kc, a, b, c, ldc, cols, accumulate);
+    case 9: return sgemm_rx32<9>(kc, a, b, c, ldc, cols, accumulate);
+    case 8: return sgemm_rx32<8>(kc, a, b, c, ldc, cols, accumulate);
+    case 7: return sgemm_rx32<7>(kc, a, b, c, ldc, cols, accumulate);
+    case 6: return sgemm_rx32<6>(kc, a, b, c, ldc, cols, accumulate);
+    case 5: return sgemm_rx32<5>(kc, a, b, c, ldc, cols, accumulate);
+    case 4: return sgemm_rx32<4>(kc, a, b, c, ldc, cols, accumulate);
+    case 3: return sgemm_rx32<3>(kc, a, b, c, ldc, cols, accumulate);
+    case 2: return sgemm_rx32<2>(kc, a, b, c, ldc, cols, accumulate);
+    default: return sgemm_rx32<1>(kc, a, b, c, ldc, cols, accumulate);
   }
 }
 
