@@ -27,6 +27,18 @@ constexpr int64_t kMcTarget = 120;  // rows per task: a multiple of 4, 6 and 12
 constexpr int64_t kNc = 256;  // columns per task: a multiple of 8, 16 and 32
 constexpr double kSerialFlops = 2.0e5;  // below this, threads cost more than they save
 
+// Set while a thread runs whole products of sgemm_batch: the batch is what runs in parallel, so
+// each product's own loops run inline instead of forking tiny tasks.
+thread_local bool t_inline_products = false;
+
+void gemm_parallel_for(int64_t begin, int64_t end, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+  if (t_inline_products) {
+    if (begin < end) fn(begin, end);
+    return;
+  }
+  parallel_for(begin, end, grain, fn);
+}
+
 template <class T>
 struct Operand {
   const T* data;
@@ -45,7 +57,7 @@ void pack_b(const Operand<T>& b, int64_t K, int64_t N, int64_t nr, int64_t n_pad
     // Row by row, so the reads stream along B's rows (the prefetchers follow them); walking a
     // panel's column of rows instead strides through B and ran at a third of the speed.
     const int64_t grain = std::max<int64_t>(1, 16384 / (full_panels * nr));
-    parallel_for(0, K, grain, [&](int64_t k_begin, int64_t k_end) {
+    gemm_parallel_for(0, K, grain, [&](int64_t k_begin, int64_t k_end) {
       for (int64_t kk = k_begin; kk < k_end; ++kk) {
         const int64_t pc = kk / kKc * kKc, kc = std::min(kKc, K - pc), k = kk - pc;
         T* block = out + pc * n_padded;
@@ -274,7 +286,7 @@ void pack_all_a(const Operand<T>& a, int64_t M, int64_t K, T alpha, int64_t mr, 
   if (static_cast<double>(M) * static_cast<double>(K) < 65536.0) {
     pack(0, m_blocks * k_blocks);
   } else {
-    parallel_for(0, m_blocks * k_blocks, 1, pack);
+    gemm_parallel_for(0, m_blocks * k_blocks, 1, pack);
   }
 }
 
@@ -343,7 +355,7 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
   if (flops < kSerialFlops) {
     run(0, n_tasks);
   } else {
-    parallel_for(0, n_tasks, 1, run);
+    gemm_parallel_for(0, n_tasks, 1, run);
   }
 }
 
@@ -407,7 +419,7 @@ void gemm_packed_b(const Operand<T>& a, const T* packed_b, int64_t M, int64_t N,
   if (flops < kSerialFlops) {
     run(0, m_tasks * n_tasks);
   } else {
-    parallel_for(0, m_tasks * n_tasks, 1, run);
+    gemm_parallel_for(0, m_tasks * n_tasks, 1, run);
   }
 }
 
@@ -417,7 +429,7 @@ template <class T>
 bool gemm_trivial(int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C, int64_t ldc, TileEpilogue epilogue = {}) {
   if (M <= 0 || N <= 0) return true;
   if (K > 0 && alpha != T(0)) return false;
-  parallel_for(0, M, std::max<int64_t>(1, 16384 / N), [&](int64_t begin, int64_t end) {
+  gemm_parallel_for(0, M, std::max<int64_t>(1, 16384 / N), [&](int64_t begin, int64_t end) {
     scale_c(beta, end - begin, N, C + begin * ldc, ldc);
     if constexpr (std::is_same_v<T, float>) {
       if (epilogue) epilogue(begin, 0, end - begin, N, C + begin * ldc, ldc);
@@ -541,6 +553,45 @@ void sgemm_packed(bool trans_a, int64_t M, float alpha, const float* A, int64_t 
   gemm_b_stationary(Operand<float>{A, lda, trans_a}, M, B.N, B.K, alpha, beta, C, ldc, k.fn, k.mr, k.nr,
                     chunk_columns(B.N, k.nr, 4), PackSliceFn<float>(), k.row, static_cast<const float*>(nullptr), epi,
                     B.data.data());
+}
+
+namespace {
+
+// Below this many flops per product, a batch runs whole products in parallel (a 128 x 128 x 64
+// attention head is 2 MFLOP: split over threads, each part is a few microseconds of work).
+constexpr double kBatchInlineFlops = 1.6e7;
+
+template <class Product>
+void run_batch(int64_t count, int64_t M, int64_t N, int64_t K, const Product& product) {
+  const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
+  if (count <= 1 || t_inline_products || current_concurrency() <= 1 || flops >= kBatchInlineFlops) {
+    for (int64_t i = 0; i < count; ++i) product(i);
+    return;
+  }
+  parallel_for(0, count, 1, [&](int64_t begin, int64_t end) {
+    struct InlineScope {
+      InlineScope() { t_inline_products = true; }
+      ~InlineScope() { t_inline_products = false; }
+    } scope;
+    for (int64_t i = begin; i < end; ++i) product(i);
+  });
+}
+
+}  // namespace
+
+void sgemm_batch(int64_t count, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                 const float* const* A, int64_t lda, const float* const* B, int64_t ldb, float beta, float* const* C,
+                 int64_t ldc, const SgemmEpilogue* epilogue) {
+  run_batch(count, M, N, K, [&](int64_t i) {
+    sgemm(trans_a, trans_b, M, N, K, alpha, A[i], lda, B[i], ldb, beta, C[i], ldc, epilogue);
+  });
+}
+
+void sgemm_packed_batch(int64_t count, bool trans_a, int64_t M, float alpha, const float* const* A, int64_t lda,
+                        const PackedSgemmB& B, float beta, float* const* C, int64_t ldc,
+                        const SgemmEpilogue* epilogue) {
+  run_batch(count, M, B.N, B.K,
+            [&](int64_t i) { sgemm_packed(trans_a, M, alpha, A[i], lda, B, beta, C[i], ldc, epilogue); });
 }
 
 void sgemm_pack_b_by(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const SgemmPackB& pack_b,

@@ -98,6 +98,18 @@ PackedSgemmB pack_sgemm_b(bool trans_b, int64_t K, int64_t N, const float* B, in
 void sgemm_packed(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda, const PackedSgemmB& B,
                   float beta, float* C, int64_t ldc, const SgemmEpilogue* epilogue = nullptr);
 
+// `count` independent products of one shape, C[i] = alpha * op(A[i]) * op(B[i]) + beta * C[i], each
+// with the same epilogue (its biases and residual index each product's own C). Products too
+// small to split well run one per task, so a stack of attention heads keeps every thread busy
+// without a fork and join per head; larger ones run one after another, each on all threads.
+void sgemm_batch(int64_t count, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                 const float* const* A, int64_t lda, const float* const* B, int64_t ldb, float beta, float* const* C,
+                 int64_t ldc, const SgemmEpilogue* epilogue = nullptr);
+// The same against one B packed ahead.
+void sgemm_packed_batch(int64_t count, bool trans_a, int64_t M, float alpha, const float* const* A, int64_t lda,
+                        const PackedSgemmB& B, float beta, float* const* C, int64_t ldc,
+                        const SgemmEpilogue* epilogue = nullptr);
+
 // sgemm with a given micro-kernel (tests compare every ISA's against the portable one).
 void sgemm_with(const SgemmUkernel& ukernel, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                 const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,

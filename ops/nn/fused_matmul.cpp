@@ -156,6 +156,8 @@ class FusedMatMulKernel final : public Kernel {
       return;
     }
     const int64_t count = shape_numel(p.batch);
+    std::vector<const float*> as, bs;
+    std::vector<float*> ys;
     std::vector<int64_t> pos(p.batch.size(), 0);
     for (int64_t i = 0; i < count; ++i) {
       int64_t ia = 0, ib = 0;
@@ -163,16 +165,19 @@ class FusedMatMulKernel final : public Kernel {
         ia += pos[d] * p.a_step[d];
         ib += pos[d] * p.b_step[d];
       }
-      if (packed) {
-        kernels::sgemm_packed(a_.trans_a, p.M, 1.f, a + ia * a_mat, p.lda, *packed_b_, 0.f, out + i * y_mat, p.N, &e);
-      } else {
-        kernels::sgemm(a_.trans_a, a_.trans_b, p.M, p.N, p.K, 1.f, a + ia * a_mat, p.lda, b + ib * b_mat, p.ldb, 0.f,
-                       out + i * y_mat, p.N, &e);
-      }
+      as.push_back(a + ia * a_mat);
+      bs.push_back(b + ib * b_mat);
+      ys.push_back(out + i * y_mat);
       for (int64_t d = static_cast<int64_t>(pos.size()) - 1; d >= 0; --d) {
         if (++pos[d] < p.batch[d]) break;
         pos[d] = 0;
       }
+    }
+    if (packed) {
+      kernels::sgemm_packed_batch(count, a_.trans_a, p.M, 1.f, as.data(), p.lda, *packed_b_, 0.f, ys.data(), p.N, &e);
+    } else {
+      kernels::sgemm_batch(count, a_.trans_a, a_.trans_b, p.M, p.N, p.K, 1.f, as.data(), p.lda, bs.data(), p.ldb, 0.f,
+                           ys.data(), p.N, &e);
     }
   }
 

@@ -2,6 +2,8 @@
 // A is a row vector and a 1-D B a column vector, the added dim removed from the result.
 #include <algorithm>
 #include <memory>
+#include <type_traits>
+#include <vector>
 
 #include "kernels/cpu/gemm.h"
 #include "ops/common.h"
@@ -100,6 +102,19 @@ void run_float(const Plan& p, const Shape& a_shape, const T* a, const T* b, T* y
       std::all_of(p.b_step.begin(), p.b_step.end(), [](int64_t s) { return s == 0; }) &&
       shape_numel(Shape(a_shape.begin(), a_shape.end() - 2)) == shape_numel(p.batch)) {
     kernels::gemm(false, false, p.M * shape_numel(p.batch), p.N, p.K, T(1), a, p.K, b, p.N, T(0), y, p.N);
+    return;
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    // Stacks of small products (attention heads) run a product per task.
+    std::vector<const float*> as, bs;
+    std::vector<float*> ys;
+    for_each_batch(p, [&](int64_t i, int64_t ia, int64_t ib) {
+      as.push_back(a + ia * a_mat);
+      bs.push_back(b + ib * b_mat);
+      ys.push_back(y + i * y_mat);
+    });
+    kernels::sgemm_batch(static_cast<int64_t>(ys.size()), false, false, p.M, p.N, p.K, 1.f, as.data(), p.K, bs.data(),
+                         p.N, 0.f, ys.data(), p.N);
     return;
   }
   for_each_batch(p, [&](int64_t i, int64_t ia, int64_t ib) {

@@ -4,6 +4,7 @@
 // runs everywhere; the AVX2 and AVX-512 ones run where the CPU has them.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -328,6 +329,49 @@ TEST_CASE("SGEMM epilogue keeps NaN through Relu, clamp and GELU; GELU tails are
           }
         }
       }
+    }
+  }
+}
+
+TEST_CASE("sgemm_batch and sgemm_packed_batch equal one sgemm per product, small and large products") {
+  struct BatchCase {
+    int64_t count, M, N, K;
+    bool ta, tb;
+  };
+  const BatchCase cases[] = {{12, 128, 128, 64, false, true},  // attention heads: a product per task
+                             {5, 13, 33, 17, true, false},
+                             {3, 200, 300, 150, false, false},  // large: each product on all threads
+                             {1, 7, 9, 5, false, false}};
+  uint64_t seed = 900;
+  for (const BatchCase& c : cases) {
+    INFO("count=", c.count, " M=", c.M, " N=", c.N, " K=", c.K);
+    const int64_t lda = c.ta ? c.M : c.K, ldb = c.tb ? c.K : c.N;
+    const auto A = values(static_cast<size_t>(c.count * c.M * c.K), ++seed);
+    const auto B = values(static_cast<size_t>(c.count * c.K * c.N), ++seed);
+    const auto bias = values(static_cast<size_t>(c.N), ++seed);
+    SgemmEpilogue e;
+    e.col_bias = bias.data();
+    e.activation = SgemmActivation::GeluTanh;
+    std::vector<float> want(static_cast<size_t>(c.count * c.M * c.N)), got(want.size(), -7.f), got_packed(want.size());
+    std::vector<const float*> as, bs;
+    std::vector<float*> cs, cs_packed;
+    for (int64_t i = 0; i < c.count; ++i) {
+      sgemm(c.ta, c.tb, c.M, c.N, c.K, 1.f, A.data() + i * c.M * c.K, lda, B.data() + i * c.K * c.N, ldb, 0.f,
+            want.data() + i * c.M * c.N, c.N, &e);
+      as.push_back(A.data() + i * c.M * c.K);
+      bs.push_back(B.data() + i * c.K * c.N);
+      cs.push_back(got.data() + i * c.M * c.N);
+      cs_packed.push_back(got_packed.data() + i * c.M * c.N);
+    }
+    sgemm_batch(c.count, c.ta, c.tb, c.M, c.N, c.K, 1.f, as.data(), lda, bs.data(), ldb, 0.f, cs.data(), c.N, &e);
+    CHECK(got == want);
+    // One shared packed B (the first product's) for every A.
+    const PackedSgemmB packed = pack_sgemm_b(c.tb, c.K, c.N, B.data(), ldb);
+    sgemm_packed_batch(c.count, c.ta, c.M, 1.f, as.data(), lda, packed, 0.f, cs_packed.data(), c.N, &e);
+    for (int64_t i = 0; i < c.count; ++i) {
+      std::vector<float> one(static_cast<size_t>(c.M * c.N));
+      sgemm_packed(c.ta, c.M, 1.f, as[i], lda, packed, 0.f, one.data(), c.N, &e);
+      CHECK(std::equal(one.begin(), one.end(), cs_packed[i]));
     }
   }
 }
