@@ -7,12 +7,15 @@
 // 2-D). bias (optional) holds N values, shaped [N] or [1, ..., 1, N] with no more axes than Y.
 // activation: "" (none), "Relu", "Gelu" (erf form), "GeluTanh". The bias and activation run in
 // the GEMM epilogue on each tile while it is in cache; a constant 2-D B is packed at creation.
+// Element types: float32; without bias and activation also MatMul's others (a transposed operand
+// is then copied first), since fold_transpose_matmul cannot see types.
 #include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/transpose.h"
 #include "ops/common.h"
 #include "ops/nn/nn.h"
 
@@ -45,7 +48,10 @@ struct FusedAttrs {
 void infer_fused_matmul(InferContext& ctx) {
   const DataType elem = input_elem(ctx, 0);
   if (elem == DataType::Undefined) return;
-  if (elem != DataType::Float) ctx.fail(cat("FusedMatMul takes float tensors, input A is ", dtype_name(elem)));
+  const bool epilogue = ctx.node.num_present_inputs() > 2 || !ctx.node.attr_string("activation", "").empty();
+  if (elem != DataType::Float && epilogue) {
+    ctx.fail(cat("FusedMatMul with a bias or activation takes float tensors, input A is ", dtype_name(elem)));
+  }
   const bool ta = ctx.node.attr_int("transA", 0) != 0, tb = ctx.node.attr_int("transB", 0) != 0;
   const TypeInfo& tia = ctx.input(0);
   const TypeInfo& tib = ctx.input(1);
@@ -128,7 +134,7 @@ class FusedMatMulKernel final : public Kernel {
 
   void compute(KernelContext& ctx) const override {
     const Tensor& A = ctx.input(0);
-    if (A.dtype() != DataType::Float) ctx.fail(cat("input A is ", A.describe(), "; FusedMatMul takes float"));
+    if (A.dtype() != DataType::Float) return compute_other_type(ctx);
     const Tensor& B = input_of_type(ctx, 1, DataType::Float);
     const Plan p = plan_product(ctx, A.shape(), B.shape(), a_.trans_a, a_.trans_b);
     kernels::SgemmEpilogue e;
@@ -182,6 +188,31 @@ class FusedMatMulKernel final : public Kernel {
   }
 
  private:
+  // Types other than float32 (what fold_transpose_matmul may meet without knowing the type): the
+  // transposed operands are materialized and MatMul computes the product.
+  void compute_other_type(KernelContext& ctx) const {
+    const Tensor& A = ctx.input(0);
+    if (ctx.has_input(2) || a_.relu || a_.activation != kernels::SgemmActivation::None) {
+      ctx.fail(cat("input A is ", A.describe(), "; FusedMatMul with a bias or activation takes float"));
+    }
+    const Tensor& B = ctx.input(1);
+    const Tensor a = a_.trans_a ? swap_last_two(ctx, A, "A") : A;
+    const Tensor b = a_.trans_b ? swap_last_two(ctx, B, "B") : B;
+    ctx.set_output(0, matmul_tensors(ctx, a, b));
+  }
+
+  static Tensor swap_last_two(const KernelContext& ctx, const Tensor& t, const char* name) {
+    if (t.rank() < 2) ctx.fail(cat("input ", name, " ", t.describe(), " is transposed, so it must have rank >= 2"));
+    std::vector<int64_t> perm(static_cast<size_t>(t.rank()));
+    for (size_t d = 0; d < perm.size(); ++d) perm[d] = static_cast<int64_t>(d);
+    std::swap(perm[perm.size() - 1], perm[perm.size() - 2]);
+    Shape shape = t.shape();
+    std::swap(shape[shape.size() - 1], shape[shape.size() - 2]);
+    Tensor out(t.dtype(), shape);
+    if (t.numel() > 0) kernels::transpose(t.raw(), out.raw(), storage_bytes(t.dtype(), 1), t.shape(), perm);
+    return out;
+  }
+
   // The bias, checked: N float values along the last axis, adding no axes to the output.
   static const Tensor& bias_of(const KernelContext& ctx, const Plan& p) {
     const Tensor& bias = input_of_type(ctx, 2, DataType::Float);
@@ -206,7 +237,7 @@ void register_fused_matmul(Registry& r) {
   OpDef d = make_def(
       "FusedMatMul", 1, kLatestOpset, infer_fused_matmul,
       [](const KernelInit& init) -> std::unique_ptr<Kernel> { return std::make_unique<FusedMatMulKernel>(init); },
-      "float");
+      "float (bias and activation); any MatMul type without them");
   d.domain = kOnnxiDomain;
   r.add(d);
 }
