@@ -30,11 +30,12 @@ int64_t declared_rank(const Graph& g, const std::string& name) {
   return -1;
 }
 
-// The rank of the Transpose's input when its perm swaps exactly the last two axes, else -1.
-int64_t swap_last_two_rank(const Graph& g, const Node& t) {
+// The rank of the Transpose's input when its perm swaps exactly the last two axes, else -1. A
+// Transpose without perm feeding a Gemm swaps: Gemm's operands are 2-D.
+int64_t swap_last_two_rank(const Graph& g, const Node& t, bool feeds_gemm) {
   std::vector<int64_t> perm = t.attr_ints("perm");
   if (!t.has_attr("perm")) {
-    if (declared_rank(g, t.inputs[0]) != 2) return -1;
+    if (!feeds_gemm && declared_rank(g, t.inputs[0]) != 2) return -1;
     perm = {1, 0};
   }
   const int64_t r = static_cast<int64_t>(perm.size());
@@ -83,7 +84,7 @@ int fold_transpose_matmul(Model& model) {
       const Node& t = g.nodes[static_cast<size_t>(at)];
       if (t.op_type != "Transpose" || !t.domain.empty() || t.inputs.size() != 1 || t.outputs.size() != 1) continue;
       if (uses.consumers(operand) != 1 || uses.is_graph_output(operand)) continue;
-      const int64_t rank = swap_last_two_rank(g, t);
+      const int64_t rank = swap_last_two_rank(g, t, prod.op_type == "Gemm");
       if (rank < 0 || (prod.op_type == "Gemm" && rank != 2)) continue;
       const char* attr = side == 0 ? "transA" : "transB";
       if (prod.op_type == "MatMul") {

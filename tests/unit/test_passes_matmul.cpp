@@ -289,13 +289,14 @@ TEST_CASE("Transpose into Gemm toggles its attribute; into FusedMatMul with a bi
     add_input(m, "x", {5, 7});
     m.graph.initializers["W"] = seeded({7, 6}, 3);
     m.graph.initializers["c"] = seeded({6}, 4);
-    m.graph.nodes.push_back(node("Transpose", {"W"}, {"wt"}, {attr_ints("perm", {1, 0})}));
+    m.graph.nodes.push_back(node("Neg", {"W"}, {"w2"}));        // w2's rank is not declared
+    m.graph.nodes.push_back(node("Transpose", {"w2"}, {"wt"}));  // no perm: Gemm's B is 2-D, so a swap
     m.graph.nodes.push_back(node("Gemm", {"x", "wt", "c"}, {"y"}, {attr_int("transB", 1), attr_float("alpha", 0.5f)}));
     m.graph.outputs.push_back(ValueInfo{"y", {}, {}});
-    CHECK(compare_levels(m) == Ops{"Gemm"});
+    CHECK(compare_levels(m) == Ops{"Neg", "Gemm"});
     Model folded = m;
     passes::run_passes(folded, "all");
-    CHECK(folded.graph.nodes[0].attr_int("transB", 1) == 0);
+    CHECK(folded.graph.nodes[1].attr_int("transB", 1) == 0);
     check_idempotent(m);
   }
   SUBCASE("Transpose + MatMul + bias + Gelu: one FusedMatMul") {
