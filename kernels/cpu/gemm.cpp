@@ -1,9 +1,12 @@
-// Blocked GEMM driver. B is packed once into column panels nr wide, A into row panels mr tall
-// (alpha folded in), both k-major, and a register-tiled micro-kernel (kernels/cpu/gemm_ukernel.h)
+// Blocked GEMM driver. B is packed into column panels nr wide, A into row panels mr tall (alpha
+// folded in), both k-major, and a register-tiled micro-kernel (kernels/cpu/gemm_ukernel.h)
 // multiplies one A panel by one B panel. Float uses the micro-kernel of the active ISA (AVX-512
-// 12x32, AVX2 6x16, or the portable 4x8 below); double always uses the portable one. Work is split
-// into (row block, column chunk) tasks for parallel_for; each task owns its slice of C, and
-// problems too small to pay for threads run on the caller's.
+// 12x32, AVX2 6x16, or the portable 4x8 below); double always uses the portable one. A is packed
+// once per call (or ahead, for convolution weights); work is split into column chunks of C for
+// parallel_for (gemm_b_stationary), each task owning its chunk; B is packed ahead (constant
+// weights), all at once (many rows), or per chunk and depth block (few rows); problems too small
+// to pay for threads run on the caller's. Each finished tile gets the epilogue (bias,
+// activation, residual) while it is in L1.
 //
 // The portable micro-kernel is the reference the SIMD ones are tested against.
 #include "kernels/cpu/gemm.h"
@@ -364,7 +367,9 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
 // four (a thread that wakes late then still finds work: 2 threads on BERT's N = 768 ran at 158
 // GFLOP/s with two chunks each and 183 with four); B packed per chunk takes two.
 int64_t chunk_columns(int64_t N, int64_t nr, int per_thread = 2) {
-  const int64_t want = per_thread * std::max(1, current_concurrency());
+  const int threads = current_concurrency();
+  // One thread: the widest chunk that fits L2, so each A panel in L1 meets as many B panels as it can.
+  const int64_t want = threads <= 1 ? 1 : int64_t{per_thread} * threads;
   const int64_t per = (N + want - 1) / want;
   return std::clamp<int64_t>((per + nr - 1) / nr * nr, nr, kNc);
 }
@@ -373,54 +378,6 @@ int64_t chunk_columns(int64_t N, int64_t nr, int per_thread = 2) {
 // repacking it per chunk is cheap), or so many columns that every thread has chunks anyway.
 bool prefer_b_stationary(int64_t M, int64_t N, int64_t mr) {
   return M <= balanced_rows(M, mr) || N >= 4 * std::max(1, current_concurrency()) * kNc;
-}
-
-// C = alpha * op(A) * B + beta * C with B already packed by pack_b for this micro-kernel.
-template <class T>
-void gemm_packed_b(const Operand<T>& a, const T* packed_b, int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C,
-                   int64_t ldc, TileFn<T> tile, int64_t mr, int64_t nr, SgemmRowFn row = nullptr,
-                   TileEpilogue epilogue = {}) {
-  const int64_t mc_max = balanced_rows(M, mr);
-  const int64_t m_tasks = (M + mc_max - 1) / mc_max;
-  const int64_t n_tasks = (N + kNc - 1) / kNc;
-  const int64_t n_padded = (N + nr - 1) / nr * nr;
-  auto run = [&](int64_t begin, int64_t end) {
-    T* packed_a = scratch<T, 0>(static_cast<size_t>(mc_max * std::min(kKc, K)));
-    for (int64_t t = begin; t < end; ++t) {
-      const int64_t i0 = (t / n_tasks) * mc_max;
-      const int64_t j0 = (t % n_tasks) * kNc;
-      const int64_t mc = std::min(mc_max, M - i0);
-      const int64_t nc = std::min(kNc, N - j0);
-      // beta 0: the first depth block stores; beta 1: every block adds; else scale C first.
-      if (beta != T(0) && beta != T(1)) scale_c(beta, mc, nc, C + i0 * ldc + j0, ldc);
-      for (int64_t pc = 0; pc < K; pc += kKc) {
-        const int64_t kc = std::min(kKc, K - pc);
-        const bool accumulate = pc > 0 || beta != T(0);
-        const bool last = pc + kc >= K;
-        pack_a(a, i0, mc, pc, kc, alpha, mr, packed_a);
-        const T* b_block = packed_b + pc * n_padded;
-        // One A panel (mr x kc) stays in L1 while the B panels of this chunk stream from L2.
-        for (int64_t ip = 0; ip < mc; ip += mr) {
-          const T* ap = packed_a + ip * kc;
-          const int64_t rows = std::min(mr, mc - ip);
-          for (int64_t jp = 0; jp < nc; jp += nr) {
-            T* c = C + (i0 + ip) * ldc + j0 + jp;
-            const int64_t cols = std::min(nr, nc - jp);
-            run_tile(tile, row, kc, ap, mr, b_block + (j0 + jp) * kc, c, ldc, rows, cols, accumulate);
-            if constexpr (std::is_same_v<T, float>) {
-              if (last && epilogue) epilogue(i0 + ip, j0 + jp, rows, cols, c, ldc);
-            }
-          }
-        }
-      }
-    }
-  };
-  const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
-  if (flops < kSerialFlops) {
-    run(0, m_tasks * n_tasks);
-  } else {
-    gemm_parallel_for(0, m_tasks * n_tasks, 1, run);
-  }
 }
 
 // Handles the degenerate shapes (C = beta * C, then the epilogue); false when there is a product
@@ -456,7 +413,8 @@ void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T
   const ScratchLease<T, 1> lease(static_cast<size_t>(K * n_padded));
   T* packed_b = lease.get();
   pack_b(Operand<T>{B, ldb, trans_b}, K, N, nr, n_padded, packed_b);
-  gemm_packed_b(Operand<T>{A, lda, trans_a}, packed_b, M, N, K, alpha, beta, C, ldc, tile, mr, nr, row, epilogue);
+  gemm_b_stationary(Operand<T>{A, lda, trans_a}, M, N, K, alpha, beta, C, ldc, tile, mr, nr, chunk_columns(N, nr, 4),
+                    PackSliceFn<T>(), row, static_cast<const T*>(nullptr), epilogue, static_cast<const T*>(packed_b));
 }
 
 const SgemmUkernel& active_sgemm_ukernel() {
