@@ -28,8 +28,8 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
 // past nc zero. It is called concurrently for different slices. A is M x K row-major (lda >= K).
 using SgemmPackB = std::function<void(int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float* out)>;
 
-// What runs on each mr x nr tile of C once its product is complete (beta * C included), while the
-// tile is still in L1, instead of separate passes over C:
+// What runs on each strip of C (mr rows of a task's column chunk) once its product is complete
+// (beta * C included), while the strip is still in cache, instead of separate passes over C:
 //   v = C[i, j] + row_bias[i] + col_bias[j] + residual[i * ldr + j]   (each term only if non-null)
 //   v = activation(v)                                                   (GELU erf / tanh form)
 //   C[i, j] = clamp(v, lo, hi)                                          (Clip's: NaN stays NaN)
