@@ -1,14 +1,18 @@
-// Blocked GEMM driver. B is packed once into column panels nr wide, A into row panels mr tall
-// (alpha folded in), both k-major, and a register-tiled micro-kernel (kernels/cpu/gemm_ukernel.h)
+// Blocked GEMM driver. B is packed into column panels nr wide, A into row panels mr tall (alpha
+// folded in), both k-major, and a register-tiled micro-kernel (kernels/cpu/gemm_ukernel.h)
 // multiplies one A panel by one B panel. Float uses the micro-kernel of the active ISA (AVX-512
-// 12x32, AVX2 6x16, or the portable 4x8 below); double always uses the portable one. Work is split
-// into (row block, column chunk) tasks for parallel_for; each task owns its slice of C, and
-// problems too small to pay for threads run on the caller's.
+// 12x32, AVX2 6x16, or the portable 4x8 below); double always uses the portable one. A is packed
+// once per call (or ahead, for convolution weights); work is split into column chunks of C for
+// parallel_for (gemm_b_stationary), each task owning its chunk; B is packed ahead (constant
+// weights), all at once (many rows), or per chunk and depth block (few rows); problems too small
+// to pay for threads run on the caller's. Each finished strip of C (mr rows of a column chunk)
+// gets the epilogue (bias, activation, residual) while it is in cache.
 //
 // The portable micro-kernel is the reference the SIMD ones are tested against.
 #include "kernels/cpu/gemm.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -25,6 +29,18 @@ constexpr int64_t kKc = 256;  // depth of one packed block
 constexpr int64_t kMcTarget = 120;  // rows per task: a multiple of 4, 6 and 12
 constexpr int64_t kNc = 256;  // columns per task: a multiple of 8, 16 and 32
 constexpr double kSerialFlops = 2.0e5;  // below this, threads cost more than they save
+
+// Set while a thread runs whole products of sgemm_batch: the batch is what runs in parallel, so
+// each product's own loops run inline instead of forking tiny tasks.
+thread_local bool t_inline_products = false;
+
+void gemm_parallel_for(int64_t begin, int64_t end, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+  if (t_inline_products) {
+    if (begin < end) fn(begin, end);
+    return;
+  }
+  parallel_for(begin, end, grain, fn);
+}
 
 template <class T>
 struct Operand {
@@ -44,7 +60,7 @@ void pack_b(const Operand<T>& b, int64_t K, int64_t N, int64_t nr, int64_t n_pad
     // Row by row, so the reads stream along B's rows (the prefetchers follow them); walking a
     // panel's column of rows instead strides through B and ran at a third of the speed.
     const int64_t grain = std::max<int64_t>(1, 16384 / (full_panels * nr));
-    parallel_for(0, K, grain, [&](int64_t k_begin, int64_t k_end) {
+    gemm_parallel_for(0, K, grain, [&](int64_t k_begin, int64_t k_end) {
       for (int64_t kk = k_begin; kk < k_end; ++kk) {
         const int64_t pc = kk / kKc * kKc, kc = std::min(kKc, K - pc), k = kk - pc;
         T* block = out + pc * n_padded;
@@ -197,6 +213,22 @@ inline void run_tile(TileFn<T> tile, SgemmRowFn row, int64_t kc, const T* ap, in
   tile(kc, ap, bp, c, ldc, rows, cols, accumulate);
 }
 
+// What a driver applies to each finished strip of C: the epilogue and the function that runs it (float
+// only; double callers pass none).
+struct TileEpilogue {
+  const SgemmEpilogue* e = nullptr;
+  SgemmEpilogueFn fn = nullptr;
+  void operator()(int64_t i0, int64_t j0, int64_t rows, int64_t cols, float* c, int64_t ldc) const {
+    fn(*e, i0, j0, rows, cols, c, ldc);
+  }
+  explicit operator bool() const { return e != nullptr; }
+};
+
+TileEpilogue tile_epilogue(const SgemmEpilogue* e, SgemmEpilogueFn fn) {
+  if (e == nullptr || e->trivial()) return {};
+  return {e, fn != nullptr ? fn : sgemm_epilogue_ref};
+}
+
 // Rows per block: M split into equal blocks of at most about kMcTarget rows, rounded up to mr.
 int64_t balanced_rows(int64_t M, int64_t mr) {
   const int64_t blocks = (M + kMcTarget - 1) / kMcTarget;
@@ -240,19 +272,6 @@ void pack_b_slice(const Operand<T>& b, int64_t pc, int64_t kc, int64_t j0, int64
   }
 }
 
-// C[i, j] = clamp(C[i, j] + bias[i], lo, hi) over a rows x cols block.
-void apply_epilogue(const SgemmEpilogue& e, int64_t rows, int64_t cols, float* C, int64_t ldc) {
-  for (int64_t i = 0; i < rows; ++i) {
-    float* row = C + i * ldc;
-    const float b = e.row_bias ? e.row_bias[i] : 0.f;
-    for (int64_t j = 0; j < cols; ++j) {
-      float v = row[j] + b;
-      v = v < e.lo ? e.lo : v;
-      row[j] = v > e.hi ? e.hi : v;
-    }
-  }
-}
-
 // alpha*A (M x K) packed for gemm_b_stationary: for each depth block pc and row block i0 (of
 // balanced_rows), mr-row panels at out + pc * m_padded + i0 * kc.
 template <class T>
@@ -270,29 +289,38 @@ void pack_all_a(const Operand<T>& a, int64_t M, int64_t K, T alpha, int64_t mr, 
   if (static_cast<double>(M) * static_cast<double>(K) < 65536.0) {
     pack(0, m_blocks * k_blocks);
   } else {
-    parallel_for(0, m_blocks * k_blocks, 1, pack);
+    gemm_parallel_for(0, m_blocks * k_blocks, 1, pack);
   }
 }
 
-// The driver for B that is not packed ahead: each task owns a chunk of nc columns of C, packs its
-// kc x nc slice of B for one depth block at a time into its thread's buffer (an L2-sized block,
-// so B is read from memory once and never written back packed), then runs every row block of A
-// against it. Suits few rows (conv, attention: M up to a few hundred) and wide N.
+// The column-chunk driver: each task owns a chunk of nc columns of C and, one depth block at a
+// time, runs every row panel of A (packed once, shared by the tasks) against the kc x nc slice of
+// B, which stays in L2 while the A panels stream through L1. B not packed ahead is packed slice
+// by slice into the thread's buffer (so it is read from memory once and never written back
+// packed); prepacked B (pack_b's layout, n_padded columns) is read in place. Splitting N, not M,
+// keeps every thread busy when M is a few hundred rows (BERT's 128 tokens, a convolution's
+// output channels), and A is packed once instead of once per chunk.
 template <class T>
 void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C, int64_t ldc,
                        TileFn<T> tile, int64_t mr, int64_t nr, int64_t nc_max, const PackSliceFn<T>& pack_slice,
-                       SgemmRowFn row = nullptr, const T* prepacked_a = nullptr,
-                       const SgemmEpilogue* epilogue = nullptr) {
+                       SgemmRowFn row = nullptr, const T* prepacked_a = nullptr, TileEpilogue epilogue = {},
+                       const T* prepacked_b = nullptr) {
   const int64_t mc_max = balanced_rows(M, mr);
+  const int64_t n_padded = (N + nr - 1) / nr * nr;
   const int64_t n_tasks = (N + nc_max - 1) / nc_max;
   const int64_t nc_padded = (nc_max + nr - 1) / nr * nr;
   // All of alpha*A packed once (pack_all_a), shared by the tasks: block (pc, i0) at pc * m_padded + i0 * kc.
   const int64_t m_padded = (M + mr - 1) / mr * mr;
-  const ScratchLease<T, 3> a_lease(prepacked_a ? 0 : static_cast<size_t>(m_padded * K));
+  // One row (a GEMV) is read in place by the one-row kernel: packing it would spread it over
+  // mr-strided panels that every thread then reads from the packing thread's cache.
+  const bool direct_row = row != nullptr && M == 1 && alpha == T(1) && prepacked_a == nullptr;
+  const int64_t a_step = a.trans ? a.ld : 1;  // between consecutive k of the one row
+  const bool pack_a_now = !prepacked_a && !direct_row;
+  const ScratchLease<T, 3> a_lease(pack_a_now ? static_cast<size_t>(m_padded * K) : 0);
   const T* packed_a_all = prepacked_a ? prepacked_a : a_lease.get();
-  if (!prepacked_a) pack_all_a(a, M, K, alpha, mr, a_lease.get());
+  if (pack_a_now) pack_all_a(a, M, K, alpha, mr, a_lease.get());
   auto run = [&](int64_t begin, int64_t end) {
-    T* slice = scratch<T, 2>(static_cast<size_t>(nc_padded * std::min(kKc, K)));
+    T* slice = prepacked_b ? nullptr : scratch<T, 2>(static_cast<size_t>(nc_padded * std::min(kKc, K)));
     for (int64_t t = begin; t < end; ++t) {
       const int64_t j0 = t * nc_max;
       const int64_t nc = std::min(nc_max, N - j0);
@@ -300,22 +328,33 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
       for (int64_t pc = 0; pc < K; pc += kKc) {
         const int64_t kc = std::min(kKc, K - pc);
         const bool accumulate = pc > 0 || beta != T(0);
-        pack_slice(pc, kc, j0, nc, slice);
+        const bool last = pc + kc >= K;
+        const T* b_slice = slice;
+        if (prepacked_b) {
+          b_slice = prepacked_b + pc * n_padded + j0 * kc;
+        } else {
+          pack_slice(pc, kc, j0, nc, slice);
+        }
         for (int64_t i0 = 0; i0 < M; i0 += mc_max) {
           const int64_t mc = std::min(mc_max, M - i0);
           const T* packed_a = packed_a_all + pc * m_padded + i0 * kc;
           for (int64_t ip = 0; ip < mc; ip += mr) {
-            const T* ap = packed_a + ip * kc;
+            const T* ap = direct_row ? a.data + pc * a_step : packed_a + ip * kc;
             const int64_t rows = std::min(mr, mc - ip);
             for (int64_t jp = 0; jp < nc; jp += nr) {
-              run_tile(tile, row, kc, ap, mr, slice + jp * kc, C + (i0 + ip) * ldc + j0 + jp, ldc, rows,
-                       std::min(nr, nc - jp), accumulate);
+              T* c = C + (i0 + ip) * ldc + j0 + jp;
+              const int64_t cols = std::min(nr, nc - jp);
+              run_tile(tile, row, kc, ap, direct_row ? a_step : mr, b_slice + jp * kc, c, ldc, rows, cols, accumulate);
+            }
+            // The epilogue takes the whole strip of mr rows x nc columns just finished (12 KiB at
+            // most, still in L1/L2): rows of nc give its GELU enough independent vectors to fill
+            // the pipelines, where 32-column tiles left it waiting on latency (1.6 vs 1.0 ns per
+            // element).
+            if constexpr (std::is_same_v<T, float>) {
+              if (last && epilogue) epilogue(i0 + ip, j0, rows, nc, C + (i0 + ip) * ldc + j0, ldc);
             }
           }
         }
-      }
-      if constexpr (std::is_same_v<T, float>) {
-        if (epilogue != nullptr) apply_epilogue(*epilogue, M, nc, C + j0, ldc);
       }
     }
   };
@@ -323,14 +362,18 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
   if (flops < kSerialFlops) {
     run(0, n_tasks);
   } else {
-    parallel_for(0, n_tasks, 1, run);
+    gemm_parallel_for(0, n_tasks, 1, run);
   }
 }
 
 // Column chunk width for gemm_b_stationary: kNc, or narrower (a multiple of nr) so that every
-// thread gets at least two chunks.
-int64_t chunk_columns(int64_t N, int64_t nr) {
-  const int64_t want = 2 * std::max(1, current_concurrency());
+// thread gets at least `per_thread` chunks. B packed ahead costs nothing per chunk, so it takes
+// four (a thread that wakes late then still finds work: 2 threads on BERT's N = 768 ran at 158
+// GFLOP/s with two chunks each and 183 with four); B packed per chunk takes two.
+int64_t chunk_columns(int64_t N, int64_t nr, int per_thread = 2) {
+  const int threads = current_concurrency();
+  // One thread: the widest chunk that fits L2, so each A panel in L1 meets as many B panels as it can.
+  const int64_t want = threads <= 1 ? 1 : int64_t{per_thread} * threads;
   const int64_t per = (N + want - 1) / want;
   return std::clamp<int64_t>((per + nr - 1) / nr * nr, nr, kNc);
 }
@@ -341,55 +384,17 @@ bool prefer_b_stationary(int64_t M, int64_t N, int64_t mr) {
   return M <= balanced_rows(M, mr) || N >= 4 * std::max(1, current_concurrency()) * kNc;
 }
 
-// C = alpha * op(A) * B + beta * C with B already packed by pack_b for this micro-kernel.
+// Handles the degenerate shapes (C = beta * C, then the epilogue); false when there is a product
+// to compute.
 template <class T>
-void gemm_packed_b(const Operand<T>& a, const T* packed_b, int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C,
-                   int64_t ldc, TileFn<T> tile, int64_t mr, int64_t nr, SgemmRowFn row = nullptr) {
-  const int64_t mc_max = balanced_rows(M, mr);
-  const int64_t m_tasks = (M + mc_max - 1) / mc_max;
-  const int64_t n_tasks = (N + kNc - 1) / kNc;
-  const int64_t n_padded = (N + nr - 1) / nr * nr;
-  auto run = [&](int64_t begin, int64_t end) {
-    T* packed_a = scratch<T, 0>(static_cast<size_t>(mc_max * std::min(kKc, K)));
-    for (int64_t t = begin; t < end; ++t) {
-      const int64_t i0 = (t / n_tasks) * mc_max;
-      const int64_t j0 = (t % n_tasks) * kNc;
-      const int64_t mc = std::min(mc_max, M - i0);
-      const int64_t nc = std::min(kNc, N - j0);
-      // beta 0: the first depth block stores; beta 1: every block adds; else scale C first.
-      if (beta != T(0) && beta != T(1)) scale_c(beta, mc, nc, C + i0 * ldc + j0, ldc);
-      for (int64_t pc = 0; pc < K; pc += kKc) {
-        const int64_t kc = std::min(kKc, K - pc);
-        const bool accumulate = pc > 0 || beta != T(0);
-        pack_a(a, i0, mc, pc, kc, alpha, mr, packed_a);
-        const T* b_block = packed_b + pc * n_padded;
-        // One A panel (mr x kc) stays in L1 while the B panels of this chunk stream from L2.
-        for (int64_t ip = 0; ip < mc; ip += mr) {
-          const T* ap = packed_a + ip * kc;
-          const int64_t rows = std::min(mr, mc - ip);
-          for (int64_t jp = 0; jp < nc; jp += nr) {
-            run_tile(tile, row, kc, ap, mr, b_block + (j0 + jp) * kc, C + (i0 + ip) * ldc + j0 + jp, ldc, rows,
-                     std::min(nr, nc - jp), accumulate);
-          }
-        }
-      }
-    }
-  };
-  const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
-  if (flops < kSerialFlops) {
-    run(0, m_tasks * n_tasks);
-  } else {
-    parallel_for(0, m_tasks * n_tasks, 1, run);
-  }
-}
-
-// Handles the degenerate shapes; false when there is a product to compute.
-template <class T>
-bool gemm_trivial(int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C, int64_t ldc) {
+bool gemm_trivial(int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C, int64_t ldc, TileEpilogue epilogue = {}) {
   if (M <= 0 || N <= 0) return true;
   if (K > 0 && alpha != T(0)) return false;
-  parallel_for(0, M, std::max<int64_t>(1, 16384 / N), [&](int64_t begin, int64_t end) {
+  gemm_parallel_for(0, M, std::max<int64_t>(1, 16384 / N), [&](int64_t begin, int64_t end) {
     scale_c(beta, end - begin, N, C + begin * ldc, ldc);
+    if constexpr (std::is_same_v<T, float>) {
+      if (epilogue) epilogue(begin, 0, end - begin, N, C + begin * ldc, ldc);
+    }
   });
   return true;
 }
@@ -397,22 +402,23 @@ bool gemm_trivial(int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C, int64_
 template <class T>
 void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
                   const T* B, int64_t ldb, T beta, T* C, int64_t ldc, TileFn<T> tile, int64_t mr, int64_t nr,
-                  SgemmRowFn row = nullptr) {
-  if (gemm_trivial(M, N, K, alpha, beta, C, ldc)) return;
+                  SgemmRowFn row = nullptr, TileEpilogue epilogue = {}) {
+  if (gemm_trivial(M, N, K, alpha, beta, C, ldc, epilogue)) return;
   if (prefer_b_stationary(M, N, mr)) {
     const Operand<T> b{B, ldb, trans_b};
     const PackSliceFn<T> pack = [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, T* out) {
       pack_b_slice(b, pc, kc, j0, nc, nr, out);
     };
     gemm_b_stationary(Operand<T>{A, lda, trans_a}, M, N, K, alpha, beta, C, ldc, tile, mr, nr, chunk_columns(N, nr),
-                      pack, row);
+                      pack, row, static_cast<const T*>(nullptr), epilogue);
     return;
   }
   const int64_t n_padded = (N + nr - 1) / nr * nr;
   const ScratchLease<T, 1> lease(static_cast<size_t>(K * n_padded));
   T* packed_b = lease.get();
   pack_b(Operand<T>{B, ldb, trans_b}, K, N, nr, n_padded, packed_b);
-  gemm_packed_b(Operand<T>{A, lda, trans_a}, packed_b, M, N, K, alpha, beta, C, ldc, tile, mr, nr, row);
+  gemm_b_stationary(Operand<T>{A, lda, trans_a}, M, N, K, alpha, beta, C, ldc, tile, mr, nr, chunk_columns(N, nr, 4),
+                    PackSliceFn<T>(), row, static_cast<const T*>(nullptr), epilogue, static_cast<const T*>(packed_b));
 }
 
 const SgemmUkernel& active_sgemm_ukernel() {
@@ -420,27 +426,29 @@ const SgemmUkernel& active_sgemm_ukernel() {
   return k;
 }
 
-template <class T>
-void gemm_int_impl(int64_t M, int64_t N, int64_t K, const T* A, const T* B, T* C) {
-  // Unsigned arithmetic wraps without undefined behaviour; the bits equal the signed result's.
-  using U = std::make_unsigned_t<T>;
-  const U* a = reinterpret_cast<const U*>(A);
-  const U* b = reinterpret_cast<const U*>(B);
-  U* c = reinterpret_cast<U*>(C);
-  parallel_for(0, M, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, N * K)), [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      U* crow = c + i * N;
-      std::fill(crow, crow + N, U(0));
-      for (int64_t k = 0; k < K; ++k) {
-        const U aik = a[i * K + k];
-        const U* brow = b + k * N;
-        for (int64_t j = 0; j < N; ++j) crow[j] += aik * brow[j];
-      }
-    }
-  });
-}
-
 }  // namespace
+
+void sgemm_epilogue_ref(const SgemmEpilogue& e, int64_t i0, int64_t j0, int64_t rows, int64_t cols, float* c,
+                        int64_t ldc) {
+  constexpr float kInvSqrt2 = 0.70710678118654752f, kSqrt2OverPi = 0.79788456080286536f;
+  for (int64_t i = 0; i < rows; ++i) {
+    float* row = c + i * ldc;
+    const float rb = e.row_bias ? e.row_bias[i0 + i] : 0.f;
+    const float* res = e.residual ? e.residual + (i0 + i) * e.ldr + j0 : nullptr;
+    for (int64_t j = 0; j < cols; ++j) {
+      float v = row[j] + rb;
+      if (e.col_bias) v += e.col_bias[j0 + j];
+      if (res) v += res[j];
+      if (e.activation == SgemmActivation::GeluErf) {
+        v = 0.5f * v * (1.f + std::erf(v * kInvSqrt2));
+      } else if (e.activation == SgemmActivation::GeluTanh) {
+        v = 0.5f * v * (1.f + std::tanh(kSqrt2OverPi * (v + 0.044715f * v * v * v)));
+      }
+      v = v < e.lo ? e.lo : v;
+      row[j] = v > e.hi ? e.hi : v;
+    }
+  }
+}
 
 SgemmUkernel sgemm_ukernel_4x8__scalar() { return {micro_tile<float>, 4, 8, "f32-gemm-4x8__scalar"}; }
 
@@ -454,14 +462,17 @@ SgemmUkernel sgemm_ukernel_for(Isa isa) {
 }
 
 void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-           const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+           const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const SgemmEpilogue* epilogue) {
   const SgemmUkernel& k = active_sgemm_ukernel();
-  gemm_blocked<float>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, k.fn, k.mr, k.nr, k.row);
+  gemm_blocked<float>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, k.fn, k.mr, k.nr, k.row,
+                      tile_epilogue(epilogue, k.epilogue));
 }
 
 void sgemm_with(const SgemmUkernel& k, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-                const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  gemm_blocked<float>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, k.fn, k.mr, k.nr, k.row);
+                const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
+                const SgemmEpilogue* epilogue) {
+  gemm_blocked<float>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, k.fn, k.mr, k.nr, k.row,
+                      tile_epilogue(epilogue, k.epilogue));
 }
 
 PackedSgemmB pack_sgemm_b(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb) {
@@ -477,26 +488,65 @@ PackedSgemmB pack_sgemm_b(bool trans_b, int64_t K, int64_t N, const float* B, in
 }
 
 void sgemm_packed(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda, const PackedSgemmB& B,
-                  float beta, float* C, int64_t ldc) {
-  if (gemm_trivial(M, B.N, B.K, alpha, beta, C, ldc)) return;
+                  float beta, float* C, int64_t ldc, const SgemmEpilogue* epilogue) {
   const SgemmUkernel& k = active_sgemm_ukernel();
-  gemm_packed_b(Operand<float>{A, lda, trans_a}, B.data.data(), M, B.N, B.K, alpha, beta, C, ldc, k.fn, k.mr, k.nr,
-                k.row);
+  const TileEpilogue epi = tile_epilogue(epilogue, k.epilogue);
+  if (gemm_trivial(M, B.N, B.K, alpha, beta, C, ldc, epi)) return;
+  gemm_b_stationary(Operand<float>{A, lda, trans_a}, M, B.N, B.K, alpha, beta, C, ldc, k.fn, k.mr, k.nr,
+                    chunk_columns(B.N, k.nr, 4), PackSliceFn<float>(), k.row, static_cast<const float*>(nullptr), epi,
+                    B.data.data());
+}
+
+namespace {
+
+// Below this many flops per product, a batch runs whole products in parallel (a 128 x 128 x 64
+// attention head is 2 MFLOP: split over threads, each part is a few microseconds of work).
+constexpr double kBatchInlineFlops = 1.6e7;
+
+template <class Product>
+void run_batch(int64_t count, int64_t M, int64_t N, int64_t K, const Product& product) {
+  const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
+  if (count <= 1 || t_inline_products || current_concurrency() <= 1 || flops >= kBatchInlineFlops) {
+    for (int64_t i = 0; i < count; ++i) product(i);
+    return;
+  }
+  parallel_for(0, count, 1, [&](int64_t begin, int64_t end) {
+    struct InlineScope {
+      InlineScope() { t_inline_products = true; }
+      ~InlineScope() { t_inline_products = false; }
+    } scope;
+    for (int64_t i = begin; i < end; ++i) product(i);
+  });
+}
+
+}  // namespace
+
+void sgemm_batch(int64_t count, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                 const float* const* A, int64_t lda, const float* const* B, int64_t ldb, float beta, float* const* C,
+                 int64_t ldc, const SgemmEpilogue* epilogue) {
+  run_batch(count, M, N, K, [&](int64_t i) {
+    sgemm(trans_a, trans_b, M, N, K, alpha, A[i], lda, B[i], ldb, beta, C[i], ldc, epilogue);
+  });
+}
+
+void sgemm_packed_batch(int64_t count, bool trans_a, int64_t M, float alpha, const float* const* A, int64_t lda,
+                        const PackedSgemmB& B, float beta, float* const* C, int64_t ldc,
+                        const SgemmEpilogue* epilogue) {
+  run_batch(count, M, B.N, B.K,
+            [&](int64_t i) { sgemm_packed(trans_a, M, alpha, A[i], lda, B, beta, C[i], ldc, epilogue); });
 }
 
 void sgemm_pack_b_by(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const SgemmPackB& pack_b,
                      float beta, float* C, int64_t ldc, const SgemmEpilogue* epilogue) {
-  if (gemm_trivial(M, N, K, alpha, beta, C, ldc)) {
-    if (epilogue != nullptr && M > 0 && N > 0) apply_epilogue(*epilogue, M, N, C, ldc);
-    return;
-  }
   const SgemmUkernel& k = active_sgemm_ukernel();
+  const TileEpilogue epi = tile_epilogue(epilogue, k.epilogue);
+  if (gemm_trivial(M, N, K, alpha, beta, C, ldc, epi)) return;
   const int64_t nr = k.nr;
   const PackSliceFn<float> pack = [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, float* out) {
     pack_b(pc, kc, j0, nc, nr, out);
   };
   gemm_b_stationary(Operand<float>{A, lda, false}, M, N, K, alpha, beta, C, ldc, k.fn, k.mr, nr, chunk_columns(N, nr),
-                    pack, k.row, static_cast<const float*>(nullptr), epilogue);
+                    pack, k.row, static_cast<const float*>(nullptr), epi);
 }
 
 void sgemm_pack_b_rows(const float* B, int64_t ldb, int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr,
@@ -517,35 +567,20 @@ PackedSgemmA pack_sgemm_a(int64_t M, int64_t K, const float* A, int64_t lda) {
 
 void sgemm_pack_b_by(const PackedSgemmA& A, int64_t N, const SgemmPackB& pack_b, float beta, float* C, int64_t ldc,
                      const SgemmEpilogue* epilogue) {
-  if (gemm_trivial(A.M, N, A.K, 1.f, beta, C, ldc)) {
-    if (epilogue != nullptr && A.M > 0 && N > 0) apply_epilogue(*epilogue, A.M, N, C, ldc);
-    return;
-  }
   const SgemmUkernel& k = active_sgemm_ukernel();
+  const TileEpilogue epi = tile_epilogue(epilogue, k.epilogue);
+  if (gemm_trivial(A.M, N, A.K, 1.f, beta, C, ldc, epi)) return;
   const int64_t nr = k.nr;
   const PackSliceFn<float> pack = [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, float* out) {
     pack_b(pc, kc, j0, nc, nr, out);
   };
   gemm_b_stationary(Operand<float>{nullptr, A.K, false}, A.M, N, A.K, 1.f, beta, C, ldc, k.fn, k.mr, nr,
-                    chunk_columns(N, nr), pack, k.row, A.data.data(), epilogue);
+                    chunk_columns(N, nr), pack, k.row, A.data.data(), epi);
 }
 
 void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,
            const double* B, int64_t ldb, double beta, double* C, int64_t ldc) {
   gemm_blocked<double>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, micro_tile<double>, 4, 8);
-}
-
-void gemm_int(int64_t M, int64_t N, int64_t K, const int32_t* A, const int32_t* B, int32_t* C) {
-  gemm_int_impl(M, N, K, A, B, C);
-}
-void gemm_int(int64_t M, int64_t N, int64_t K, const int64_t* A, const int64_t* B, int64_t* C) {
-  gemm_int_impl(M, N, K, A, B, C);
-}
-void gemm_int(int64_t M, int64_t N, int64_t K, const uint32_t* A, const uint32_t* B, uint32_t* C) {
-  gemm_int_impl(M, N, K, A, B, C);
-}
-void gemm_int(int64_t M, int64_t N, int64_t K, const uint64_t* A, const uint64_t* B, uint64_t* C) {
-  gemm_int_impl(M, N, K, A, B, C);
 }
 
 }  // namespace onnxi::kernels

@@ -16,9 +16,10 @@
 namespace onnxi::kernels {
 
 struct SgemmUkernel;
+struct SgemmEpilogue;
 
 void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-           const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
+           const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const SgemmEpilogue* epilogue = nullptr);
 
 // C = alpha * A * B + beta * C where the caller produces B (K x N) straight into the micro-kernel's
 // packed form, slice by slice, so B never exists unpacked: convolution packs im2col columns this
@@ -27,13 +28,32 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
 // past nc zero. It is called concurrently for different slices. A is M x K row-major (lda >= K).
 using SgemmPackB = std::function<void(int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr, float* out)>;
 
-// Applied to each task's block of C once its product is complete, while the block is still in
-// cache: C[i, j] = clamp(C[i, j] + row_bias[i], lo, hi) (row_bias may be null; lo/hi infinite for
-// none). The clamp is Clip's: NaN stays NaN. A convolution's bias and Relu/Clip ride on it.
+// What runs on each strip of C (mr rows of a task's column chunk) once its product is complete
+// (beta * C included), while the strip is still in cache, instead of separate passes over C:
+//   v = C[i, j] + row_bias[i] + col_bias[j] + residual[i * ldr + j]   (each term only if non-null)
+//   v = activation(v)                                                   (GELU erf / tanh form)
+//   C[i, j] = clamp(v, lo, hi)                                          (Clip's: NaN stays NaN)
+// Relu is lo = 0. Indices are those of the whole C the call computes. A convolution's bias and
+// Relu/Clip, and a linear layer's bias, GELU and residual add (FusedMatMul) ride on it.
+enum class SgemmActivation : uint8_t { None, GeluErf, GeluTanh };
+
 struct SgemmEpilogue {
-  const float* row_bias = nullptr;
+  const float* row_bias = nullptr;  // M values
   float lo = -__builtin_inff(), hi = __builtin_inff();
+  const float* col_bias = nullptr;  // N values
+  SgemmActivation activation = SgemmActivation::None;
+  const float* residual = nullptr;  // M x N, row stride ldr; must not overlap C
+  int64_t ldr = 0;
+  bool trivial() const {
+    return !row_bias && !col_bias && !residual && activation == SgemmActivation::None && !(lo > -__builtin_inff()) &&
+           !(hi < __builtin_inff());
+  }
 };
+
+// The portable epilogue over the rows x cols block of C at (i0, j0): the reference the SIMD ones
+// are tested against, and what sgemm_with runs.
+void sgemm_epilogue_ref(const SgemmEpilogue& e, int64_t i0, int64_t j0, int64_t rows, int64_t cols, float* c,
+                        int64_t ldc);
 
 void sgemm_pack_b_by(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const SgemmPackB& pack_b,
                      float beta, float* C, int64_t ldc, const SgemmEpilogue* epilogue = nullptr);
@@ -76,11 +96,24 @@ struct PackedSgemmB {
 PackedSgemmB pack_sgemm_b(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb);
 // C = alpha * op(A) * B + beta * C, op(A) M x B.K.
 void sgemm_packed(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda, const PackedSgemmB& B,
-                  float beta, float* C, int64_t ldc);
+                  float beta, float* C, int64_t ldc, const SgemmEpilogue* epilogue = nullptr);
+
+// `count` independent products of one shape, C[i] = alpha * op(A[i]) * op(B[i]) + beta * C[i], each
+// with the same epilogue (its biases and residual index each product's own C). Products too
+// small to split well run one per task, so a stack of attention heads keeps every thread busy
+// without a fork and join per head; larger ones run one after another, each on all threads.
+void sgemm_batch(int64_t count, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                 const float* const* A, int64_t lda, const float* const* B, int64_t ldb, float beta, float* const* C,
+                 int64_t ldc, const SgemmEpilogue* epilogue = nullptr);
+// The same against one B packed ahead.
+void sgemm_packed_batch(int64_t count, bool trans_a, int64_t M, float alpha, const float* const* A, int64_t lda,
+                        const PackedSgemmB& B, float beta, float* const* C, int64_t ldc,
+                        const SgemmEpilogue* epilogue = nullptr);
 
 // sgemm with a given micro-kernel (tests compare every ISA's against the portable one).
 void sgemm_with(const SgemmUkernel& ukernel, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-                const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
+                const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
+                const SgemmEpilogue* epilogue = nullptr);
 
 void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,
            const double* B, int64_t ldb, double beta, double* C, int64_t ldc);

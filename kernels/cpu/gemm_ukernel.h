@@ -20,11 +20,18 @@ using SgemmUkernelFn = void (*)(int64_t kc, const float* a, const float* b, floa
 using SgemmRowFn = void (*)(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t cols,
                             bool accumulate);
 
+struct SgemmEpilogue;
+// Applies an SgemmEpilogue (kernels/cpu/gemm.h) to the rows x cols block of C at (i0, j0) of the
+// whole product; c points at that block.
+using SgemmEpilogueFn = void (*)(const SgemmEpilogue& e, int64_t i0, int64_t j0, int64_t rows, int64_t cols, float* c,
+                                 int64_t ldc);
+
 struct SgemmUkernel {
   SgemmUkernelFn fn = nullptr;
   int64_t mr = 0, nr = 0;
   const char* name = "";
-  SgemmRowFn row = nullptr;  // null: one-row tiles use fn
+  SgemmRowFn row = nullptr;            // null: one-row tiles use fn
+  SgemmEpilogueFn epilogue = nullptr;  // null: the portable sgemm_epilogue_ref
 };
 
 SgemmUkernel sgemm_ukernel_4x8__scalar();     // gemm.cpp

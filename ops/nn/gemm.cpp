@@ -1,7 +1,6 @@
 // Gemm: Y = alpha * op(A) * op(B) + beta * C, with C broadcast to [M, N] (opset 1-6: under the
 // `broadcast` attribute; 7+: always unidirectional; 11+: C optional).
 #include <memory>
-#include <type_traits>
 
 #include "kernels/cpu/gemm.h"
 #include "onnxi/float_types.h"
@@ -92,19 +91,17 @@ class GemmKernel final : public Kernel {
       ctx.set_output(0, integer_gemm(A, B, C, M, N, K));
       return;
     }
+    if (dtype == DataType::Float) {
+      Tensor& y = ctx.allocate_output_uninitialized(0, DataType::Float, out_shape);
+      float_gemm(A, B, has_c ? &C : nullptr, M, N, K, y.data<float>());
+      return;
+    }
     const Tensor a = widen(A), b = widen(B), c = has_c ? widen(C) : Tensor();
     Tensor y = Tensor::uninitialized(compute_type(dtype), out_shape);
     with_compute_type(y.dtype(), [&](auto tag) {
       using T = decltype(tag);
       T* yp = y.data<T>();
       if (has_c) fill_broadcast_c(c.data<T>(), c.shape(), out_shape, static_cast<T>(a_.beta), yp);
-      if constexpr (std::is_same_v<T, float>) {
-        if (packed_b_ && dtype == DataType::Float && packed_b_->K == K && packed_b_->N == N) {
-          kernels::sgemm_packed(a_.trans_a, M, a_.alpha, a.data<float>(), A.dim(1), *packed_b_, has_c ? 1.f : 0.f, yp,
-                                N);
-          return;
-        }
-      }
       kernels::gemm(a_.trans_a, a_.trans_b, M, N, K, static_cast<T>(a_.alpha), a.data<T>(), A.dim(1), b.data<T>(),
                     B.dim(1), has_c ? T(1) : T(0), yp, N);
     });
@@ -112,6 +109,33 @@ class GemmKernel final : public Kernel {
   }
 
  private:
+  // float32: beta * C rides on the GEMM epilogue when beta is 1 and C is a row of N biases or a
+  // whole [M, N] (a linear layer's bias, a residual), instead of a pass that fills Y first.
+  void float_gemm(const Tensor& A, const Tensor& B, const Tensor* C, int64_t M, int64_t N, int64_t K, float* y) const {
+    kernels::SgemmEpilogue e;
+    float beta = 0.f;
+    if (C != nullptr) {
+      const Shape& cs = C->shape();
+      const bool row = C->numel() == N && !cs.empty() && cs.back() == N;
+      const bool full = cs.size() == 2 && cs[0] == M && cs[1] == N;
+      if (a_.beta == 1.f && row) {
+        e.col_bias = C->data<float>();
+      } else if (a_.beta == 1.f && full) {
+        e.residual = C->data<float>();
+        e.ldr = N;
+      } else {
+        fill_broadcast_c(C->data<float>(), cs, Shape{M, N}, a_.beta, y);
+        beta = 1.f;
+      }
+    }
+    if (packed_b_ && packed_b_->K == K && packed_b_->N == N) {
+      kernels::sgemm_packed(a_.trans_a, M, a_.alpha, A.data<float>(), A.dim(1), *packed_b_, beta, y, N, &e);
+    } else {
+      kernels::sgemm(a_.trans_a, a_.trans_b, M, N, K, a_.alpha, A.data<float>(), A.dim(1), B.data<float>(), B.dim(1),
+                     beta, y, N, &e);
+    }
+  }
+
   // C must broadcast unidirectionally to [M, N].
   static void check_c_shape(const KernelContext& ctx, const Shape& c, const Shape& out) {
     bool ok = c.size() <= 2;

@@ -2,6 +2,8 @@
 // A is a row vector and a 1-D B a column vector, the added dim removed from the result.
 #include <algorithm>
 #include <memory>
+#include <type_traits>
+#include <vector>
 
 #include "kernels/cpu/gemm.h"
 #include "ops/common.h"
@@ -102,6 +104,19 @@ void run_float(const Plan& p, const Shape& a_shape, const T* a, const T* b, T* y
     kernels::gemm(false, false, p.M * shape_numel(p.batch), p.N, p.K, T(1), a, p.K, b, p.N, T(0), y, p.N);
     return;
   }
+  if constexpr (std::is_same_v<T, float>) {
+    // Stacks of small products (attention heads) run a product per task.
+    std::vector<const float*> as, bs;
+    std::vector<float*> ys;
+    for_each_batch(p, [&](int64_t i, int64_t ia, int64_t ib) {
+      as.push_back(a + ia * a_mat);
+      bs.push_back(b + ib * b_mat);
+      ys.push_back(y + i * y_mat);
+    });
+    kernels::sgemm_batch(static_cast<int64_t>(ys.size()), false, false, p.M, p.N, p.K, 1.f, as.data(), p.K, bs.data(),
+                         p.N, 0.f, ys.data(), p.N);
+    return;
+  }
   for_each_batch(p, [&](int64_t i, int64_t ia, int64_t ib) {
     kernels::gemm(false, false, p.M, p.N, p.K, T(1), a + ia * a_mat, p.K, b + ib * b_mat, p.N, T(0), y + i * y_mat,
                   p.N);
@@ -116,39 +131,7 @@ void run_int(const Plan& p, const T* a, const T* b, T* y) {
   });
 }
 
-void compute_matmul(KernelContext& ctx) {
-  const Tensor& A = ctx.input(0);
-  const DataType dtype = A.dtype();
-  if (!is_nn_float(dtype) && !is_int_matmul_type(dtype)) {
-    ctx.fail(cat("input A has element type ", dtype_name(dtype), "; MatMul takes ", kFloatTypes,
-                 ", int32, int64, uint32, uint64"));
-  }
-  const Tensor& B = input_of_type(ctx, 1, dtype);
-  const Plan p = plan_matmul(ctx, A.shape(), B.shape());
-  switch (dtype) {
-    case DataType::Int32:
-      return run_int(p, A.data<int32_t>(), B.data<int32_t>(),
-                     ctx.allocate_output(0, dtype, p.out_shape).data<int32_t>());
-    case DataType::Int64:
-      return run_int(p, A.data<int64_t>(), B.data<int64_t>(),
-                     ctx.allocate_output(0, dtype, p.out_shape).data<int64_t>());
-    case DataType::UInt32:
-      return run_int(p, A.data<uint32_t>(), B.data<uint32_t>(),
-                     ctx.allocate_output(0, dtype, p.out_shape).data<uint32_t>());
-    case DataType::UInt64:
-      return run_int(p, A.data<uint64_t>(), B.data<uint64_t>(),
-                     ctx.allocate_output(0, dtype, p.out_shape).data<uint64_t>());
-    default:
-      break;
-  }
-  const Tensor a = widen(A), b = widen(B);
-  Tensor y = Tensor::uninitialized(compute_type(dtype), p.out_shape);
-  with_compute_type(y.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    run_float(p, A.shape(), a.data<T>(), b.data<T>(), y.data<T>());
-  });
-  ctx.set_output(0, narrow(y, dtype));
-}
+void compute_matmul(KernelContext& ctx) { ctx.set_output(0, matmul_tensors(ctx, ctx.input(0), ctx.input(1))); }
 
 // A constant 2-D float B (the weights of a linear layer) is packed for the GEMM micro-kernel once;
 // every run is then one product over all of A's rows.
@@ -171,6 +154,33 @@ std::unique_ptr<Kernel> create_matmul(const KernelInit& init) {
 }
 
 }  // namespace
+
+Tensor matmul_tensors(const KernelContext& ctx, const Tensor& A, const Tensor& B) {
+  const DataType dtype = A.dtype();
+  if (!is_nn_float(dtype) && !is_int_matmul_type(dtype)) {
+    ctx.fail(cat("input A has element type ", dtype_name(dtype), "; MatMul takes ", kFloatTypes,
+                 ", int32, int64, uint32, uint64"));
+  }
+  if (B.dtype() != dtype) ctx.fail(cat("input B is ", B.describe(), "; it must have A's element type ", dtype_name(dtype)));
+  const Plan p = plan_matmul(ctx, A.shape(), B.shape());
+  if (is_int_matmul_type(dtype)) {
+    Tensor y(dtype, p.out_shape);
+    switch (dtype) {
+      case DataType::Int32: run_int(p, A.data<int32_t>(), B.data<int32_t>(), y.data<int32_t>()); break;
+      case DataType::Int64: run_int(p, A.data<int64_t>(), B.data<int64_t>(), y.data<int64_t>()); break;
+      case DataType::UInt32: run_int(p, A.data<uint32_t>(), B.data<uint32_t>(), y.data<uint32_t>()); break;
+      default: run_int(p, A.data<uint64_t>(), B.data<uint64_t>(), y.data<uint64_t>()); break;
+    }
+    return y;
+  }
+  const Tensor a = widen(A), b = widen(B);
+  Tensor y = Tensor::uninitialized(compute_type(dtype), p.out_shape);
+  with_compute_type(y.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    run_float(p, A.shape(), a.data<T>(), b.data<T>(), y.data<T>());
+  });
+  return narrow(y, dtype);
+}
 
 void register_matmul(Registry& r) {
   r.add(make_def("MatMul", 1, 8, infer_matmul, create_matmul, "float, double, float16"));

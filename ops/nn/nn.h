@@ -13,6 +13,9 @@ namespace onnxi::ops::nn {
 
 void register_gemm(Registry& r);              // Gemm
 void register_matmul(Registry& r);            // MatMul
+void register_fused_matmul(Registry& r);      // com.onnxi FusedMatMul (fused_matmul.cpp)
+// MatMul's product of any of its element types (matmul.cpp); FusedMatMul's path for non-float32.
+Tensor matmul_tensors(const KernelContext& ctx, const Tensor& A, const Tensor& B);
 void register_conv(Registry& r);              // Conv
 void register_conv_transpose(Registry& r);    // ConvTranspose
 void register_pool(Registry& r);              // MaxPool, AveragePool, LpPool

@@ -6,6 +6,7 @@ namespace onnxi::ops {
 void register_nn(Registry& r) {
   nn::register_gemm(r);
   nn::register_matmul(r);
+  nn::register_fused_matmul(r);
   nn::register_conv(r);
   nn::register_conv_transpose(r);
   nn::register_pool(r);

@@ -68,5 +68,7 @@ int remove_unused_initializers(Graph& g);                        // eliminate_de
 int eliminate_common_subexpressions(Model& model, const Registry* custom);  // eliminate_common_subexpressions.cpp
 int eliminate_noops(Model& model, const Registry* custom);       // eliminate_noops.cpp (basic)
 int collapse_reshape_chains(Model& model, const Registry* custom);  // collapse_reshape_chains.cpp (basic)
+int fold_transpose_matmul(Model& model);  // fold_transpose_matmul.cpp (extended)
+int fuse_matmul_bias(Model& model);       // fuse_matmul_bias.cpp (extended)
 
 }  // namespace onnxi::passes
