@@ -138,6 +138,11 @@ void register_activations(Registry& r) {
     r.add(make_def(e.name, e.since, e.last, infer_unary, unary_create(e.op, e.types, e.params), e.types));
   }
   r.add(make_def("Gelu", 20, kLatestOpset, infer_unary, gelu_kernel(), kFloatTypes));
+  // The spelled-out GELU the graph passes fuse (runtime/passes/fuse_gelu.cpp), at any opset: the
+  // same op as ai.onnx Gelu-20 (attribute approximate = "none" | "tanh").
+  OpDef onnxi_gelu = make_def("Gelu", 1, kLatestOpset, infer_unary, gelu_kernel(), kFloatTypes);
+  onnxi_gelu.domain = kOnnxiDomain;
+  r.add(onnxi_gelu);
   r.add(make_def(
       "PRelu", 1, kLatestOpset, infer_unary,
       [](const KernelInit&) { return make_kernel([](KernelContext& ctx) { compute_prelu(ctx); }); },
