@@ -37,5 +37,7 @@ void erase_nodes(Graph& g, const std::set<size_t>& indices);
 // The passes (one file each).
 int fold_conv_batchnorm(Graph& g);     // fold_conv_batchnorm.cpp (extended)
 int fuse_conv_activation(Model& model);  // fuse_conv_activation.cpp (extended)
+int fuse_layernorm(Model& model);        // fuse_layernorm.cpp (extended): LayerNorm, SkipLayerNorm, RMSNorm
+int fuse_gelu(Model& model);             // fuse_gelu.cpp (extended)
 
 }  // namespace onnxi::passes

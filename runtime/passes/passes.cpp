@@ -15,6 +15,8 @@ int run_passes(Model& model, const std::string& level) {
   int changes = 0;
   if (level == "extended" || level == "all") {
     changes += fold_conv_batchnorm(model.graph);
+    changes += fuse_layernorm(model);
+    changes += fuse_gelu(model);
     changes += fuse_conv_activation(model);
   }
   return changes;
