@@ -4,10 +4,13 @@
 //
 // The portable versions accumulate in double and are the oracle; the AVX2 / AVX-512 variants
 // (layer_norm__avx2.cpp, layer_norm__avx512.cpp, picked once from active_isa()) accumulate in
-// float over 4 vector accumulators and use the two-pass variance (mean first, then the squared
-// deviations: no cancellation, unlike E[x^2] - E[x]^2). The row is re-read from L1 for the second
-// and third passes, so two passes cost little more than one. Measured against the double
-// reference (tests/unit/test_layer_norm_kernels.cpp): see the error bounds stated there.
+// float over several vector accumulators and use a corrected two-pass variance: the float mean m
+// first, then the deviations d = s - m, whose sum corrects the mean (kept as two floats, m + lo)
+// and whose squares give the variance sum(d^2)/n - lo^2 (no cancellation, unlike E[s^2] - E[s]^2).
+// The row is re-read from L1 for the second and third passes, so they cost little. Measured
+// against the double reference (tests/unit/test_layer_norm_kernels.cpp, all lengths 1..1000):
+// at most 7.2e-7 absolute on the normalized output for rows in [-2, 2] and for rows in [98, 102]
+// (4.8e-7 for RMSNorm); a single float mean would give 1.5e-5 on the offset rows.
 #pragma once
 
 #include <cstdint>

@@ -58,40 +58,44 @@ void norm_row_f32__avx2(const float* x, float* y, int64_t cols, const float* ski
   }
   const float n = static_cast<float>(cols);
   const float total = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-  float mean = 0.f, inv = 0.f;
+  float mean = 0.f, mean_lo = 0.f, inv = 0.f;
   if (simplified) {
     inv = 1.f / __builtin_sqrtf(total / n + p.epsilon);
   } else {
+    // Deviations from the float mean: their sum corrects it (kept as a second float), their
+    // squares give the variance (see layer_norm__avx512.cpp).
     mean = total / n;
     const __m256 vm = _mm256_set1_ps(mean);
-    a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    for (i = 0; i + 32 <= cols; i += 32) {
+    a0 = _mm256_setzero_ps(), a1 = a0;
+    __m256 c0 = _mm256_setzero_ps(), c1 = c0;
+    for (i = 0; i + 16 <= cols; i += 16) {
       const __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(src + i), vm);
       const __m256 d1 = _mm256_sub_ps(_mm256_loadu_ps(src + i + 8), vm);
-      const __m256 d2 = _mm256_sub_ps(_mm256_loadu_ps(src + i + 16), vm);
-      const __m256 d3 = _mm256_sub_ps(_mm256_loadu_ps(src + i + 24), vm);
+      c0 = _mm256_add_ps(c0, d0);
+      c1 = _mm256_add_ps(c1, d1);
       a0 = _mm256_fmadd_ps(d0, d0, a0);
       a1 = _mm256_fmadd_ps(d1, d1, a1);
-      a2 = _mm256_fmadd_ps(d2, d2, a2);
-      a3 = _mm256_fmadd_ps(d3, d3, a3);
     }
     for (; i < cols; i += 8) {
       const __m256i m = tail_mask8(cols - i);
       const __m256 d = _mm256_and_ps(_mm256_sub_ps(_mm256_maskload_ps(src + i, m), vm), _mm256_castsi256_ps(m));
+      c0 = _mm256_add_ps(c0, d);
       a0 = _mm256_fmadd_ps(d, d, a0);
     }
-    inv = 1.f / __builtin_sqrtf(hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3))) / n + p.epsilon);
+    mean_lo = hsum(_mm256_add_ps(c0, c1)) / n;
+    const float var = hsum(_mm256_add_ps(a0, a1)) / n - mean_lo * mean_lo;
+    inv = 1.f / __builtin_sqrtf((var < 0.f ? 0.f : var) + p.epsilon);
   }
 
-  const __m256 vm = _mm256_set1_ps(mean), vi = _mm256_set1_ps(inv);
+  const __m256 vm = _mm256_set1_ps(mean), vlo = _mm256_set1_ps(mean_lo), vi = _mm256_set1_ps(inv);
   for (i = 0; i < cols; i += 8) {
     const __m256i m = tail_mask8(cols - i);
-    __m256 t = _mm256_mul_ps(_mm256_sub_ps(_mm256_maskload_ps(src + i, m), vm), vi);
+    __m256 t = _mm256_mul_ps(_mm256_sub_ps(_mm256_sub_ps(_mm256_maskload_ps(src + i, m), vm), vlo), vi);
     if (p.gamma) t = _mm256_mul_ps(t, _mm256_maskload_ps(p.gamma + i, m));
     if (p.beta) t = _mm256_add_ps(t, _mm256_maskload_ps(p.beta + i, m));
     _mm256_maskstore_ps(y + i, m, t);
   }
-  if (mean_out) *mean_out = mean;
+  if (mean_out) *mean_out = mean + mean_lo;
   if (inv_out) *inv_out = inv;
 }
 

@@ -60,43 +60,46 @@ void norm_row_f32__avx512(const float* x, float* y, int64_t cols, const float* s
   }
   const float n = static_cast<float>(cols);
   const float total = hsum(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
-  float mean = 0.f, inv = 0.f;
+  float mean = 0.f, mean_lo = 0.f, inv = 0.f;
   if (simplified) {
     inv = 1.f / __builtin_sqrtf(total / n + p.epsilon);
   } else {
-    // Pass 2: the squared deviations from the mean (two-pass: no cancellation).
+    // Pass 2: the deviations from the float mean m: their sum c corrects it (the mean is m + c / n,
+    // kept as two floats since one float at |m| >> spread would round away digits of every
+    // deviation) and their squares give the variance: sum(d^2) / n - (c / n)^2.
     mean = total / n;
     const __m512 vm = _mm512_set1_ps(mean);
     a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    for (i = 0; i + 64 <= cols; i += 64) {
+    __m512 c0 = _mm512_setzero_ps(), c1 = c0;
+    for (i = 0; i + 32 <= cols; i += 32) {
       const __m512 d0 = _mm512_sub_ps(_mm512_loadu_ps(src + i), vm);
       const __m512 d1 = _mm512_sub_ps(_mm512_loadu_ps(src + i + 16), vm);
-      const __m512 d2 = _mm512_sub_ps(_mm512_loadu_ps(src + i + 32), vm);
-      const __m512 d3 = _mm512_sub_ps(_mm512_loadu_ps(src + i + 48), vm);
+      c0 = _mm512_add_ps(c0, d0);
+      c1 = _mm512_add_ps(c1, d1);
       a0 = _mm512_fmadd_ps(d0, d0, a0);
       a1 = _mm512_fmadd_ps(d1, d1, a1);
-      a2 = _mm512_fmadd_ps(d2, d2, a2);
-      a3 = _mm512_fmadd_ps(d3, d3, a3);
     }
     for (; i < cols; i += 16) {
       const __mmask16 m = tail_mask(cols - i);
       const __m512 d = _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, src + i), vm);
+      c0 = _mm512_add_ps(c0, d);
       a0 = _mm512_fmadd_ps(d, d, a0);
     }
-    const float sq = hsum(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
-    inv = 1.f / __builtin_sqrtf(sq / n + p.epsilon);
+    mean_lo = hsum(_mm512_add_ps(c0, c1)) / n;
+    const float var = hsum(_mm512_add_ps(a0, a1)) / n - mean_lo * mean_lo;
+    inv = 1.f / __builtin_sqrtf((var < 0.f ? 0.f : var) + p.epsilon);
   }
 
   // Pass 3: y = (s - mean) * inv * gamma + beta.
-  const __m512 vm = _mm512_set1_ps(mean), vi = _mm512_set1_ps(inv);
+  const __m512 vm = _mm512_set1_ps(mean), vlo = _mm512_set1_ps(mean_lo), vi = _mm512_set1_ps(inv);
   for (i = 0; i < cols; i += 16) {
     const __mmask16 m = tail_mask(cols - i);
-    __m512 t = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, src + i), vm), vi);
+    __m512 t = _mm512_mul_ps(_mm512_sub_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, src + i), vm), vlo), vi);
     if (p.gamma) t = _mm512_mul_ps(t, _mm512_maskz_loadu_ps(m, p.gamma + i));
     if (p.beta) t = _mm512_add_ps(t, _mm512_maskz_loadu_ps(m, p.beta + i));
     _mm512_mask_storeu_ps(y + i, m, t);
   }
-  if (mean_out) *mean_out = mean;
+  if (mean_out) *mean_out = mean + mean_lo;
   if (inv_out) *inv_out = inv;
 }
 
