@@ -16,6 +16,7 @@
 // the residual sum may have other readers: the fused node then outputs it too. The constants must
 // be float32 initializers no feed overrides, which by ONNX's type rules makes every value float32.
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <map>
 #include <set>
@@ -86,23 +87,27 @@ struct Matcher {
     }
     return -1;
   }
-  // ReduceMean over the last axis of its input, keeping dims.
-  bool reduces_last_axis(const Node& rm) const {
-    if (rm.attr_int("keepdims", 1) != 1) return false;
+  // The one axis ReduceMean reduces, keeping dims; kNoAxis when it is not that.
+  static constexpr int64_t kNoAxis = INT64_MIN;
+  int64_t reduced_axis(const Node& rm) const {
+    if (rm.attr_int("keepdims", 1) != 1) return kNoAxis;
     std::vector<int64_t> axes;
     if (opset_of(rm) >= 18) {
-      if (rm.inputs.size() < 2 || rm.inputs[1].empty() || g.initializers.count(rm.inputs[1]) == 0) return false;
+      if (rm.inputs.size() < 2 || rm.inputs[1].empty() || g.initializers.count(rm.inputs[1]) == 0) return kNoAxis;
       for (const ValueInfo& v : g.inputs) {
-        if (v.name == rm.inputs[1]) return false;
+        if (v.name == rm.inputs[1]) return kNoAxis;
       }
       const Tensor& t = g.initializers.at(rm.inputs[1]);
-      if (t.dtype() != DataType::Int64) return false;
+      if (t.dtype() != DataType::Int64) return kNoAxis;
       axes.assign(t.data<int64_t>(), t.data<int64_t>() + t.numel());
     } else {
       axes = rm.attr_ints("axes");
     }
-    if (axes.size() != 1) return false;
-    return axes[0] == -1 || (axes[0] >= 0 && axes[0] == declared_rank(rm.inputs[0]) - 1);
+    return axes.size() == 1 ? axes[0] : kNoAxis;
+  }
+  // Whether `axis` is the last one of x (of the pattern input: every value in it has x's rank).
+  bool last_axis(int64_t axis, const std::string& x) const {
+    return axis == -1 || (axis >= 0 && axis == declared_rank(x) - 1);
   }
   // The input of n other than `name` (n has two inputs, one of them `name`), or "".
   static std::string other_input(const Node& n, const std::string& name) {
@@ -159,7 +164,9 @@ bool fuse_at(Matcher& mt, size_t si, size_t& place) {
   nodes.push_back(static_cast<size_t>(ai));
   // ReduceMean(sq) -> var
   const int64_t ri = mt.producer(var, "ReduceMean");
-  if (ri < 0 || !mt.private_value(var, 1) || !mt.reduces_last_axis(g.nodes[static_cast<size_t>(ri)])) return false;
+  if (ri < 0 || !mt.private_value(var, 1)) return false;
+  const int64_t var_axis = mt.reduced_axis(g.nodes[static_cast<size_t>(ri)]);
+  if (var_axis == Matcher::kNoAxis) return false;
   nodes.push_back(static_cast<size_t>(ri));
   const std::string sq = g.nodes[static_cast<size_t>(ri)].inputs[0];
   if (!mt.private_value(sq, 1)) return false;
@@ -209,13 +216,14 @@ bool fuse_at(Matcher& mt, size_t si, size_t& place) {
     const Node& sub = g.nodes[static_cast<size_t>(di)];
     const int64_t mi = sub.inputs.size() == 2 ? mt.producer(sub.inputs[1], "ReduceMean") : -1;
     if (mi >= 0 && mt.private_value(sub.inputs[1], 1) && g.nodes[static_cast<size_t>(mi)].inputs[0] == sub.inputs[0] &&
-        mt.reduces_last_axis(g.nodes[static_cast<size_t>(mi)])) {
+        mt.reduced_axis(g.nodes[static_cast<size_t>(mi)]) == var_axis) {
       rms = false;
       x = sub.inputs[0];
       nodes.push_back(static_cast<size_t>(di));
       nodes.push_back(static_cast<size_t>(mi));
     }
   }
+  if (!mt.last_axis(var_axis, x)) return false;
   // Optional Mul(gamma), then optional Add(beta).
   std::string y = g.nodes[static_cast<size_t>(ni)].outputs[0], gamma, beta;
   if (int64_t gi = mt.sole_reader(y, "Mul"); gi >= 0) {
