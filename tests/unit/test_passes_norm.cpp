@@ -386,3 +386,86 @@ TEST_CASE("com.onnxi normalizations reject what they cannot compute, naming the 
   const std::vector<Value> y = run_node(skip, {x, Value(seeded({8}, 3, -1.f, 1.f))});
   CHECK(y[0].tensor().shape() == Shape{2, 8});
 }
+
+namespace {
+
+// com.onnxi SkipLayerNormalization(x, skip, gamma, beta, bias) against ai.onnx Add + Add +
+// LayerNormalization-17 (scale/bias broadcast by hand to the normalized shape when needed).
+void check_skip_ln_against_unfused(const Tensor& x, const Tensor& skip, const Tensor& gamma, const Tensor& bias) {
+  NodeRun fused{"SkipLayerNormalization", {attr_float("epsilon", 1e-4f)}, 1, "com.onnxi", 2};
+  const std::vector<Value> got = run_node(fused, {Value(x), Value(skip), Value(gamma), Value(), Value(bias)});
+  Model m;
+  m.ir_version = 8;
+  m.opset_imports[""] = 17;
+  for (const char* name : {"x", "skip"}) {
+    const Tensor& t = std::string(name) == "x" ? x : skip;
+    m.graph.inputs.push_back(ValueInfo{name, TypeInfo::tensor_of_shape(DataType::Float, t.shape()), {}});
+  }
+  m.graph.initializers["bias"] = bias;
+  m.graph.initializers["gamma"] = gamma;
+  auto add_node = [&](std::string op, std::vector<std::string> in, std::string out) {
+    Node n;
+    n.name = out;
+    n.op_type = std::move(op);
+    n.inputs = std::move(in);
+    n.outputs = {std::move(out)};
+    m.graph.nodes.push_back(n);
+  };
+  add_node("Add", {"x", "bias"}, "xb");
+  add_node("Add", {"xb", "skip"}, "s");
+  add_node("LayerNormalization", {"s", "gamma"}, "y");
+  m.graph.nodes.back().attributes.push_back(attr_float("epsilon", 1e-4f));
+  m.graph.outputs = {ValueInfo{"y", {}, {}}, ValueInfo{"s", {}, {}}};
+  SessionOptions none;
+  none.optimization_level = "none";
+  const std::vector<Value> want = Session::from_model(m, none).run({{"x", Value(x)}, {"skip", Value(skip)}});
+  check_close(got[0].tensor(), want[0].tensor(), 1e-5, 1e-5);
+  check_close(got[1].tensor(), want[1].tensor(), 0, 0);  // the same two float adds
+}
+
+}  // namespace
+
+TEST_CASE("com.onnxi SkipLayerNormalization computes what the Adds + LayerNorm it replaces did, any broadcast") {
+  struct Row {
+    const char* what;
+    Shape x, skip, gamma, bias;
+  };
+  const Row rows[] = {
+      {"skip like x", {2, 3, 17}, {2, 3, 17}, {17}, {17}},
+      {"skip of x's trailing dims, repeated", {2, 3, 17}, {3, 17}, {17}, {17}},
+      {"skip with a leading 1", {2, 3, 17}, {1, 3, 17}, {17}, {1, 17}},
+      {"x broadcast by the skip (expanded)", {1, 3, 17}, {2, 3, 17}, {17}, {17}},
+      {"skip broadcast along a middle dim (expanded)", {2, 3, 17}, {2, 1, 17}, {17}, {17}},
+      {"a single-value gamma and bias", {4, 16}, {4, 16}, {1}, {1}},
+  };
+  for (const Row& r : rows) {
+    INFO(std::string(r.what));
+    check_skip_ln_against_unfused(seeded(r.x, 1, -2.f, 2.f), seeded(r.skip, 2, -1.f, 1.f), seeded(r.gamma, 3, 0.5f, 1.5f),
+                                  seeded(r.bias, 4, -0.2f, 0.2f));
+  }
+}
+
+TEST_CASE("LayerNormalization / RMSNormalization: the float32 fast path agrees with the double-stash path") {
+  const Tensor x = seeded({3, 5, 40}, 5, -3.f, 3.f), scale = seeded({40}, 6, 0.5f, 1.5f), bias = seeded({40}, 7, -1.f, 1.f);
+  for (const char* op : {"LayerNormalization", "RMSNormalization"}) {
+    INFO(std::string(op));
+    const bool ln = std::string(op) == "LayerNormalization";
+    const size_t outs = ln ? 3 : 1;
+    std::vector<Value> inputs{Value(x), Value(scale)};
+    if (ln) inputs.push_back(Value(bias));
+    NodeRun fast{op, {attr_float("epsilon", 1e-3f)}, 23, "", outs};
+    NodeRun precise{op, {attr_float("epsilon", 1e-3f), attr_int("stash_type", 11)}, 23, "", outs};
+    const std::vector<Value> a = run_node(fast, inputs);
+    const std::vector<Value> b = run_node(precise, inputs);
+    check_close(a[0].tensor(), b[0].tensor(), 1e-6, 2e-6);
+    if (ln) {
+      // The double path returns its statistics in the stash type; compare as doubles.
+      for (size_t k = 1; k < 3; ++k) {
+        REQUIRE(a[k].tensor().shape() == Shape{3, 5, 1});
+        for (int64_t i = 0; i < a[k].tensor().numel(); ++i) {
+          CHECK(a[k].tensor().element_as_double(i) == doctest::Approx(b[k].tensor().element_as_double(i)).epsilon(2e-6));
+        }
+      }
+    }
+  }
+}
