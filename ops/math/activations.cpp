@@ -1,6 +1,8 @@
 // Activation functions: Relu, Sigmoid, Tanh and the parameterized ones (LeakyRelu, Elu, Selu, Celu,
 // Gelu, HardSigmoid, HardSwish, Softplus, Softsign, Mish, Swish, ThresholdedRelu, Shrink), plus
 // PRelu, whose slope is a second, broadcast input.
+#include "kernels/cpu/elementwise.h"
+#include "kernels/cpu/gelu.h"
 #include "ops/common.h"
 #include "ops/math/dispatch.h"
 #include "ops/math/math.h"
@@ -59,7 +61,18 @@ OpDef::CreateFn gelu_kernel() {
       init.fail(cat("attribute approximate is '", approx, "'; it must be \"none\" or \"tanh\""));
     }
     UnaryOp op = approx == "tanh" ? UnaryOp::GeluTanh : UnaryOp::Gelu;
-    return make_kernel([op](KernelContext& ctx) { compute_unary(ctx, op, UnaryParams{}, kFloatTypes); });
+    return make_kernel([op](KernelContext& ctx) {
+      // Float32 tanh form: the vectorized kernel (the erf form is vectorized inside unary()).
+      const Tensor& x = ctx.input(0);
+      if (op == UnaryOp::GeluTanh && x.dtype() == DataType::Float) {
+        Tensor& y = ctx.allocate_output_uninitialized(0, DataType::Float, x.shape());
+        const float* px = x.data<float>();
+        float* py = y.data<float>();
+        kernels::parallel_elements(x.numel(), [&](int64_t b, int64_t e) { kernels::gelu_tanh_f32(px + b, py + b, e - b); });
+        return;
+      }
+      compute_unary(ctx, op, UnaryParams{}, kFloatTypes);
+    });
   };
 }
 
