@@ -37,7 +37,9 @@ void norm_row_f32__avx2(const float* x, float* y, int64_t cols, const float* ski
   const __m256i all = _mm256_set1_epi32(-1);
 
   __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-  auto accumulate = [&](__m256& acc, __m256 v) { acc = simplified ? _mm256_fmadd_ps(v, v, acc) : _mm256_add_ps(acc, v); };
+  auto accumulate = [&](__m256& acc, __m256 v) {
+    acc = simplified ? _mm256_fmadd_ps(v, v, acc) : _mm256_add_ps(acc, v);
+  };
   int64_t i = 0;
   for (; i + 32 <= cols; i += 32) {
     __m256 v[4];

@@ -39,7 +39,9 @@ void norm_row_f32__avx512(const float* x, float* y, int64_t cols, const float* s
 
   // Pass 1: sum of s (of s^2 for RMS), storing s when it is computed.
   __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-  auto accumulate = [&](__m512& acc, __m512 v) { acc = simplified ? _mm512_fmadd_ps(v, v, acc) : _mm512_add_ps(acc, v); };
+  auto accumulate = [&](__m512& acc, __m512 v) {
+    acc = simplified ? _mm512_fmadd_ps(v, v, acc) : _mm512_add_ps(acc, v);
+  };
   int64_t i = 0;
   for (; i + 64 <= cols; i += 64) {
     __m512 v[4];

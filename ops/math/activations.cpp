@@ -68,7 +68,8 @@ OpDef::CreateFn gelu_kernel() {
         Tensor& y = ctx.allocate_output_uninitialized(0, DataType::Float, x.shape());
         const float* px = x.data<float>();
         float* py = y.data<float>();
-        kernels::parallel_elements(x.numel(), [&](int64_t b, int64_t e) { kernels::gelu_tanh_f32(px + b, py + b, e - b); });
+        kernels::parallel_elements(x.numel(),
+                                   [&](int64_t b, int64_t e) { kernels::gelu_tanh_f32(px + b, py + b, e - b); });
         return;
       }
       compute_unary(ctx, op, UnaryParams{}, kFloatTypes);

@@ -206,7 +206,9 @@ OpDef fused_def(const char* op_type, bool rms, bool has_skip) {
       op_type, 1, kLatestOpset, [has_skip](InferContext& ctx) { infer_fused(ctx, has_skip); },
       [rms, has_skip](const KernelInit& init) {
         const int64_t axis = init.node.attr_int("axis", -1);
-        if (axis != -1) init.fail(cat("attribute axis is ", axis, "; this com.onnxi op normalizes the last axis only (-1)"));
+        if (axis != -1) {
+          init.fail(cat("attribute axis is ", axis, "; this com.onnxi op normalizes the last axis only (-1)"));
+        }
         FusedNorm f{init.node.attr_float("epsilon", 1e-5f), rms || init.node.attr_int("simplified", 0) != 0, has_skip};
         if (!(f.epsilon >= 0.f)) init.fail(cat("attribute epsilon is ", f.epsilon, "; it must be >= 0"));
         return make_kernel([f](KernelContext& ctx) { compute_fused(ctx, f); });

@@ -57,7 +57,8 @@ struct GeluMatcher {
   const Node* reader(const std::string& name, const char* op) {
     if (!private_value(name)) return nullptr;
     auto it = readers.find(name);
-    if (it == readers.end() || it->second.size() != 1 || !usable(static_cast<int64_t>(it->second[0]), op)) return nullptr;
+    if (it == readers.end() || it->second.size() != 1) return nullptr;
+    if (!usable(static_cast<int64_t>(it->second[0]), op)) return nullptr;
     nodes.push_back(it->second[0]);
     return &g.nodes[it->second[0]];
   }

@@ -112,7 +112,10 @@ TEST_CASE("layer_norm / rms_norm rows: each ISA variant matches the double refer
           p.bias = c.bias ? bias.data() : nullptr;
           LayerNormParams q = p;
           if (c.sum) p.sum = sum.data(), q.sum = sum_ref.data();
-          if (c.stats) p.mean = mean.data(), p.inv_std_dev = inv.data(), q.mean = mean_ref.data(), q.inv_std_dev = inv_ref.data();
+          if (c.stats) {
+            p.mean = mean.data(), p.inv_std_dev = inv.data();
+            q.mean = mean_ref.data(), q.inv_std_dev = inv_ref.data();
+          }
           run_variant(v.row, x.data(), y.data(), rows, cols, p, c.rms);
           if (c.rms) rms_norm_rows_f32_reference(x.data(), y_ref.data(), rows, cols, q);
           else layer_norm_rows_f32_reference(x.data(), y_ref.data(), rows, cols, q);

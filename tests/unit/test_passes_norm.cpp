@@ -95,7 +95,8 @@ std::string layer_norm(Builder& b, const std::string& x, const LnSpelling& s, st
   const std::string sq = s.mul_square ? b.op("Mul", {d, d}) : b.op("Pow", {d, b.scalar(2.f)});
   const std::string var = b.reduce_mean(sq, s.axis, s.keepdims);
   const std::string eps = b.scalar(1e-5f);
-  const std::string sd = s.eps_after_sqrt ? b.op("Add", {b.op("Sqrt", {var}), eps}) : b.op("Sqrt", {b.op("Add", {var, eps})});
+  const std::string sd =
+      s.eps_after_sqrt ? b.op("Add", {b.op("Sqrt", {var}), eps}) : b.op("Sqrt", {b.op("Add", {var, eps})});
   std::string y = b.op("Div", {d, sd});
   if (s.gamma) {
     const std::string g = b.vec(1, 0.5f, 1.5f);
@@ -440,13 +441,14 @@ TEST_CASE("com.onnxi SkipLayerNormalization computes what the Adds + LayerNorm i
   };
   for (const Row& r : rows) {
     INFO(std::string(r.what));
-    check_skip_ln_against_unfused(seeded(r.x, 1, -2.f, 2.f), seeded(r.skip, 2, -1.f, 1.f), seeded(r.gamma, 3, 0.5f, 1.5f),
-                                  seeded(r.bias, 4, -0.2f, 0.2f));
+    check_skip_ln_against_unfused(seeded(r.x, 1, -2.f, 2.f), seeded(r.skip, 2, -1.f, 1.f),
+                                  seeded(r.gamma, 3, 0.5f, 1.5f), seeded(r.bias, 4, -0.2f, 0.2f));
   }
 }
 
 TEST_CASE("LayerNormalization / RMSNormalization: the float32 fast path agrees with the double-stash path") {
-  const Tensor x = seeded({3, 5, 40}, 5, -3.f, 3.f), scale = seeded({40}, 6, 0.5f, 1.5f), bias = seeded({40}, 7, -1.f, 1.f);
+  const Tensor x = seeded({3, 5, 40}, 5, -3.f, 3.f), scale = seeded({40}, 6, 0.5f, 1.5f);
+  const Tensor bias = seeded({40}, 7, -1.f, 1.f);
   for (const char* op : {"LayerNormalization", "RMSNormalization"}) {
     INFO(std::string(op));
     const bool ln = std::string(op) == "LayerNormalization";
@@ -463,7 +465,8 @@ TEST_CASE("LayerNormalization / RMSNormalization: the float32 fast path agrees w
       for (size_t k = 1; k < 3; ++k) {
         REQUIRE(a[k].tensor().shape() == Shape{3, 5, 1});
         for (int64_t i = 0; i < a[k].tensor().numel(); ++i) {
-          CHECK(a[k].tensor().element_as_double(i) == doctest::Approx(b[k].tensor().element_as_double(i)).epsilon(2e-6));
+          const double want = b[k].tensor().element_as_double(i);
+          CHECK(a[k].tensor().element_as_double(i) == doctest::Approx(want).epsilon(2e-6));
         }
       }
     }
