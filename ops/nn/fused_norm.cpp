@@ -13,6 +13,7 @@
 // is first expanded, so the fused node accepts exactly what the unfused nodes accepted.
 #include "ops/nn/fused_norm.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "kernels/cpu/layer_norm.h"
