@@ -5,7 +5,8 @@
 //   RMSNorm    y = Div(x, Sqrt(Add(ReduceMean(Pow(x, 2) | Mul(x, x)), eps)))
 //              or Mul(x, Reciprocal(Sqrt(...)) | Div(1, Sqrt(...)))
 //   then optionally Mul(y, gamma) and Add(., beta) (either operand order) with constant 1-D gamma/beta;
-//   Skip       x = Add(a, b) (both computed), or Add(Add(a, bias), b) with a constant 1-D bias.
+//   Skip       x = Add(a, b) (both computed), or Add(Add(a, bias), b) with a constant 1-D bias;
+//              also in front of an ai.onnx LayerNormalization node (opset 17 exports).
 //
 // The fused ops are com.onnxi ones at every opset (not ai.onnx LayerNormalization-17 /
 // RMSNormalization-23): they take an optional scale (a spelled-out norm may have none), do not
@@ -140,6 +141,96 @@ Attribute int_attr(const char* name, int64_t v) {
   return a;
 }
 
+struct Residual {
+  std::string in, skip, bias;
+  bool sum_out = false;  // the sum has readers besides the norm
+  int64_t add = -1;      // the residual Add's index; -1: none
+};
+
+// x = Add(a, b) of two computed values, a possibly Add(a', bias) with a constant 1-D bias, read
+// `x_reads` times by the norm: the residual to absorb (add < 0 when there is none). Its Adds join
+// `nodes`.
+Residual find_residual(const Matcher& mt, const std::string& x, int x_reads, std::vector<size_t>& nodes) {
+  const Graph& g = mt.g;
+  Residual r;
+  const int64_t ki = mt.producer(x, "Add");
+  if (ki < 0) return r;
+  const Node& add = g.nodes[static_cast<size_t>(ki)];
+  if (add.inputs.size() != 2 || add.inputs[0].empty() || add.inputs[1].empty() ||
+      g.initializers.count(add.inputs[0]) || g.initializers.count(add.inputs[1])) {
+    return r;
+  }
+  r.in = add.inputs[0];
+  r.skip = add.inputs[1];
+  for (int k = 0; k < 2 && r.bias.empty(); ++k) {
+    const int64_t bi = mt.producer(add.inputs[k], "Add");
+    if (bi < 0 || !mt.private_value(add.inputs[k], 1)) continue;
+    const Node& badd = g.nodes[static_cast<size_t>(bi)];
+    for (int j = 0; j < 2 && badd.inputs.size() == 2; ++j) {
+      if (mt.column_constant(badd.inputs[j]) && g.initializers.count(badd.inputs[1 - j]) == 0) {
+        r.bias = badd.inputs[j];
+        r.in = badd.inputs[1 - j];
+        r.skip = add.inputs[1 - k];
+        nodes.push_back(static_cast<size_t>(bi));
+        break;
+      }
+    }
+  }
+  r.sum_out = !mt.private_value(x, x_reads);
+  r.add = ki;
+  nodes.push_back(static_cast<size_t>(ki));
+  return r;
+}
+
+// The com.onnxi node normalizing x (or the residual sum) into y.
+Node fused_node(const std::string& base_name, const std::string& x, const std::string& y, const Residual& res,
+                const std::string& gamma, const std::string& beta, float epsilon, bool rms) {
+  Node fused;
+  fused.name = base_name.empty() ? y : base_name + "/fused";
+  fused.domain = kOnnxiDomain;
+  fused.attributes.push_back(float_attr("epsilon", epsilon));
+  if (res.add >= 0) {
+    fused.op_type = "SkipLayerNormalization";
+    fused.inputs = {res.in, res.skip, gamma, beta, res.bias};
+    fused.outputs = {y};
+    if (res.sum_out) fused.outputs.push_back(x);
+    if (rms) fused.attributes.push_back(int_attr("simplified", 1));
+  } else {
+    fused.op_type = rms ? "RMSNormalization" : "LayerNormalization";
+    fused.inputs = {x, gamma, beta};
+    fused.outputs = {y};
+  }
+  while (fused.inputs.back().empty()) fused.inputs.pop_back();
+  return fused;
+}
+
+// An ai.onnx LayerNormalization (what exporters write from opset 17) after a residual Add: the
+// two become SkipLayerNormalization. Only for float32 constant per-column scale and bias, the last
+// axis, stash_type float and the statistics outputs unread.
+bool fuse_existing_layernorm(Matcher& mt, size_t li, size_t& place) {
+  Graph& g = mt.g;
+  const Node& ln = g.nodes[li];
+  if (ln.op_type != "LayerNormalization" || !ln.domain.empty() || mt.taken.count(li) || ln.inputs.size() < 2) {
+    return false;
+  }
+  if (ln.attr_int("axis", -1) != -1 || ln.attr_int("stash_type", 1) != 1) return false;
+  for (size_t k = 1; k < ln.outputs.size(); ++k) {
+    if (!ln.outputs[k].empty() && (mt.uses.consumers(ln.outputs[k]) || mt.uses.is_graph_output(ln.outputs[k]))) {
+      return false;
+    }
+  }
+  const std::string gamma = ln.inputs[1], beta = ln.inputs.size() > 2 ? ln.inputs[2] : "";
+  if (!mt.column_constant(gamma) || (!beta.empty() && !mt.column_constant(beta))) return false;
+  std::vector<size_t> nodes{li};
+  const Residual res = find_residual(mt, ln.inputs[0], reads_of(ln, ln.inputs[0]), nodes);
+  if (res.add < 0) return false;
+  place = static_cast<size_t>(res.add);
+  const float epsilon = ln.attr_float("epsilon", 1e-5f);
+  g.nodes[place] = fused_node(ln.name, ln.inputs[0], ln.outputs[0], res, gamma, beta, epsilon, false);
+  mt.taken.insert(nodes.begin(), nodes.end());
+  return true;
+}
+
 // Tries the pattern around Sqrt node `si`; on success rewrites the graph (the fused node replaces
 // the pattern node at `place`; all pattern nodes join `taken`, the others to be erased) and returns
 // true.
@@ -242,59 +333,11 @@ bool fuse_at(Matcher& mt, size_t si, size_t& place) {
       nodes.push_back(static_cast<size_t>(bi));
     }
   }
-  // Residual: x = Add(a, b) of two computed values, a possibly Add(a', bias).
   int x_reads = 0;
   for (size_t i : nodes) x_reads += reads_of(g.nodes[i], x);
-  std::string in = x, skip, bias;
-  place = *std::min_element(nodes.begin(), nodes.end());
-  bool sum_out = false;
-  if (int64_t ki = mt.producer(x, "Add"); ki >= 0) {
-    const Node& add = g.nodes[static_cast<size_t>(ki)];
-    const bool computed = add.inputs.size() == 2 && g.initializers.count(add.inputs[0]) == 0 &&
-                          g.initializers.count(add.inputs[1]) == 0 && !add.inputs[0].empty() && !add.inputs[1].empty();
-    if (computed) {
-      in = add.inputs[0];
-      skip = add.inputs[1];
-      for (int k = 0; k < 2; ++k) {
-        const int64_t bi = mt.producer(add.inputs[k], "Add");
-        if (bi < 0 || !mt.private_value(add.inputs[k], 1)) continue;
-        const Node& badd = g.nodes[static_cast<size_t>(bi)];
-        for (int j = 0; j < 2 && badd.inputs.size() == 2; ++j) {
-          if (mt.column_constant(badd.inputs[j]) && g.initializers.count(badd.inputs[1 - j]) == 0) {
-            bias = badd.inputs[j];
-            in = badd.inputs[1 - j];
-            skip = add.inputs[1 - k];
-            nodes.push_back(static_cast<size_t>(bi));
-            break;
-          }
-        }
-        if (!bias.empty()) break;
-      }
-      sum_out = !mt.private_value(x, x_reads);
-      nodes.push_back(static_cast<size_t>(ki));
-      // At the residual Add: its inputs exist there, and any other reader of the sum comes later.
-      place = static_cast<size_t>(ki);
-    }
-  }
-
-  Node fused;
-  fused.name = g.nodes[si].name.empty() ? y : g.nodes[si].name + "/fused";
-  fused.domain = kOnnxiDomain;
-  fused.attributes.push_back(float_attr("epsilon", eps->data<float>()[0]));
-  if (!skip.empty()) {
-    fused.op_type = "SkipLayerNormalization";
-    fused.inputs = {in, skip, gamma, beta, bias};
-    while (fused.inputs.back().empty()) fused.inputs.pop_back();
-    fused.outputs = {y};
-    if (sum_out) fused.outputs.push_back(x);
-    if (rms) fused.attributes.push_back(int_attr("simplified", 1));
-  } else {
-    fused.op_type = rms ? "RMSNormalization" : "LayerNormalization";
-    fused.inputs = {x, gamma, beta};
-    while (fused.inputs.back().empty()) fused.inputs.pop_back();
-    fused.outputs = {y};
-  }
-  g.nodes[place] = std::move(fused);
+  const Residual res = find_residual(mt, x, x_reads, nodes);
+  place = res.add >= 0 ? static_cast<size_t>(res.add) : *std::min_element(nodes.begin(), nodes.end());
+  g.nodes[place] = fused_node(g.nodes[si].name, x, y, res, gamma, beta, eps->data<float>()[0], rms);
   mt.taken.insert(nodes.begin(), nodes.end());
   return true;
 }
@@ -310,7 +353,7 @@ int fuse_layernorm(Model& model) {
     int round = 0;
     for (size_t i = 0; i < model.graph.nodes.size(); ++i) {
       size_t place = 0;
-      if (!fuse_at(mt, i, place)) continue;
+      if (!fuse_at(mt, i, place) && !fuse_existing_layernorm(mt, i, place)) continue;
       ++round;
       places.insert(place);
     }

@@ -281,6 +281,39 @@ TEST_CASE("a residual Add in front of the norm joins it as com.onnxi SkipLayerNo
   }
 }
 
+TEST_CASE("a residual Add in front of an ai.onnx LayerNormalization joins it as SkipLayerNormalization") {
+  struct Row {
+    const char* what;
+    bool bias, beta, mean_read;
+    int fused;
+  };
+  const Row rows[] = {
+      {"x + skip, scale and bias", false, true, false, 1},
+      {"(x + bias) + skip, scale only", true, false, false, 1},
+      {"the Mean output is read: left alone", false, true, true, 0},
+  };
+  for (const Row& r : rows) {
+    INFO(std::string(r.what));
+    Builder b;
+    const std::string x = b.input("x"), skip = b.input("skip");
+    const std::string a = r.bias ? b.op("Add", {x, b.vec(7, -0.2f, 0.2f)}) : x;
+    const std::string s = b.op("Add", {a, skip});
+    std::vector<std::string> in{s, b.vec(1, 0.5f, 1.5f)};
+    if (r.beta) in.push_back(b.vec(2, -0.5f, 0.5f));
+    const std::string y = b.op("LayerNormalization", in, {attr_float("epsilon", 1e-3f)});
+    b.m.graph.nodes.back().outputs.push_back("ln_mean");
+    b.output(y);
+    if (r.mean_read) b.output("ln_mean");
+    const Model after = compare_levels(b.m);
+    CHECK(count(after, "SkipLayerNormalization", "com.onnxi") == r.fused);
+    CHECK(count(after, "LayerNormalization") == 1 - r.fused);
+    if (r.fused) {
+      CHECK(after.graph.nodes.size() == 1);
+      CHECK(after.graph.nodes[0].attr_float("epsilon", 0.f) == 1e-3f);
+    }
+  }
+}
+
 TEST_CASE("GELU spellings fuse into one com.onnxi Gelu") {
   enum class Form { ErfBert, ErfHalfFirst, ErfHalfOnSum, ErfMulInvSqrt2, TanhPow, TanhCube };
   struct Row {
