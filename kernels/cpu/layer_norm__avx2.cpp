@@ -1,5 +1,6 @@
-// AVX2 row normalization (kernels/cpu/layer_norm.h): 8 lanes, 4 accumulators per sum, the tail
-// through vmaskmov loads and stores (masked-off lanes read as 0 and are never written).
+// AVX2 row normalization (kernels/cpu/layer_norm.h): 8 lanes, 4 accumulators per sum, only the
+// last partial vector through vmaskmov loads and stores (masked-off lanes read as 0 and are never
+// written; vmaskmov stores are microcoded and slow on AMD, so nothing else uses them).
 #include <immintrin.h>
 
 #include "kernels/cpu/layer_norm.h"
@@ -26,7 +27,13 @@ void norm_row_f32__avx2(const float* x, float* y, int64_t cols, const float* ski
                         bool simplified, float* sum, float* mean_out, float* inv_out) {
   const float* bias = p.bias;
   const bool adds = skip || bias;
-  auto load_s = [&](int64_t i, __m256i m) {
+  auto load_s = [&](int64_t i) {
+    __m256 v = _mm256_loadu_ps(x + i);
+    if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + i));
+    if (skip) v = _mm256_add_ps(v, _mm256_loadu_ps(skip + i));
+    return v;
+  };
+  auto load_s_tail = [&](int64_t i, __m256i m) {
     __m256 v = _mm256_maskload_ps(x + i, m);
     if (bias) v = _mm256_add_ps(v, _mm256_maskload_ps(bias + i, m));
     if (skip) v = _mm256_add_ps(v, _mm256_maskload_ps(skip + i, m));
@@ -34,7 +41,6 @@ void norm_row_f32__avx2(const float* x, float* y, int64_t cols, const float* ski
   };
   float* s_buf = sum ? sum : y;
   const float* src = adds ? s_buf : x;
-  const __m256i all = _mm256_set1_epi32(-1);
 
   __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
   auto accumulate = [&](__m256& acc, __m256 v) {
@@ -44,7 +50,7 @@ void norm_row_f32__avx2(const float* x, float* y, int64_t cols, const float* ski
   for (; i + 32 <= cols; i += 32) {
     __m256 v[4];
     for (int k = 0; k < 4; ++k) {
-      v[k] = load_s(i + 8 * k, all);
+      v[k] = load_s(i + 8 * k);
       if (adds) _mm256_storeu_ps(s_buf + i + 8 * k, v[k]);
     }
     accumulate(a0, v[0]);
@@ -52,11 +58,16 @@ void norm_row_f32__avx2(const float* x, float* y, int64_t cols, const float* ski
     accumulate(a2, v[2]);
     accumulate(a3, v[3]);
   }
-  for (; i < cols; i += 8) {
-    const __m256i m = tail_mask8(cols - i);
-    const __m256 v = load_s(i, m);
-    if (adds) _mm256_maskstore_ps(s_buf + i, m, v);
+  for (; i + 8 <= cols; i += 8) {
+    const __m256 v = load_s(i);
+    if (adds) _mm256_storeu_ps(s_buf + i, v);
     accumulate(a0, v);
+  }
+  if (i < cols) {
+    const __m256i m = tail_mask8(cols - i);
+    const __m256 v = load_s_tail(i, m);
+    if (adds) _mm256_maskstore_ps(s_buf + i, m, v);
+    accumulate(a1, v);
   }
   const float n = static_cast<float>(cols);
   const float total = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
@@ -78,24 +89,40 @@ void norm_row_f32__avx2(const float* x, float* y, int64_t cols, const float* ski
       a0 = _mm256_fmadd_ps(d0, d0, a0);
       a1 = _mm256_fmadd_ps(d1, d1, a1);
     }
-    for (; i < cols; i += 8) {
-      const __m256i m = tail_mask8(cols - i);
-      const __m256 d = _mm256_and_ps(_mm256_sub_ps(_mm256_maskload_ps(src + i, m), vm), _mm256_castsi256_ps(m));
+    for (; i + 8 <= cols; i += 8) {
+      const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(src + i), vm);
       c0 = _mm256_add_ps(c0, d);
       a0 = _mm256_fmadd_ps(d, d, a0);
+    }
+    if (i < cols) {
+      const __m256i m = tail_mask8(cols - i);
+      const __m256 d = _mm256_and_ps(_mm256_sub_ps(_mm256_maskload_ps(src + i, m), vm), _mm256_castsi256_ps(m));
+      c1 = _mm256_add_ps(c1, d);
+      a1 = _mm256_fmadd_ps(d, d, a1);
     }
     mean_lo = hsum(_mm256_add_ps(c0, c1)) / n;
     const float var = hsum(_mm256_add_ps(a0, a1)) / n - mean_lo * mean_lo;
     inv = 1.f / __builtin_sqrtf((var < 0.f ? 0.f : var) + p.epsilon);
   }
 
+  // Plain loads and stores but for the tail: vmaskmov stores are microcoded and slow on AMD.
   const __m256 vm = _mm256_set1_ps(mean), vlo = _mm256_set1_ps(mean_lo), vi = _mm256_set1_ps(inv);
-  for (i = 0; i < cols; i += 8) {
+  auto finish = [&](__m256 s, __m256 g, __m256 b) {
+    __m256 t = _mm256_mul_ps(_mm256_sub_ps(_mm256_sub_ps(s, vm), vlo), vi);
+    if (p.gamma) t = _mm256_mul_ps(t, g);
+    if (p.beta) t = _mm256_add_ps(t, b);
+    return t;
+  };
+  const __m256 zero = _mm256_setzero_ps();
+  for (i = 0; i + 8 <= cols; i += 8) {
+    const __m256 g = p.gamma ? _mm256_loadu_ps(p.gamma + i) : zero, b = p.beta ? _mm256_loadu_ps(p.beta + i) : zero;
+    _mm256_storeu_ps(y + i, finish(_mm256_loadu_ps(src + i), g, b));
+  }
+  if (i < cols) {
     const __m256i m = tail_mask8(cols - i);
-    __m256 t = _mm256_mul_ps(_mm256_sub_ps(_mm256_sub_ps(_mm256_maskload_ps(src + i, m), vm), vlo), vi);
-    if (p.gamma) t = _mm256_mul_ps(t, _mm256_maskload_ps(p.gamma + i, m));
-    if (p.beta) t = _mm256_add_ps(t, _mm256_maskload_ps(p.beta + i, m));
-    _mm256_maskstore_ps(y + i, m, t);
+    const __m256 g = p.gamma ? _mm256_maskload_ps(p.gamma + i, m) : zero;
+    const __m256 b = p.beta ? _mm256_maskload_ps(p.beta + i, m) : zero;
+    _mm256_maskstore_ps(y + i, m, finish(_mm256_maskload_ps(src + i, m), g, b));
   }
   if (mean_out) *mean_out = mean + mean_lo;
   if (inv_out) *inv_out = inv;
