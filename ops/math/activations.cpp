@@ -62,14 +62,14 @@ OpDef::CreateFn gelu_kernel() {
     }
     UnaryOp op = approx == "tanh" ? UnaryOp::GeluTanh : UnaryOp::Gelu;
     return make_kernel([op](KernelContext& ctx) {
-      // Float32 tanh form: the vectorized kernel (the erf form is vectorized inside unary()).
+      // Float32: the vectorized kernels of both forms (kernels/cpu/gelu.h).
       const Tensor& x = ctx.input(0);
-      if (op == UnaryOp::GeluTanh && x.dtype() == DataType::Float) {
+      if (x.dtype() == DataType::Float) {
         Tensor& y = ctx.allocate_output_uninitialized(0, DataType::Float, x.shape());
         const float* px = x.data<float>();
         float* py = y.data<float>();
-        kernels::parallel_elements(x.numel(),
-                                   [&](int64_t b, int64_t e) { kernels::gelu_tanh_f32(px + b, py + b, e - b); });
+        const auto fn = op == UnaryOp::GeluTanh ? kernels::gelu_tanh_f32 : kernels::gelu_f32;
+        kernels::parallel_elements(x.numel(), [&](int64_t b, int64_t e) { fn(px + b, py + b, e - b); });
         return;
       }
       compute_unary(ctx, op, UnaryParams{}, kFloatTypes);
