@@ -89,9 +89,13 @@ void gelu_f32__avx2(const float* x, float* y, int64_t n) {
 void gelu_tanh_f32__avx2(const float* x, float* y, int64_t n) {
   const __m256 minus_2k = _mm256_set1_ps(-2.f * 0.79788456080286535588f), c = _mm256_set1_ps(0.044715f);
   const __m256 one = _mm256_set1_ps(1.f);
+  const __m256 exp_max = _mm256_set1_ps(88.3f), zero = _mm256_setzero_ps();
   map8(x, y, n, [&](__m256 v) {
     const __m256 inner = _mm256_fmadd_ps(_mm256_mul_ps(c, v), _mm256_mul_ps(v, v), v);
-    return _mm256_div_ps(v, _mm256_add_ps(one, exp8(_mm256_mul_ps(minus_2k, inner))));
+    const __m256 arg = _mm256_mul_ps(minus_2k, inner);
+    const __m256 r = _mm256_div_ps(v, _mm256_add_ps(one, exp8(arg)));
+    // Where exp would overflow the result is x * 0: -0, or NaN for -inf, as the portable formula.
+    return _mm256_blendv_ps(r, _mm256_mul_ps(v, zero), _mm256_cmp_ps(arg, exp_max, _CMP_GT_OQ));
   });
 }
 
