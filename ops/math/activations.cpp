@@ -1,6 +1,8 @@
 // Activation functions: Relu, Sigmoid, Tanh and the parameterized ones (LeakyRelu, Elu, Selu, Celu,
 // Gelu, HardSigmoid, HardSwish, Softplus, Softsign, Mish, Swish, ThresholdedRelu, Shrink), plus
 // PRelu, whose slope is a second, broadcast input.
+#include "kernels/cpu/elementwise.h"
+#include "kernels/cpu/gelu.h"
 #include "ops/common.h"
 #include "ops/math/dispatch.h"
 #include "ops/math/math.h"
@@ -59,7 +61,19 @@ OpDef::CreateFn gelu_kernel() {
       init.fail(cat("attribute approximate is '", approx, "'; it must be \"none\" or \"tanh\""));
     }
     UnaryOp op = approx == "tanh" ? UnaryOp::GeluTanh : UnaryOp::Gelu;
-    return make_kernel([op](KernelContext& ctx) { compute_unary(ctx, op, UnaryParams{}, kFloatTypes); });
+    return make_kernel([op](KernelContext& ctx) {
+      // Float32: the vectorized kernels of both forms (kernels/cpu/gelu.h).
+      const Tensor& x = ctx.input(0);
+      if (x.dtype() == DataType::Float) {
+        Tensor& y = ctx.allocate_output_uninitialized(0, DataType::Float, x.shape());
+        const float* px = x.data<float>();
+        float* py = y.data<float>();
+        const auto fn = op == UnaryOp::GeluTanh ? kernels::gelu_tanh_f32 : kernels::gelu_f32;
+        kernels::parallel_elements(x.numel(), [&](int64_t b, int64_t e) { fn(px + b, py + b, e - b); });
+        return;
+      }
+      compute_unary(ctx, op, UnaryParams{}, kFloatTypes);
+    });
   };
 }
 
@@ -138,6 +152,11 @@ void register_activations(Registry& r) {
     r.add(make_def(e.name, e.since, e.last, infer_unary, unary_create(e.op, e.types, e.params), e.types));
   }
   r.add(make_def("Gelu", 20, kLatestOpset, infer_unary, gelu_kernel(), kFloatTypes));
+  // The spelled-out GELU the graph passes fuse (runtime/passes/fuse_gelu.cpp), at any opset: the
+  // same op as ai.onnx Gelu-20 (attribute approximate = "none" | "tanh").
+  OpDef onnxi_gelu = make_def("Gelu", 1, kLatestOpset, infer_unary, gelu_kernel(), kFloatTypes);
+  onnxi_gelu.domain = kOnnxiDomain;
+  r.add(onnxi_gelu);
   r.add(make_def(
       "PRelu", 1, kLatestOpset, infer_unary,
       [](const KernelInit&) { return make_kernel([](KernelContext& ctx) { compute_prelu(ctx); }); },

@@ -1,10 +1,13 @@
 // InstanceNormalization, LayerNormalization, GroupNormalization and RMSNormalization: standardize
 // groups of elements (kernels/cpu/norm.h), then scale and shift. Statistics are accumulated in
-// double by the kernels, which covers every stash_type.
+// double by the kernels, which covers every stash_type. Float32 with stash_type float and a
+// per-column scale/bias (the common case) takes the fused float row kernels instead
+// (try_fast_norm_f32, kernels/cpu/layer_norm.h).
 #include <memory>
 
 #include "kernels/cpu/norm.h"
 #include "ops/common.h"
+#include "ops/nn/fused_norm.h"
 #include "ops/nn/nn.h"
 
 namespace onnxi::ops::nn {
@@ -126,6 +129,11 @@ std::unique_ptr<Kernel> create_layer_norm(const KernelInit& init) {
   return make_kernel([axis_attr, epsilon, stash](KernelContext& ctx) {
     const Tensor& X = float_input(ctx, 0);
     const int64_t axis = normalize_axis(axis_attr, X.rank(), ctx.node());
+    if (stash == 1 && try_fast_norm_f32(ctx, X, axis, &float_input(ctx, 1),
+                                        ctx.has_input(2) ? &float_input(ctx, 2) : nullptr,
+                                        static_cast<float>(epsilon), false)) {
+      return;
+    }
     Shape stat_shape(X.shape().begin(), X.shape().begin() + axis);
     const int64_t rows = shape_numel(stat_shape);
     const int64_t cols = rows ? X.numel() / rows : 0;
@@ -201,10 +209,12 @@ void infer_rms_norm(InferContext& ctx) {
 std::unique_ptr<Kernel> create_rms_norm(const KernelInit& init) {
   const int64_t axis_attr = init.node.attr_int("axis", -1);
   const double epsilon = init.node.attr_float("epsilon", 1e-5f);
-  return make_kernel([axis_attr, epsilon](KernelContext& ctx) {
+  const bool float_stash = init.node.attr_int("stash_type", 1) == 1;
+  return make_kernel([axis_attr, epsilon, float_stash](KernelContext& ctx) {
     const Tensor& X = float_input(ctx, 0);
     const Tensor& scale = float_input(ctx, 1);
     const int64_t axis = normalize_axis(axis_attr, X.rank(), ctx.node());
+    if (float_stash && try_fast_norm_f32(ctx, X, axis, &scale, nullptr, static_cast<float>(epsilon), true)) return;
     const int64_t rows = shape_numel(Shape(X.shape().begin(), X.shape().begin() + axis));
     const int64_t cols = rows ? X.numel() / rows : 0;
     const DataType ct = compute_type(X.dtype());

@@ -1,4 +1,5 @@
 #include "ops/families.h"
+#include "ops/nn/fused_norm.h"
 #include "ops/nn/nn.h"
 
 namespace onnxi::ops {
@@ -13,6 +14,7 @@ void register_nn(Registry& r) {
   nn::register_global_pool(r);
   nn::register_batchnorm(r);
   nn::register_norms(r);
+  nn::register_fused_norms(r);
   nn::register_norms_misc(r);
   nn::register_softmax(r);
   nn::register_dropout(r);

@@ -70,5 +70,7 @@ int eliminate_noops(Model& model, const Registry* custom);       // eliminate_no
 int collapse_reshape_chains(Model& model, const Registry* custom);  // collapse_reshape_chains.cpp (basic)
 int fold_transpose_matmul(Model& model);  // fold_transpose_matmul.cpp (extended)
 int fuse_matmul_bias(Model& model);       // fuse_matmul_bias.cpp (extended)
+int fuse_layernorm(Model& model);        // fuse_layernorm.cpp (extended): LayerNorm, SkipLayerNorm, RMSNorm
+int fuse_gelu(Model& model);             // fuse_gelu.cpp (extended)
 
 }  // namespace onnxi::passes

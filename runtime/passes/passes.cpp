@@ -89,6 +89,9 @@ int run_passes(Model& model, const std::string& level, std::vector<PassStat>* re
   if (level == "extended" || level == "all") {
     r.run("fold_conv_batchnorm", [&] { return fold_conv_batchnorm(g); });
     r.run("fold_conv_mul_add", [&] { return fold_conv_mul_add(g); });
+    r.run("fuse_layernorm", [&] { return fuse_layernorm(model); });
+    r.run("fuse_gelu", [&] { return fuse_gelu(model); });
+    // Attention before the Transpose fold: the fold would eat the K transpose the pattern needs.
     r.run("fold_transpose_matmul", [&] { return fold_transpose_matmul(model); });
     r.run("fuse_matmul_bias", [&] { return fuse_matmul_bias(model); });
     r.run("fuse_conv_activation", [&] { return fuse_conv_activation(model); });
