@@ -44,4 +44,9 @@ void global_max_pool(const T* x, T* y, int64_t planes, int64_t size);
 template <class T>
 void global_lp_pool(const T* x, T* y, int64_t planes, int64_t size, double norm_p);
 
+// 2-D pools over the blocked layout (kernels/cpu/conv_nchwc.h): planes of [H, W, 16], the 16
+// channels of a block pooled side by side; p.planes counts (image, channel block) pairs.
+void nchwc_max_pool_2d(const PoolParams& p, const float* x, float* y);
+void nchwc_average_pool_2d(const PoolParams& p, const float* x, float* y, bool count_include_pad);
+
 }  // namespace onnxi::kernels

@@ -14,6 +14,7 @@ namespace onnxi::ops::nn {
 void register_gemm(Registry& r);              // Gemm
 void register_matmul(Registry& r);            // MatMul
 void register_conv(Registry& r);              // Conv
+void register_conv_nchwc(Registry& r);        // com.onnxi ReorderInput/Output, NchwcConv, NchwcMaxPool/AveragePool
 void register_conv_transpose(Registry& r);    // ConvTranspose
 void register_pool(Registry& r);              // MaxPool, AveragePool, LpPool
 void register_global_pool(Registry& r);       // GlobalAveragePool, GlobalMaxPool, GlobalLpPool, MaxUnpool

@@ -7,6 +7,7 @@ void register_nn(Registry& r) {
   nn::register_gemm(r);
   nn::register_matmul(r);
   nn::register_conv(r);
+  nn::register_conv_nchwc(r);
   nn::register_conv_transpose(r);
   nn::register_pool(r);
   nn::register_global_pool(r);

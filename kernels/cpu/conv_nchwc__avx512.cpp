@@ -1,0 +1,219 @@
+// AVX-512 NCHWc convolution tiles (this file gets -mavx512f and friends).
+//
+// Dense tile: blocks x pixels accumulators (at most 28 zmm: 2 x 14 or 4 x 7), each step of input
+// channel loads one weight vector per block and broadcasts one input value per pixel straight from
+// memory into the FMA. Zen 4 issues one 512-bit FMA per cycle with latency 4, so 14+ independent
+// accumulators keep it busy; the pixel stride is a template parameter so every broadcast address
+// is a constant offset from one pointer (no per-pixel registers).
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "kernels/cpu/conv_nchwc.h"
+
+// GCC 12's vmaxps/vminps intrinsics pass _mm512_undefined_ps() as the unused merge source, which
+// its own -Wmaybe-uninitialized then flags in every inlined copy; the value is never read.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+namespace onnxi::kernels {
+namespace {
+
+inline __m512 clamp_keep_nan(__m512 v, __m512 lo, __m512 hi) {
+  // vmaxps/vminps return the second operand when either is NaN: v second keeps NaN, as Clip does.
+  return _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+}
+
+// PS: floats between the inputs of adjacent output pixels. 16 or 32 mean a blocked input (16
+// channels per block, adjacent in memory); 1 or 2 an NCHW input (channels a plane apart).
+template <int NB, int TW, int PS>
+void conv_tile(const NchwcTile& t) {
+  constexpr bool kBlocked = PS >= 16;
+  __m512 acc[NB][TW];
+  if (t.first) {
+#pragma GCC unroll 4
+    for (int b = 0; b < NB; ++b) {
+      const __m512 bias = _mm512_loadu_ps(t.bias + b * 16);
+#pragma GCC unroll 14
+      for (int p = 0; p < TW; ++p) acc[b][p] = bias;
+    }
+  } else {
+#pragma GCC unroll 4
+    for (int b = 0; b < NB; ++b) {
+#pragma GCC unroll 14
+      for (int p = 0; p < TW; ++p) acc[b][p] = _mm512_loadu_ps(t.y + b * t.y_block_stride + p * 16);
+    }
+  }
+  const float* xb = t.x;
+  const float* w = t.w;
+  const int64_t wbs = t.w_block_stride;
+  for (int64_t icb = 0; icb < t.ic_blocks; ++icb, xb += t.x_block_stride) {
+    for (int64_t tap = 0; tap < t.taps; ++tap) {
+      const float* xt = xb + t.tap_offsets[tap];
+      if constexpr (kBlocked) {
+#pragma GCC unroll 4
+        for (int ic = 0; ic < 16; ++ic) {
+#pragma GCC unroll 4
+          for (int b = 0; b < NB; ++b) {
+            const __m512 wv = _mm512_loadu_ps(w + b * wbs + ic * 16);
+#pragma GCC unroll 14
+            for (int p = 0; p < TW; ++p) acc[b][p] = _mm512_fmadd_ps(_mm512_set1_ps(xt[p * PS + ic]), wv, acc[b][p]);
+          }
+        }
+        w += 256;
+      } else {
+        const int64_t ics = t.x_ic_stride;
+        for (int64_t ic = 0; ic < t.ic_per_block; ++ic, xt += ics, w += 16) {
+#pragma GCC unroll 4
+          for (int b = 0; b < NB; ++b) {
+            const __m512 wv = _mm512_loadu_ps(w + b * wbs);
+#pragma GCC unroll 14
+            for (int p = 0; p < TW; ++p) acc[b][p] = _mm512_fmadd_ps(_mm512_set1_ps(xt[p * PS]), wv, acc[b][p]);
+          }
+        }
+      }
+    }
+  }
+  if (t.last) {
+    if (t.sum != nullptr) {
+#pragma GCC unroll 4
+      for (int b = 0; b < NB; ++b) {
+#pragma GCC unroll 14
+        for (int p = 0; p < TW; ++p) {
+          acc[b][p] = _mm512_add_ps(acc[b][p], _mm512_loadu_ps(t.sum + b * t.y_block_stride + p * 16));
+        }
+      }
+    }
+    if (t.lo != -__builtin_inff() || t.hi != __builtin_inff()) {
+      const __m512 lo = _mm512_set1_ps(t.lo), hi = _mm512_set1_ps(t.hi);
+#pragma GCC unroll 4
+      for (int b = 0; b < NB; ++b) {
+#pragma GCC unroll 14
+        for (int p = 0; p < TW; ++p) acc[b][p] = clamp_keep_nan(acc[b][p], lo, hi);
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int b = 0; b < NB; ++b) {
+#pragma GCC unroll 14
+    for (int p = 0; p < TW; ++p) _mm512_storeu_ps(t.y + b * t.y_block_stride + p * 16, acc[b][p]);
+  }
+}
+
+// Tiles for 1..14 pixels of one (blocks, pixel stride) pair; null past 28 accumulators.
+template <int NB, int PS, int TW = 1>
+void fill_row(NchwcTileFn* row) {
+  if constexpr (TW <= 14) {
+    row[TW] = NB * TW <= 28 ? &conv_tile<NB, TW, PS> : nullptr;
+    if constexpr (NB * TW < 28) fill_row<NB, PS, TW + 1>(row);
+  }
+}
+
+struct TileTable {
+  NchwcTileFn fn[5][4][15] = {};  // [blocks][pixel stride 16, 32, 1, 2][pixels]
+  TileTable() {
+    fill_row<1, 16>(fn[1][0]), fill_row<1, 32>(fn[1][1]), fill_row<1, 1>(fn[1][2]), fill_row<1, 2>(fn[1][3]);
+    fill_row<2, 16>(fn[2][0]), fill_row<2, 32>(fn[2][1]), fill_row<2, 1>(fn[2][2]), fill_row<2, 2>(fn[2][3]);
+    fill_row<4, 16>(fn[4][0]), fill_row<4, 32>(fn[4][1]), fill_row<4, 1>(fn[4][2]), fill_row<4, 2>(fn[4][3]);
+  }
+};
+
+int pixel_stride_index(int64_t ps) {
+  switch (ps) {
+    case 16: return 0;
+    case 32: return 1;
+    case 1: return 2;
+    case 2: return 3;
+    default: return -1;
+  }
+}
+
+// One output pixel with every tap bounds-checked (depthwise edges).
+inline __m512 depthwise_pixel(const NchwcConvParams& p, const NchwcDepthwiseRow& r, int64_t ow, __m512 acc) {
+  for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
+    const int64_t ih = r.oh * p.stride_h - p.pad_top + kh * p.dilation_h;
+    if (ih < 0 || ih >= p.in_h) continue;
+    for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+      const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
+      if (iw < 0 || iw >= p.in_w) continue;
+      acc = _mm512_fmadd_ps(_mm512_loadu_ps(r.x + (ih * p.in_w + iw) * 16),
+                            _mm512_loadu_ps(r.w + (kh * p.kernel_w + kw) * 16), acc);
+    }
+  }
+  return acc;
+}
+
+inline void depthwise_store(const NchwcConvParams& p, const NchwcDepthwiseRow& r, int64_t ow, __m512 acc) {
+  if (r.sum != nullptr) acc = _mm512_add_ps(acc, _mm512_loadu_ps(r.sum + ow * 16));
+  if (p.act_lo != -__builtin_inff() || p.act_hi != __builtin_inff()) {
+    acc = clamp_keep_nan(acc, _mm512_set1_ps(p.act_lo), _mm512_set1_ps(p.act_hi));
+  }
+  _mm512_storeu_ps(r.y + ow * 16, acc);
+}
+
+// 8 interior pixels (every tap inside the image), the rows in the padding skipped.
+template <int TW>
+inline void depthwise_interior(const NchwcConvParams& p, const NchwcDepthwiseRow& r, int64_t ow, int64_t kh_lo,
+                               int64_t kh_hi, __m512 bias) {
+  __m512 acc[TW];
+#pragma GCC unroll 8
+  for (int i = 0; i < TW; ++i) acc[i] = bias;
+  const int64_t step = p.stride_w * 16;
+  for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
+    const int64_t ih = r.oh * p.stride_h - p.pad_top + kh * p.dilation_h;
+    const float* row = r.x + (ih * p.in_w + ow * p.stride_w - p.pad_left) * 16;
+    for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+      const __m512 wv = _mm512_loadu_ps(r.w + (kh * p.kernel_w + kw) * 16);
+      const float* xp = row + kw * p.dilation_w * 16;
+#pragma GCC unroll 8
+      for (int i = 0; i < TW; ++i) acc[i] = _mm512_fmadd_ps(_mm512_loadu_ps(xp + i * step), wv, acc[i]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < TW; ++i) depthwise_store(p, r, ow + i, acc[i]);
+}
+
+}  // namespace
+
+void nchwc_conv_tile__avx512(const NchwcTile& t) {
+  static const TileTable table;
+  const int psi = pixel_stride_index(t.x_pixel_stride);
+  const bool blocked = t.ic_per_block == 16 && t.x_ic_stride == 1 && t.x_pixel_stride % 16 == 0;
+  NchwcTileFn fn = nullptr;
+  if (t.blocks >= 1 && t.blocks <= 4 && t.pixels >= 1 && t.pixels <= 14) {
+    if (psi >= 0 && blocked == (psi < 2)) {
+      fn = table.fn[t.blocks][psi][t.pixels];
+    } else if (t.pixels == 1) {
+      fn = table.fn[t.blocks][blocked ? 0 : 2][1];  // one pixel: its stride never matters
+    }
+  }
+  if (fn == nullptr) {
+    nchwc_conv_tile__scalar(t);
+    return;
+  }
+  fn(t);
+}
+
+void nchwc_depthwise_row__avx512(const NchwcConvParams& p, const NchwcDepthwiseRow& r) {
+  const __m512 bias = _mm512_loadu_ps(r.bias);
+  // Rows of taps inside the image, and the output columns whose taps are all inside.
+  const int64_t ih0 = r.oh * p.stride_h - p.pad_top;
+  int64_t kh_lo = 0, kh_hi = p.kernel_h;
+  while (kh_lo < kh_hi && ih0 + kh_lo * p.dilation_h < 0) ++kh_lo;
+  while (kh_hi > kh_lo && ih0 + (kh_hi - 1) * p.dilation_h >= p.in_h) --kh_hi;
+  const int64_t span = (p.kernel_w - 1) * p.dilation_w;
+  int64_t lo = 0;
+  while (lo < p.out_w && lo * p.stride_w - p.pad_left < 0) ++lo;
+  int64_t hi = lo;
+  while (hi < p.out_w && hi * p.stride_w - p.pad_left + span < p.in_w) ++hi;
+  for (int64_t ow = 0; ow < lo; ++ow) depthwise_store(p, r, ow, depthwise_pixel(p, r, ow, bias));
+  int64_t ow = lo;
+  for (; ow + 8 <= hi; ow += 8) depthwise_interior<8>(p, r, ow, kh_lo, kh_hi, bias);
+  if (ow + 4 <= hi) {
+    depthwise_interior<4>(p, r, ow, kh_lo, kh_hi, bias);
+    ow += 4;
+  }
+  for (; ow < hi; ++ow) depthwise_interior<1>(p, r, ow, kh_lo, kh_hi, bias);
+  for (ow = hi; ow < p.out_w; ++ow) depthwise_store(p, r, ow, depthwise_pixel(p, r, ow, bias));
+}
+
+}  // namespace onnxi::kernels
