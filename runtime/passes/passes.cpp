@@ -17,6 +17,7 @@ int run_passes(Model& model, const std::string& level) {
     changes += fold_conv_batchnorm(model.graph);
     changes += fuse_conv_activation(model);
   }
+  if (level == "all") changes += layout_nchwc(model);
   return changes;
 }
 
