@@ -292,34 +292,41 @@ void nchwc_conv2d_reference(const NchwcConvParams& p, const float* x, const floa
 }
 
 void nchwc_reorder_input(const float* x, int64_t batch, int64_t channels, int64_t spatial, float* y) {
+  static const NchwcReorderFn plane =
+      active_isa() == Isa::Avx512 ? nchwc_reorder_input_plane__avx512 : nchwc_reorder_input_plane__scalar;
   const int64_t blocks = nchwc_blocks(channels);
-  parallel_for(0, batch * blocks, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t nb = begin; nb < end; ++nb) {
-      const int64_t n = nb / blocks, c0 = (nb % blocks) * B;
-      float* out = y + nb * spatial * B;
-      const int64_t real = std::min(B, channels - c0);
-      const float* in = x + (n * channels + c0) * spatial;
-      for (int64_t s = 0; s < spatial; ++s) {
-        for (int64_t l = 0; l < real; ++l) out[s * B + l] = in[l * spatial + s];
-        for (int64_t l = real; l < B; ++l) out[s * B + l] = 0.f;
-      }
-    }
-  });
+  parallel_for(0, batch * blocks, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, spatial * B)),
+               [&](int64_t begin, int64_t end) {
+                 for (int64_t nb = begin; nb < end; ++nb) {
+                   const int64_t n = nb / blocks, c0 = (nb % blocks) * B;
+                   plane(x + (n * channels + c0) * spatial, std::min(B, channels - c0), spatial, y + nb * spatial * B);
+                 }
+               });
 }
 
 void nchwc_reorder_output(const float* x, int64_t batch, int64_t channels, int64_t spatial, float* y) {
+  static const NchwcReorderFn plane =
+      active_isa() == Isa::Avx512 ? nchwc_reorder_output_plane__avx512 : nchwc_reorder_output_plane__scalar;
   const int64_t blocks = nchwc_blocks(channels);
-  parallel_for(0, batch * blocks, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t nb = begin; nb < end; ++nb) {
-      const int64_t n = nb / blocks, c0 = (nb % blocks) * B;
-      const float* in = x + nb * spatial * B;
-      const int64_t real = std::min(B, channels - c0);
-      float* out = y + (n * channels + c0) * spatial;
-      for (int64_t l = 0; l < real; ++l) {
-        for (int64_t s = 0; s < spatial; ++s) out[l * spatial + s] = in[s * B + l];
-      }
-    }
-  });
+  parallel_for(0, batch * blocks, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, spatial * B)),
+               [&](int64_t begin, int64_t end) {
+                 for (int64_t nb = begin; nb < end; ++nb) {
+                   const int64_t n = nb / blocks, c0 = (nb % blocks) * B;
+                   plane(x + nb * spatial * B, std::min(B, channels - c0), spatial, y + (n * channels + c0) * spatial);
+                 }
+               });
+}
+
+void nchwc_reorder_input_plane__scalar(const float* x, int64_t real, int64_t spatial, float* y) {
+  for (int64_t s = 0; s < spatial; ++s) {
+    for (int64_t l = 0; l < B; ++l) y[s * B + l] = l < real ? x[l * spatial + s] : 0.f;
+  }
+}
+
+void nchwc_reorder_output_plane__scalar(const float* x, int64_t real, int64_t spatial, float* y) {
+  for (int64_t l = 0; l < real; ++l) {
+    for (int64_t s = 0; s < spatial; ++s) y[l * spatial + s] = x[s * B + l];
+  }
 }
 
 // ---- portable tiles ----------------------------------------------------------------------------

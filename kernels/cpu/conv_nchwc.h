@@ -101,6 +101,14 @@ using NchwcDepthwiseFn = void (*)(const NchwcConvParams& p, const NchwcDepthwise
 void nchwc_depthwise_row__scalar(const NchwcConvParams& p, const NchwcDepthwiseRow& r);
 void nchwc_depthwise_row__avx512(const NchwcConvParams& p, const NchwcDepthwiseRow& r);
 
+// One block plane of a reorder: x/y at channel c0 of an NCHW image and at its block's [spatial, 16]
+// plane; `real` = channels of the block that exist (1..16).
+using NchwcReorderFn = void (*)(const float* from, int64_t real, int64_t spatial, float* to);
+void nchwc_reorder_input_plane__scalar(const float* x, int64_t real, int64_t spatial, float* y);
+void nchwc_reorder_input_plane__avx512(const float* x, int64_t real, int64_t spatial, float* y);
+void nchwc_reorder_output_plane__scalar(const float* x, int64_t real, int64_t spatial, float* y);
+void nchwc_reorder_output_plane__avx512(const float* x, int64_t real, int64_t spatial, float* y);
+
 // Tile shapes the fast kernel has: at most this many pixels for 1, 2, 4 blocks.
 constexpr int kNchwcMaxPixels[5] = {0, 14, 14, 0, 7};
 

@@ -23,6 +23,13 @@ inline __m512 clamp_keep_nan(__m512 v, __m512 lo, __m512 hi) {
   return _mm512_min_ps(hi, _mm512_max_ps(lo, v));
 }
 
+// acc += w * broadcast(*x), the broadcast folded into the FMA's memory operand. Written as asm
+// because GCC otherwise hoists each broadcast into its own register (reused across the blocks),
+// which with 28 accumulators spills them to the stack on every step.
+inline void fma_bcast(__m512& acc, __m512 w, const float* x) {
+  __asm__("vfmadd231ps %[x]%{1to16%}, %[w], %[acc]" : [acc] "+v"(acc) : [w] "v"(w), [x] "m"(*x));
+}
+
 // PS: floats between the inputs of adjacent output pixels. 16 or 32 mean a blocked input (16
 // channels per block, adjacent in memory); 1 or 2 an NCHW input (channels a plane apart).
 template <int NB, int TW, int PS>
@@ -56,7 +63,7 @@ void conv_tile(const NchwcTile& t) {
           for (int b = 0; b < NB; ++b) {
             const __m512 wv = _mm512_loadu_ps(w + b * wbs + ic * 16);
 #pragma GCC unroll 14
-            for (int p = 0; p < TW; ++p) acc[b][p] = _mm512_fmadd_ps(_mm512_set1_ps(xt[p * PS + ic]), wv, acc[b][p]);
+            for (int p = 0; p < TW; ++p) fma_bcast(acc[b][p], wv, xt + p * PS + ic);
           }
         }
         w += 256;
@@ -67,7 +74,7 @@ void conv_tile(const NchwcTile& t) {
           for (int b = 0; b < NB; ++b) {
             const __m512 wv = _mm512_loadu_ps(w + b * wbs);
 #pragma GCC unroll 14
-            for (int p = 0; p < TW; ++p) acc[b][p] = _mm512_fmadd_ps(_mm512_set1_ps(xt[p * PS]), wv, acc[b][p]);
+            for (int p = 0; p < TW; ++p) fma_bcast(acc[b][p], wv, xt + p * PS);
           }
         }
       }
@@ -172,7 +179,59 @@ inline void depthwise_interior(const NchwcConvParams& p, const NchwcDepthwiseRow
   for (int i = 0; i < TW; ++i) depthwise_store(p, r, ow + i, acc[i]);
 }
 
+// Reorders move 16 x 16 squares (16 channels x 16 pixels) through registers. r[i] row i in, column
+// i out: 32-bit then 64-bit interleaves within 128-bit lanes, then two rounds of lane shuffles.
+inline void transpose16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  // u[4j + k], 128-bit lane L: element 4L + k of rows 4j..4j+3.
+  for (int j = 0; j < 4; ++j) {
+    const __m512d t0 = _mm512_castps_pd(t[4 * j]), t1 = _mm512_castps_pd(t[4 * j + 1]);
+    const __m512d t2 = _mm512_castps_pd(t[4 * j + 2]), t3 = _mm512_castps_pd(t[4 * j + 3]);
+    u[4 * j] = _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2));
+    u[4 * j + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2));
+    u[4 * j + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));
+    u[4 * j + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));
+  }
+  for (int k = 0; k < 4; ++k) {
+    const __m512 v = _mm512_shuffle_f32x4(u[k], u[4 + k], 0x88), w = _mm512_shuffle_f32x4(u[k], u[4 + k], 0xdd);
+    const __m512 v2 = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0x88);
+    const __m512 w2 = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0xdd);
+    r[k] = _mm512_shuffle_f32x4(v, v2, 0x88);
+    r[8 + k] = _mm512_shuffle_f32x4(v, v2, 0xdd);
+    r[4 + k] = _mm512_shuffle_f32x4(w, w2, 0x88);
+    r[12 + k] = _mm512_shuffle_f32x4(w, w2, 0xdd);
+  }
+}
+
+inline __mmask16 first_lanes(int64_t n) { return static_cast<__mmask16>(n >= 16 ? 0xffffu : (1u << n) - 1u); }
+
 }  // namespace
+
+void nchwc_reorder_input_plane__avx512(const float* x, int64_t real, int64_t spatial, float* y) {
+  __m512 r[16];
+  for (int64_t s = 0; s < spatial; s += 16) {
+    const int64_t n = spatial - s < 16 ? spatial - s : 16;
+    const __mmask16 m = first_lanes(n);
+    for (int64_t l = 0; l < 16; ++l) r[l] = l < real ? _mm512_maskz_loadu_ps(m, x + l * spatial + s) : _mm512_setzero_ps();
+    transpose16(r);
+    for (int64_t i = 0; i < n; ++i) _mm512_storeu_ps(y + (s + i) * 16, r[i]);
+  }
+}
+
+void nchwc_reorder_output_plane__avx512(const float* x, int64_t real, int64_t spatial, float* y) {
+  __m512 r[16];
+  for (int64_t s = 0; s < spatial; s += 16) {
+    const int64_t n = spatial - s < 16 ? spatial - s : 16;
+    for (int64_t i = 0; i < 16; ++i) r[i] = i < n ? _mm512_loadu_ps(x + (s + i) * 16) : _mm512_setzero_ps();
+    transpose16(r);
+    const __mmask16 m = first_lanes(n);
+    for (int64_t l = 0; l < real; ++l) _mm512_mask_storeu_ps(y + l * spatial + s, m, r[l]);
+  }
+}
 
 void nchwc_conv_tile__avx512(const NchwcTile& t) {
   static const TileTable table;

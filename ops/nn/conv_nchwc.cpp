@@ -23,7 +23,7 @@ constexpr int64_t kBlock = kernels::kNchwcBlock;
 
 Dim blocks_of(const Dim& channels) {
   if (!channels.is_known()) return Dim{};
-  return Dim{kernels::nchwc_blocks(channels.value)};
+  return Dim::known(kernels::nchwc_blocks(channels.value));
 }
 
 const TypeInfo* float_shape(InferContext& ctx, size_t i, size_t rank, const char* what) {
@@ -45,7 +45,7 @@ void infer_reorder_input(InferContext& ctx) {
   const TypeInfo* t = float_shape(ctx, 0, 4, "ReorderInput input X [N, C, H, W]");
   if (!t) return;
   ctx.set_output(0, TypeInfo::tensor(DataType::Float, {t->dims[0], blocks_of(t->dims[1]), t->dims[2], t->dims[3],
-                                                        Dim{kBlock}}));
+                                                        Dim::known(kBlock)}));
 }
 
 std::unique_ptr<Kernel> create_reorder_input(const KernelInit&) {
@@ -74,7 +74,7 @@ void infer_reorder_output(InferContext& ctx) {
   if (t->dims[1].is_known() && t->dims[1].value != kernels::nchwc_blocks(c)) {
     ctx.fail(cat("input X ", t->str(), " does not hold ", c, " channels in blocks of ", kBlock));
   }
-  ctx.set_output(0, TypeInfo::tensor(DataType::Float, {t->dims[0], Dim{c}, t->dims[2], t->dims[3]}));
+  ctx.set_output(0, TypeInfo::tensor(DataType::Float, {t->dims[0], Dim::known(c), t->dims[2], t->dims[3]}));
 }
 
 std::unique_ptr<Kernel> create_reorder_output(const KernelInit& init) {
@@ -107,7 +107,7 @@ void infer_nchwc_conv(InferContext& ctx) {
   const auto spatial = window_output_dims(attrs, {t->dims[2], t->dims[3]}, kernel);
   if (spatial.size() != 2) ctx.fail(cat("cannot infer the output of a 2-D window over ", t->str()));
   ctx.set_output(0, TypeInfo::tensor(DataType::Float, {t->dims[0], blocks_of(tw.dims[0]), spatial[0], spatial[1],
-                                                        Dim{kBlock}}));
+                                                        Dim::known(kBlock)}));
 }
 
 class NchwcConvKernel final : public Kernel {
@@ -229,7 +229,7 @@ void infer_nchwc_pool(InferContext& ctx) {
   const WindowAttrs attrs = WindowAttrs::read(ctx.node);
   if (attrs.kernel_shape.size() != 2) ctx.fail("attribute kernel_shape must have 2 entries");
   const auto spatial = window_output_dims(attrs, {t->dims[2], t->dims[3]}, attrs.kernel_shape);
-  ctx.set_output(0, TypeInfo::tensor(DataType::Float, {t->dims[0], t->dims[1], spatial[0], spatial[1], Dim{kBlock}}));
+  ctx.set_output(0, TypeInfo::tensor(DataType::Float, {t->dims[0], t->dims[1], spatial[0], spatial[1], Dim::known(kBlock)}));
 }
 
 OpDef::CreateFn create_nchwc_pool(bool max) {
