@@ -251,6 +251,8 @@ class Rewriter {
     const Node& conv = g_.nodes[r.conv];
     int64_t c = 0, m = 0;
     convertible_conv(conv, uses_, c, m);
+    // Add(x, conv(x)): the conv reorders x anyway, so the residual can read that copy.
+    if (!is_blocked(r.other) && r.other == conv.inputs[0] && c == m) need_blocked(r.other, c);
     if (is_blocked(r.other) && blocked_[r.other].channels == m) {
       const bool relu = r.relu >= 0;
       const std::string result = relu ? g_.nodes[static_cast<size_t>(r.relu)].outputs[0] : add.outputs[0];
