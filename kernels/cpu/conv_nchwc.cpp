@@ -51,14 +51,20 @@ PaddedInput pad_input(const NchwcConvParams& p, const float* x) {
   }
   const int64_t e = p.nchw_input ? 1 : B;  // floats per pixel of one plane
   const int64_t planes = p.batch * (p.nchw_input ? p.in_channels : nchwc_blocks(p.in_channels));
-  in.storage.assign(static_cast<size_t>(planes * in.h * in.w * e), 0.f);
+  in.storage.resize(static_cast<size_t>(planes * in.h * in.w * e));
   float* out = in.storage.data();
+  // Only the border is zeroed: the interior is about to be overwritten.
+  const int64_t row = in.w * e, left = p.pad_left * e, right = (in.w - p.pad_left - p.in_w) * e;
   parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
     for (int64_t plane = begin; plane < end; ++plane) {
+      float* dst_plane = out + plane * in.h * row;
+      std::fill(dst_plane, dst_plane + p.pad_top * row, 0.f);
+      std::fill(dst_plane + (p.pad_top + p.in_h) * row, dst_plane + in.h * row, 0.f);
       for (int64_t ih = 0; ih < p.in_h; ++ih) {
-        const float* src = x + (plane * p.in_h + ih) * p.in_w * e;
-        float* dst = out + ((plane * in.h + ih + p.pad_top) * in.w + p.pad_left) * e;
-        std::memcpy(dst, src, static_cast<size_t>(p.in_w * e) * sizeof(float));
+        float* dst = dst_plane + (ih + p.pad_top) * row;
+        std::fill(dst, dst + left, 0.f);
+        std::memcpy(dst + left, x + (plane * p.in_h + ih) * p.in_w * e, static_cast<size_t>(p.in_w * e) * sizeof(float));
+        std::fill(dst + left + p.in_w * e, dst + left + p.in_w * e + right, 0.f);
       }
     }
   });
@@ -125,7 +131,7 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
   const int64_t band_rows = (p.out_h + bands - 1) / bands;
   const int64_t units = p.batch * per_image * bands;
   const int64_t pixel_stride = p.stride_w * e;
-  const bool fast_stride = p.nchw_input ? (p.stride_w <= 2) : (p.stride_w <= 2);
+  const bool fast_stride = p.stride_w <= 2;  // the pixel strides the tiles have (kNchwcMaxPixels)
 
   parallel_for(0, units, 1, [&](int64_t begin, int64_t end) {
     for (int64_t u = begin; u < end; ++u) {

@@ -87,7 +87,7 @@ class Rewriter {
         continue;
       }
       int64_t c = 0, m = 0;
-      if (convertible_conv(n, uses_, c, m)) {
+      if (convertible_conv(n, uses_, c, m) && !isolated_depthwise(n, c, m)) {
         emit_conv(n, c, m, "", n.outputs[0]);
       } else if (blocked_unary(n) && is_blocked(n.inputs[0]) && !any_blocked(n, 1)) {
         emit_same_layout(n, blocked_[n.inputs[0]].channels);
@@ -124,6 +124,12 @@ class Rewriter {
       if (is_blocked(n.inputs[i])) return true;
     }
     return false;
+  }
+
+  // A depthwise conv does a few FMAs per value: two reorders around it cost more than the blocked
+  // kernel saves, so one never starts a region.
+  bool isolated_depthwise(const Node& n, int64_t c, int64_t m) const {
+    return n.attr_int("group", 1) == c && c == m && c > 1 && !is_blocked(n.inputs[0]);
   }
 
   std::string fresh(const std::string& base) {
