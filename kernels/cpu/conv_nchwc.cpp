@@ -126,9 +126,17 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
   const std::vector<BlockRun> runs = block_runs(out_blocks, blocks_per_group, p.out_w);
   const int64_t per_image = static_cast<int64_t>(runs.size());
   const int64_t concurrency = current_concurrency();
-  const int64_t bands = std::clamp<int64_t>((8 * concurrency + p.batch * per_image - 1) / (p.batch * per_image), 1,
-                                            p.out_h);
-  const int64_t band_rows = (p.out_h + bands - 1) / bands;
+  // Enough tasks for every thread to take several: bands of rows, or of columns (in whole tiles)
+  // for a single row, as a 1x1 conv's flattened image is.
+  const int64_t want = std::max<int64_t>(1, (8 * concurrency + p.batch * per_image - 1) / (p.batch * per_image));
+  const bool column_bands = p.out_h == 1;
+  int64_t bands = std::clamp<int64_t>(want, 1, p.out_h);
+  int64_t band_rows = (p.out_h + bands - 1) / bands, band_cols = p.out_w;
+  if (column_bands) {
+    band_cols = ((p.out_w + want - 1) / want + 13) / 14 * 14;
+    bands = (p.out_w + band_cols - 1) / band_cols;
+    band_rows = 1;
+  }
   const int64_t units = p.batch * per_image * bands;
   const int64_t pixel_stride = p.stride_w * e;
   const bool fast_stride = p.stride_w <= 2;  // the pixel strides the tiles have (kNchwcMaxPixels)
@@ -138,8 +146,9 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
       const int64_t band = u % bands;
       const BlockRun run = runs[static_cast<size_t>((u / bands) % per_image)];
       const int64_t n = u / bands / per_image;
-      const int64_t oh0 = band * band_rows, oh1 = std::min(p.out_h, oh0 + band_rows);
-      if (oh0 >= oh1) continue;
+      const int64_t oh0 = column_bands ? 0 : band * band_rows, oh1 = std::min(p.out_h, oh0 + band_rows);
+      const int64_t ow0 = column_bands ? band * band_cols : 0, ow1 = std::min(p.out_w, ow0 + band_cols);
+      if (oh0 >= oh1 || ow0 >= ow1) continue;
       const int64_t group = run.first / blocks_per_group;
       const int max_pixels = fast_stride ? kNchwcMaxPixels[run.blocks] : 1;
       const int64_t chunk =
@@ -166,8 +175,8 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
         for (int64_t oh = oh0; oh < oh1; ++oh) {
           const float* xrow = xc + oh * p.stride_h * in.w * e;
           const int64_t yrow = (n * out_blocks + run.first) * y_plane + oh * p.out_w * B;
-          for (int64_t ow = 0; ow < p.out_w;) {
-            t.pixels = static_cast<int>(std::min<int64_t>(max_pixels, p.out_w - ow));
+          for (int64_t ow = ow0; ow < ow1;) {
+            t.pixels = static_cast<int>(std::min<int64_t>(max_pixels, ow1 - ow));
             t.x = xrow + ow * pixel_stride;
             t.y = y + yrow + ow * B;
             t.sum = t.last && sum != nullptr ? sum + yrow + ow * B : nullptr;
