@@ -179,6 +179,34 @@ inline void depthwise_interior(const NchwcConvParams& p, const NchwcDepthwiseRow
   for (int i = 0; i < TW; ++i) depthwise_store(p, r, ow + i, acc[i]);
 }
 
+// 3-wide kernels, dilation 1 along the row, stride S: the TW pixels of a row of taps read
+// (TW - 1) * S + 3 input vectors, each loaded once and used by up to 3 pixels.
+template <int S, int TW>
+inline void depthwise_interior_k3(const NchwcConvParams& p, const NchwcDepthwiseRow& r, int64_t ow, int64_t kh_lo,
+                                  int64_t kh_hi, __m512 bias) {
+  constexpr int kIn = (TW - 1) * S + 3;
+  __m512 acc[TW];
+#pragma GCC unroll 8
+  for (int i = 0; i < TW; ++i) acc[i] = bias;
+  for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
+    const int64_t ih = r.oh * p.stride_h - p.pad_top + kh * p.dilation_h;
+    const float* row = r.x + (ih * p.in_w + ow * S - p.pad_left) * 16;
+    const float* wk = r.w + kh * 3 * 16;
+    const __m512 w0 = _mm512_loadu_ps(wk), w1 = _mm512_loadu_ps(wk + 16), w2 = _mm512_loadu_ps(wk + 32);
+    __m512 xv[kIn];
+#pragma GCC unroll 17
+    for (int i = 0; i < kIn; ++i) xv[i] = _mm512_loadu_ps(row + i * 16);
+#pragma GCC unroll 8
+    for (int i = 0; i < TW; ++i) {
+      acc[i] = _mm512_fmadd_ps(xv[i * S], w0, acc[i]);
+      acc[i] = _mm512_fmadd_ps(xv[i * S + 1], w1, acc[i]);
+      acc[i] = _mm512_fmadd_ps(xv[i * S + 2], w2, acc[i]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < TW; ++i) depthwise_store(p, r, ow + i, acc[i]);
+}
+
 // Reorders move 16 x 16 squares (16 channels x 16 pixels) through registers. r[i] row i in, column
 // i out: 32-bit then 64-bit interleaves within 128-bit lanes, then two rounds of lane shuffles.
 inline void transpose16(__m512 r[16]) {
@@ -266,6 +294,13 @@ void nchwc_depthwise_row__avx512(const NchwcConvParams& p, const NchwcDepthwiseR
   while (hi < p.out_w && hi * p.stride_w - p.pad_left + span < p.in_w) ++hi;
   for (int64_t ow = 0; ow < lo; ++ow) depthwise_store(p, r, ow, depthwise_pixel(p, r, ow, bias));
   int64_t ow = lo;
+  if (p.kernel_w == 3 && p.dilation_w == 1 && (p.stride_w == 1 || p.stride_w == 2)) {
+    if (p.stride_w == 1) {
+      for (; ow + 8 <= hi; ow += 8) depthwise_interior_k3<1, 8>(p, r, ow, kh_lo, kh_hi, bias);
+    } else {
+      for (; ow + 8 <= hi; ow += 8) depthwise_interior_k3<2, 8>(p, r, ow, kh_lo, kh_hi, bias);
+    }
+  }
   for (; ow + 8 <= hi; ow += 8) depthwise_interior<8>(p, r, ow, kh_lo, kh_hi, bias);
   if (ow + 4 <= hi) {
     depthwise_interior<4>(p, r, ow, kh_lo, kh_hi, bias);
