@@ -14,6 +14,8 @@ namespace {
 constexpr int64_t B = kNchwcBlock;
 // Weights of one task's ic chunk stay in L2 while the task walks its rows.
 constexpr int64_t kWeightChunkBytes = 128 * 1024;
+// A task's share of the input, read again by the next task (another run of output blocks).
+constexpr int64_t kBandInputBytes = 384 * 1024;
 
 float clamp_keep_nan(float v, float lo, float hi) {
   if (v < lo) v = lo;
@@ -126,25 +128,34 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
   const std::vector<BlockRun> runs = block_runs(out_blocks, blocks_per_group, p.out_w);
   const int64_t per_image = static_cast<int64_t>(runs.size());
   const int64_t concurrency = current_concurrency();
-  // Enough tasks for every thread to take several: bands of rows, or of columns (in whole tiles)
-  // for a single row, as a 1x1 conv's flattened image is.
+  // Enough tasks for every thread to take several, and bands whose input fits in L2: bands of rows,
+  // or of columns (whole tiles) for a single row, as a 1x1 conv's flattened image is.
   const int64_t want = std::max<int64_t>(1, (8 * concurrency + p.batch * per_image - 1) / (p.batch * per_image));
+  const int64_t group_in_bytes = cgb * icn * int64_t{sizeof(float)};  // per input pixel of one group
+  const int64_t input_bytes = group_in_bytes * in.h * in.w;
+  const int64_t fit = (input_bytes + kBandInputBytes - 1) / kBandInputBytes;
   const bool column_bands = p.out_h == 1;
-  int64_t bands = std::clamp<int64_t>(want, 1, p.out_h);
-  int64_t band_rows = (p.out_h + bands - 1) / bands, band_cols = p.out_w;
+  const int64_t split = std::max(want, fit);
+  int64_t bands = 1, band_rows = p.out_h, band_cols = p.out_w;
   if (column_bands) {
-    band_cols = ((p.out_w + want - 1) / want + 13) / 14 * 14;
+    band_cols = ((p.out_w + split - 1) / split + 13) / 14 * 14;
     bands = (p.out_w + band_cols - 1) / band_cols;
-    band_rows = 1;
+  } else {
+    band_rows = (p.out_h + std::min(split, p.out_h) - 1) / std::min(split, p.out_h);
+    bands = (p.out_h + band_rows - 1) / band_rows;
   }
   const int64_t units = p.batch * per_image * bands;
+  // Consecutive tasks share what is larger: one band's input (the runs of output blocks inner) or
+  // one run's weights (the bands inner).
+  const int64_t run_weight_bytes = 2 * w_block * int64_t{sizeof(float)};
+  const bool band_major = bands > 1 && input_bytes / bands > run_weight_bytes;
   const int64_t pixel_stride = p.stride_w * e;
   const bool fast_stride = p.stride_w <= 2;  // the pixel strides the tiles have (kNchwcMaxPixels)
 
   parallel_for(0, units, 1, [&](int64_t begin, int64_t end) {
     for (int64_t u = begin; u < end; ++u) {
-      const int64_t band = u % bands;
-      const BlockRun run = runs[static_cast<size_t>((u / bands) % per_image)];
+      const int64_t band = band_major ? (u / per_image) % bands : u % bands;
+      const BlockRun run = runs[static_cast<size_t>(band_major ? u % per_image : (u / bands) % per_image)];
       const int64_t n = u / bands / per_image;
       const int64_t oh0 = column_bands ? 0 : band * band_rows, oh1 = std::min(p.out_h, oh0 + band_rows);
       const int64_t ow0 = column_bands ? band * band_cols : 0, ow1 = std::min(p.out_w, ow0 + band_cols);

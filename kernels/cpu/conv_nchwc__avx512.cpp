@@ -54,6 +54,12 @@ void conv_tile(const NchwcTile& t) {
   const float* w = t.w;
   const int64_t wbs = t.w_block_stride;
   for (int64_t icb = 0; icb < t.ic_blocks; ++icb, xb += t.x_block_stride) {
+    if constexpr (kBlocked) {
+      // The next tile's pixels of this block: 16 blocks a plane apart are more streams than the
+      // hardware prefetchers follow, and a 1x1 conv reads each line only once.
+#pragma GCC unroll 14
+      for (int p = 0; p < TW; ++p) _mm_prefetch(reinterpret_cast<const char*>(xb + (TW + p) * PS), _MM_HINT_T0);
+    }
     for (int64_t tap = 0; tap < t.taps; ++tap) {
       const float* xt = xb + t.tap_offsets[tap];
       if constexpr (kBlocked) {
