@@ -142,20 +142,26 @@ void nchwc_max_pool_2d(const PoolParams& p, const float* x, float* y) {
   const int64_t H = p.in_spatial[0], W = p.in_spatial[1], OH = p.out_spatial[0], OW = p.out_spatial[1];
   for_each_blocked_pixel(p, [&](int64_t plane, int64_t oh, int64_t ow, int64_t h_lo, int64_t h_hi, int64_t w_lo,
                                 int64_t w_hi) {
+    float* out = y + ((plane * OH + oh) * OW + ow) * 16;
+    if (h_lo >= h_hi || w_lo >= w_hi) {
+      for (int l = 0; l < 16; ++l) out[l] = std::numeric_limits<float>::lowest();
+      return;
+    }
+    const int64_t h0 = oh * p.strides[0] - p.pads_begin[0], w0 = ow * p.strides[1] - p.pads_begin[1];
+    auto tap = [&](int64_t kh, int64_t kw) {
+      return x + ((plane * H + h0 + kh * p.dilations[0]) * W + w0 + kw * p.dilations[1]) * 16;
+    };
+    // The first tap seeds the maximum, as the NCHW kernel does (so NaN there stays); the select
+    // below is one maxps per 4 lanes.
     float best[16];
-    for (float& b : best) b = std::numeric_limits<float>::lowest();
-    bool first = true;
+    const float* q0 = tap(h_lo, w_lo);
+    for (int l = 0; l < 16; ++l) best[l] = q0[l];
     for (int64_t kh = h_lo; kh < h_hi; ++kh) {
-      const int64_t ih = oh * p.strides[0] - p.pads_begin[0] + kh * p.dilations[0];
       for (int64_t kw = w_lo; kw < w_hi; ++kw) {
-        const int64_t iw = ow * p.strides[1] - p.pads_begin[1] + kw * p.dilations[1];
-        const float* q = x + ((plane * H + ih) * W + iw) * 16;
-        // The first tap seeds the maximum, as the NCHW kernel does (so NaN there stays).
-        for (int l = 0; l < 16; ++l) best[l] = first || q[l] > best[l] ? q[l] : best[l];
-        first = false;
+        const float* q = tap(kh, kw);
+        for (int l = 0; l < 16; ++l) best[l] = q[l] > best[l] ? q[l] : best[l];
       }
     }
-    float* out = y + ((plane * OH + oh) * OW + ow) * 16;
     for (int l = 0; l < 16; ++l) out[l] = best[l];
   });
 }
