@@ -13,6 +13,8 @@
 #include "kernels/cpu/conv_nchwc.h"
 #include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/pool.h"
+#include "onnxi/session.h"
+#include "tests/unit/op_test_util.h"
 
 using namespace onnxi::kernels;
 
@@ -220,5 +222,76 @@ TEST_CASE("NCHWc max and average pools equal the NCHW pools") {
       nchwc_reorder_output(got_b.data(), 1, k.c, oh * ow, got.data());
       for (size_t j = 0; j < want.size(); ++j) REQUIRE(got[j] == doctest::Approx(want[j]).epsilon(1e-6));
     }
+  }
+}
+
+// ---- the com.onnxi ops: bad input fails with an error naming the input and the fix -------------
+
+namespace {
+
+onnxi::Model nchwc_conv_model(onnxi::Shape x_shape, onnxi::Shape sum_shape, bool w_constant) {
+  using namespace onnxi;
+  Model m;
+  m.ir_version = 10;
+  m.opset_imports[""] = 21;
+  m.opset_imports["com.onnxi"] = 1;
+  m.graph.inputs.push_back(ValueInfo{"x", TypeInfo::tensor_of_shape(DataType::Float, x_shape), {}});
+  Tensor w(DataType::Float, {16, 16, 3, 3});
+  if (w_constant) {
+    m.graph.initializers["W"] = w;
+  } else {
+    m.graph.inputs.push_back(ValueInfo{"W", TypeInfo::tensor_of_shape(DataType::Float, w.shape()), {}});
+  }
+  Node n;
+  n.name = "conv";
+  n.op_type = "NchwcConv";
+  n.domain = "com.onnxi";
+  n.inputs = {"x", "W", ""};
+  if (!sum_shape.empty()) {
+    n.inputs.push_back("s");
+    m.graph.inputs.push_back(ValueInfo{"s", TypeInfo::tensor_of_shape(DataType::Float, sum_shape), {}});
+  }
+  n.attributes.push_back(onnxi::test::attr_ints("pads", {1, 1, 1, 1}));
+  n.outputs = {"y"};
+  m.graph.nodes.push_back(n);
+  m.graph.outputs.push_back(ValueInfo{"y", {}, {}});
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("NCHWc ops reject bad inputs with errors that name them") {
+  using namespace onnxi;
+  using onnxi::test::error_of;
+  SUBCASE("NchwcConv needs constant weights") {
+    const std::string e = error_of([] { Session::from_model(nchwc_conv_model({1, 1, 4, 4, 16}, {}, false)); });
+    CHECK(e.find("W as a constant") != std::string::npos);
+  }
+  SUBCASE("NchwcConv input with the wrong number of channel blocks") {
+    Session s = Session::from_model(nchwc_conv_model({1, 2, 4, 4, 16}, {}, true));
+    const std::string e =
+        error_of([&] { s.run({{"x", Value(Tensor(DataType::Float, {1, 2, 4, 4, 16}))}}); });
+    CHECK(e.find("16 channels") != std::string::npos);
+  }
+  SUBCASE("NchwcConv Sum of another shape") {
+    Session s = Session::from_model(nchwc_conv_model({1, 1, 4, 4, 16}, {1, 1, 2, 2, 16}, true));
+    const std::string e = error_of([&] {
+      s.run({{"x", Value(Tensor(DataType::Float, {1, 1, 4, 4, 16}))}, {"s", Value(Tensor(DataType::Float, {1, 1, 2, 2, 16}))}});
+    });
+    CHECK(e.find("input Sum") != std::string::npos);
+  }
+  SUBCASE("ReorderOutput whose channels do not fit the blocks") {
+    onnxi::test::NodeRun spec{"ReorderOutput", {onnxi::test::attr_int("channels", 40)}, 1, "com.onnxi"};
+    const std::string e =
+        error_of([&] { onnxi::test::run_node(spec, {Value(Tensor(DataType::Float, {1, 2, 3, 3, 16}))}); });
+    CHECK(e.find("40 channels") != std::string::npos);
+    onnxi::test::NodeRun no_attr{"ReorderOutput", {}, 1, "com.onnxi"};
+    CHECK(error_of([&] { onnxi::test::run_node(no_attr, {Value(Tensor(DataType::Float, {1, 1, 3, 3, 16}))}); })
+              .find("attribute channels") != std::string::npos);
+  }
+  SUBCASE("ReorderInput of a non-4-D tensor") {
+    onnxi::test::NodeRun spec{"ReorderInput", {}, 1, "com.onnxi"};
+    const std::string e = error_of([&] { onnxi::test::run_node(spec, {Value(Tensor(DataType::Float, {2, 3, 4}))}); });
+    CHECK(e.find("rank 4") != std::string::npos);
   }
 }
