@@ -166,6 +166,24 @@ void nchwc_max_pool_2d(const PoolParams& p, const float* x, float* y) {
   });
 }
 
+void nchwc_global_average_pool(const float* x, float* y, int64_t batch, int64_t channels, int64_t size) {
+  const int64_t blocks = (channels + 15) / 16;
+  parallel_for(0, batch * blocks, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, size * 16)),
+               [&](int64_t begin, int64_t end) {
+                 for (int64_t nb = begin; nb < end; ++nb) {
+                   double sum[16] = {};  // as the NCHW kernel sums
+                   const float* xp = x + nb * size * 16;
+                   for (int64_t i = 0; i < size; ++i) {
+                     for (int l = 0; l < 16; ++l) sum[l] += static_cast<double>(xp[i * 16 + l]);
+                   }
+                   const int64_t n = nb / blocks, c0 = (nb % blocks) * 16;
+                   for (int64_t l = 0; l < 16 && c0 + l < channels; ++l) {
+                     y[n * channels + c0 + l] = static_cast<float>(sum[l] / static_cast<double>(size));
+                   }
+                 }
+               });
+}
+
 void nchwc_average_pool_2d(const PoolParams& p, const float* x, float* y, bool count_include_pad) {
   const int64_t H = p.in_spatial[0], W = p.in_spatial[1], OH = p.out_spatial[0], OW = p.out_spatial[1];
   for_each_blocked_pixel(p, [&](int64_t plane, int64_t oh, int64_t ow, int64_t h_lo, int64_t h_hi, int64_t w_lo,

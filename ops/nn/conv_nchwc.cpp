@@ -4,7 +4,8 @@
 //   NchwcConv(X, W, B?, Sum?): Conv's attributes plus activation ("" | Relu | Clip, activation_min,
 //     activation_max); X blocked (rank 5) or, for a first conv on a few channels, NCHW (rank 4);
 //     W [M, C/group, kh, kw] and B constant; y = act(conv + B + Sum), blocked;
-//   NchwcMaxPool / NchwcAveragePool(X blocked): the pools' attributes (2-D, one output).
+//   NchwcMaxPool / NchwcAveragePool(X blocked): the pools' attributes (2-D, one output);
+//   NchwcGlobalAveragePool(X blocked, channels = C) -> [N, C, 1, 1] (NCHW).
 // Kernels: kernels/cpu/conv_nchwc.h, kernels/cpu/pool.h.
 #include <cmath>
 #include <functional>
@@ -263,6 +264,28 @@ OpDef::CreateFn create_nchwc_pool(bool max) {
   };
 }
 
+// NchwcGlobalAveragePool(X blocked, channels = C) -> [N, C, 1, 1] in NCHW: the mean is as small
+// as a reorder's output would be, so the region ends here without one.
+void infer_nchwc_global_pool(InferContext& ctx) {
+  const int64_t c = channels_attr(ctx.node, [&](const std::string& m) { ctx.fail(m); });
+  const TypeInfo* t = float_shape(ctx, 0, 5, "input X [N, C/16, H, W, 16]");
+  if (!t) return;
+  ctx.set_output(0, TypeInfo::tensor(DataType::Float, {t->dims[0], Dim::known(c), Dim::known(1), Dim::known(1)}));
+}
+
+std::unique_ptr<Kernel> create_nchwc_global_pool(const KernelInit& init) {
+  const int64_t c = channels_attr(init.node, [&](const std::string& m) { init.fail(m); });
+  return make_kernel([c](KernelContext& ctx) {
+    const Tensor& x = ctx.input(0);
+    if (x.dtype() != DataType::Float || x.rank() != 5 || x.dim(1) != kernels::nchwc_blocks(c) || x.dim(4) != kBlock) {
+      ctx.fail(cat("input X must be a float32 [N, ", kernels::nchwc_blocks(c), ", H, W, 16] tensor for channels=", c,
+                   ", got ", x.describe()));
+    }
+    Tensor& y = ctx.allocate_output_uninitialized(0, DataType::Float, {x.dim(0), c, 1, 1});
+    kernels::nchwc_global_average_pool(x.data<float>(), y.data<float>(), x.dim(0), c, x.dim(2) * x.dim(3));
+  });
+}
+
 OpDef onnxi_def(const char* op, OpDef::InferFn infer, OpDef::CreateFn create) {
   OpDef d = make_def(op, 1, kLatestOpset, std::move(infer), std::move(create), "float");
   d.domain = kOnnxiDomain;
@@ -277,6 +300,7 @@ void register_conv_nchwc(Registry& r) {
   r.add(onnxi_def("NchwcConv", infer_nchwc_conv, create_nchwc_conv));
   r.add(onnxi_def("NchwcMaxPool", infer_nchwc_pool, create_nchwc_pool(true)));
   r.add(onnxi_def("NchwcAveragePool", infer_nchwc_pool, create_nchwc_pool(false)));
+  r.add(onnxi_def("NchwcGlobalAveragePool", infer_nchwc_global_pool, create_nchwc_global_pool));
 }
 
 }  // namespace onnxi::ops::nn

@@ -3,7 +3,7 @@
 // NchwcConv, MaxPool / AveragePool their Nchwc twins, and Relu, Clip, Add... run unchanged on the
 // blocked tensors (same shape on both sides). ReorderInput / ReorderOutput appear only at the
 // borders: graph inputs and outputs, values a subgraph reads, and ops that need NCHW (Flatten,
-// Gemm, GlobalAveragePool...), each at most once per value.
+// Gemm, Reshape...), each at most once per value. GlobalAveragePool reads blocked and writes NCHW.
 //
 // A residual Add(conv_out, other) with `other` blocked and the same channel count is folded into
 // the conv (its Sum input), and a Relu after the Add becomes the conv's activation, when conv_out
@@ -101,6 +101,20 @@ class Rewriter {
         p.opset = 0;
         p.outputs.resize(1);
         emit_same_layout(p, blocked_[n.inputs[0]].channels);
+      } else if (is_default(n, "GlobalAveragePool") && n.inputs.size() == 1 && n.outputs.size() == 1 &&
+                 is_blocked(n.inputs[0])) {
+        Node p = n;  // its output is NCHW: the region ends here
+        p.op_type = "NchwcGlobalAveragePool";
+        p.domain = kOnnxi;
+        p.opset = 0;
+        p.inputs[0] = blocked_[n.inputs[0]].name;
+        Attribute ch;
+        ch.name = "channels";
+        ch.type = Attribute::Type::Int;
+        ch.i = blocked_[n.inputs[0]].channels;
+        p.attributes.push_back(ch);
+        out_.push_back(std::move(p));
+        ++converted_;
       } else {
         Node copy = n;
         for (const std::string& in : copy.inputs) need_nchw(in);

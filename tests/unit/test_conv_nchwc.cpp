@@ -295,3 +295,18 @@ TEST_CASE("NCHWc ops reject bad inputs with errors that name them") {
     CHECK(e.find("rank 4") != std::string::npos);
   }
 }
+
+TEST_CASE("NCHWc global average pool equals the NCHW one and writes NCHW") {
+  for (int64_t c : {1, 16, 17, 40}) {
+    for (int64_t size : {1, 7, 49}) {
+      INFO("C=", c, " size=", size);
+      const std::vector<float> x = seeded(static_cast<size_t>(2 * c * size), 80 + c);
+      std::vector<float> xb(static_cast<size_t>(2 * nchwc_blocks(c) * size * 16), 1e30f);  // padding: garbage
+      nchwc_reorder_input(x.data(), 2, c, size, xb.data());
+      std::vector<float> want(static_cast<size_t>(2 * c)), got(want.size(), NAN);
+      global_average_pool(x.data(), want.data(), 2 * c, size);
+      nchwc_global_average_pool(xb.data(), got.data(), 2, c, size);
+      for (size_t i = 0; i < want.size(); ++i) CHECK(got[i] == doctest::Approx(want[i]).epsilon(1e-6));
+    }
+  }
+}

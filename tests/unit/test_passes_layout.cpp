@@ -114,7 +114,8 @@ TEST_CASE("layout_nchwc converts a small ResNet block, fusing the residual Add a
   CHECK(count_op(all, "Add") == 0);
   CHECK(count_op(all, "Relu") == 0);
   CHECK(count_op(all, "ReorderInput") == 0);   // the stem reads the NCHW image itself
-  CHECK(count_op(all, "ReorderOutput") == 1);  // before GlobalAveragePool
+  CHECK(count_op(all, "ReorderOutput") == 0);  // the blocked GlobalAveragePool writes NCHW
+  CHECK(count_op(all, "NchwcGlobalAveragePool") == 1);
   for (const Node& n : all.graph.nodes) {
     if (n.op_type == "NchwcConv" && n.inputs.size() == 4) CHECK(n.attr_string("activation", "") == "Relu");
   }
