@@ -213,6 +213,24 @@ inline void depthwise_interior_k3(const NchwcConvParams& p, const NchwcDepthwise
   for (int i = 0; i < TW; ++i) depthwise_store(p, r, ow + i, acc[i]);
 }
 
+// One edge pixel of a 3-wide, dilation-1 kernel: taps outside the row are masked loads with an
+// empty mask (zero, and no memory touched), so the edges run the same branch-free FMAs.
+inline void depthwise_edge_k3(const NchwcConvParams& p, const NchwcDepthwiseRow& r, int64_t ow, int64_t kh_lo,
+                              int64_t kh_hi, __m512 bias) {
+  const int64_t iw0 = ow * p.stride_w - p.pad_left;
+  __mmask16 m[3];
+  for (int k = 0; k < 3; ++k) m[k] = iw0 + k >= 0 && iw0 + k < p.in_w ? 0xffff : 0;
+  __m512 acc = bias;
+  for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
+    const int64_t ih = r.oh * p.stride_h - p.pad_top + kh * p.dilation_h;
+    const float* row = r.x + (ih * p.in_w + iw0) * 16;
+    const float* wk = r.w + kh * 3 * 16;
+#pragma GCC unroll 3
+    for (int k = 0; k < 3; ++k) acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[k], row + k * 16), _mm512_loadu_ps(wk + k * 16), acc);
+  }
+  depthwise_store(p, r, ow, acc);
+}
+
 // Reorders move 16 x 16 squares (16 channels x 16 pixels) through registers. r[i] row i in, column
 // i out: 32-bit then 64-bit interleaves within 128-bit lanes, then two rounds of lane shuffles.
 inline void transpose16(__m512 r[16]) {
@@ -298,13 +316,24 @@ void nchwc_depthwise_row__avx512(const NchwcConvParams& p, const NchwcDepthwiseR
   while (lo < p.out_w && lo * p.stride_w - p.pad_left < 0) ++lo;
   int64_t hi = lo;
   while (hi < p.out_w && hi * p.stride_w - p.pad_left + span < p.in_w) ++hi;
-  for (int64_t ow = 0; ow < lo; ++ow) depthwise_store(p, r, ow, depthwise_pixel(p, r, ow, bias));
+  const bool k3 = p.kernel_w == 3 && p.dilation_w == 1;
+  for (int64_t ow = 0; ow < lo; ++ow) {
+    if (k3) {
+      depthwise_edge_k3(p, r, ow, kh_lo, kh_hi, bias);
+    } else {
+      depthwise_store(p, r, ow, depthwise_pixel(p, r, ow, bias));
+    }
+  }
   int64_t ow = lo;
-  if (p.kernel_w == 3 && p.dilation_w == 1 && (p.stride_w == 1 || p.stride_w == 2)) {
+  if (k3 && (p.stride_w == 1 || p.stride_w == 2)) {
     if (p.stride_w == 1) {
       for (; ow + 8 <= hi; ow += 8) depthwise_interior_k3<1, 8>(p, r, ow, kh_lo, kh_hi, bias);
+      for (; ow + 4 <= hi; ow += 4) depthwise_interior_k3<1, 4>(p, r, ow, kh_lo, kh_hi, bias);
+      for (; ow < hi; ++ow) depthwise_interior_k3<1, 1>(p, r, ow, kh_lo, kh_hi, bias);
     } else {
       for (; ow + 8 <= hi; ow += 8) depthwise_interior_k3<2, 8>(p, r, ow, kh_lo, kh_hi, bias);
+      for (; ow + 4 <= hi; ow += 4) depthwise_interior_k3<2, 4>(p, r, ow, kh_lo, kh_hi, bias);
+      for (; ow < hi; ++ow) depthwise_interior_k3<2, 1>(p, r, ow, kh_lo, kh_hi, bias);
     }
   }
   for (; ow + 8 <= hi; ow += 8) depthwise_interior<8>(p, r, ow, kh_lo, kh_hi, bias);
@@ -313,7 +342,13 @@ void nchwc_depthwise_row__avx512(const NchwcConvParams& p, const NchwcDepthwiseR
     ow += 4;
   }
   for (; ow < hi; ++ow) depthwise_interior<1>(p, r, ow, kh_lo, kh_hi, bias);
-  for (ow = hi; ow < p.out_w; ++ow) depthwise_store(p, r, ow, depthwise_pixel(p, r, ow, bias));
+  for (ow = hi; ow < p.out_w; ++ow) {
+    if (k3) {
+      depthwise_edge_k3(p, r, ow, kh_lo, kh_hi, bias);
+    } else {
+      depthwise_store(p, r, ow, depthwise_pixel(p, r, ow, bias));
+    }
+  }
 }
 
 }  // namespace onnxi::kernels
