@@ -128,9 +128,10 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
   const std::vector<BlockRun> runs = block_runs(out_blocks, blocks_per_group, p.out_w);
   const int64_t per_image = static_cast<int64_t>(runs.size());
   const int64_t concurrency = current_concurrency();
-  // Enough tasks for every thread to take several, and bands whose input fits in L2: bands of rows,
-  // or of columns (whole tiles) for a single row, as a 1x1 conv's flattened image is.
-  const int64_t want = std::max<int64_t>(1, (8 * concurrency + p.batch * per_image - 1) / (p.batch * per_image));
+  // Enough tasks for every thread to take a few, and bands whose input fits in L2: bands of rows,
+  // or of columns (whole tiles) for a single row, as a 1x1 conv's flattened image is. No more bands
+  // than that: each band reads its runs' weights again.
+  const int64_t want = std::max<int64_t>(1, (4 * concurrency + p.batch * per_image - 1) / (p.batch * per_image));
   const int64_t group_in_bytes = cgb * icn * int64_t{sizeof(float)};  // per input pixel of one group
   const int64_t input_bytes = group_in_bytes * in.h * in.w;
   const int64_t fit = (input_bytes + kBandInputBytes - 1) / kBandInputBytes;
