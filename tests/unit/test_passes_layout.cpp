@@ -198,3 +198,26 @@ TEST_CASE("layout_nchwc is idempotent and only at level all") {
   CHECK(count_op(ext, "NchwcConv") == 0);
   if (kernels::nchwc_fast()) CHECK(first > passes::run_passes(m, "extended"));
 }
+
+TEST_CASE("layout_nchwc with auto_pad, dilations, AveragePool and a Clip-fused conv in the region") {
+  Builder b({1, 16, 13, 13});
+  b.conv("x", "c1", 16, 32, 3);
+  b.m.graph.nodes.back().attributes = {attr_string("auto_pad", "SAME_UPPER"), attr_ints("strides", {2, 2})};
+  b.m.graph.initializers["lo"] = Tensor::scalar_f32(0.f);
+  b.m.graph.initializers["hi"] = Tensor::scalar_f32(0.3f);
+  b.add("Clip", {"c1", "lo", "hi"}, "k");  // fused into c1 at "extended"
+  b.add("AveragePool", {"k"}, "a",
+        {attr_ints("kernel_shape", {3, 3}), attr_ints("pads", {1, 1, 1, 1}), attr_int("count_include_pad", 1)});
+  b.conv("a", "c2", 32, 16, 3);
+  b.m.graph.nodes.back().attributes = {attr_ints("pads", {2, 2, 2, 2}), attr_ints("dilations", {2, 2})};
+  b.add("MaxPool", {"c2"}, "y", {attr_ints("kernel_shape", {2, 2}), attr_int("ceil_mode", 1), attr_ints("strides", {2, 2})});
+  b.output("y");
+  const Model all = compare_levels(b.m, {1, 16, 13, 13});
+  if (!kernels::nchwc_fast()) return;
+  CHECK(count_op(all, "NchwcConv") == 2);
+  CHECK(count_op(all, "NchwcAveragePool") == 1);
+  CHECK(count_op(all, "NchwcMaxPool") == 1);
+  CHECK(count_op(all, "Clip") == 0);
+  CHECK(count_op(all, "ReorderInput") == 1);
+  CHECK(count_op(all, "ReorderOutput") == 1);
+}
