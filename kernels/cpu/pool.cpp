@@ -100,7 +100,112 @@ void for_each_plane(const PoolParams& p, Fn&& plane_fn) {
   });
 }
 
+// Taps of window start `start` inside [0, size): [lo, hi) (lo == hi when none).
+void blocked_tap_range(int64_t start, int64_t dilation, int64_t taps, int64_t size, int64_t& lo, int64_t& hi) {
+  lo = start >= 0 ? 0 : (-start + dilation - 1) / dilation;
+  hi = std::min<int64_t>(taps, size - start <= 0 ? 0 : (size - start - 1) / dilation + 1);
+  if (hi < lo) hi = lo;
+}
+
+// Taps in [-pad_begin, size + pad_end): what count_include_pad divides by.
+int64_t padded_taps(int64_t start, int64_t dilation, int64_t taps, int64_t size, int64_t pad_begin, int64_t pad_end) {
+  int64_t n = 0;
+  for (int64_t k = 0; k < taps; ++k) {
+    const int64_t i = start + k * dilation;
+    n += i >= -pad_begin && i < size + pad_end;
+  }
+  return n;
+}
+
+// Calls fn(plane, oh, ow, kh_lo, kh_hi, kw_lo, kw_hi) for each output pixel of each blocked plane.
+template <class Fn>
+void for_each_blocked_pixel(const PoolParams& p, Fn&& fn) {
+  const int64_t OH = p.out_spatial[0], OW = p.out_spatial[1];
+  const int64_t grain = std::max<int64_t>(1, 2048 / std::max<int64_t>(1, OW * p.kernel[0] * p.kernel[1]));
+  parallel_for(0, p.planes * OH, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const int64_t plane = r / OH, oh = r % OH;
+      int64_t h_lo, h_hi;
+      blocked_tap_range(oh * p.strides[0] - p.pads_begin[0], p.dilations[0], p.kernel[0], p.in_spatial[0], h_lo, h_hi);
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        int64_t w_lo, w_hi;
+        blocked_tap_range(ow * p.strides[1] - p.pads_begin[1], p.dilations[1], p.kernel[1], p.in_spatial[1], w_lo, w_hi);
+        fn(plane, oh, ow, h_lo, h_hi, w_lo, w_hi);
+      }
+    }
+  });
+}
+
 }  // namespace
+
+void nchwc_max_pool_2d(const PoolParams& p, const float* x, float* y) {
+  const int64_t H = p.in_spatial[0], W = p.in_spatial[1], OH = p.out_spatial[0], OW = p.out_spatial[1];
+  for_each_blocked_pixel(p, [&](int64_t plane, int64_t oh, int64_t ow, int64_t h_lo, int64_t h_hi, int64_t w_lo,
+                                int64_t w_hi) {
+    float* out = y + ((plane * OH + oh) * OW + ow) * 16;
+    if (h_lo >= h_hi || w_lo >= w_hi) {
+      for (int l = 0; l < 16; ++l) out[l] = std::numeric_limits<float>::lowest();
+      return;
+    }
+    const int64_t h0 = oh * p.strides[0] - p.pads_begin[0], w0 = ow * p.strides[1] - p.pads_begin[1];
+    auto tap = [&](int64_t kh, int64_t kw) {
+      return x + ((plane * H + h0 + kh * p.dilations[0]) * W + w0 + kw * p.dilations[1]) * 16;
+    };
+    // The first tap seeds the maximum, as the NCHW kernel does (so NaN there stays); the select
+    // below is one maxps per 4 lanes.
+    float best[16];
+    const float* q0 = tap(h_lo, w_lo);
+    for (int l = 0; l < 16; ++l) best[l] = q0[l];
+    for (int64_t kh = h_lo; kh < h_hi; ++kh) {
+      for (int64_t kw = w_lo; kw < w_hi; ++kw) {
+        const float* q = tap(kh, kw);
+        for (int l = 0; l < 16; ++l) best[l] = q[l] > best[l] ? q[l] : best[l];
+      }
+    }
+    for (int l = 0; l < 16; ++l) out[l] = best[l];
+  });
+}
+
+void nchwc_global_average_pool(const float* x, float* y, int64_t batch, int64_t channels, int64_t size) {
+  const int64_t blocks = (channels + 15) / 16;
+  parallel_for(0, batch * blocks, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, size * 16)),
+               [&](int64_t begin, int64_t end) {
+                 for (int64_t nb = begin; nb < end; ++nb) {
+                   double sum[16] = {};  // as the NCHW kernel sums
+                   const float* xp = x + nb * size * 16;
+                   for (int64_t i = 0; i < size; ++i) {
+                     for (int l = 0; l < 16; ++l) sum[l] += static_cast<double>(xp[i * 16 + l]);
+                   }
+                   const int64_t n = nb / blocks, c0 = (nb % blocks) * 16;
+                   for (int64_t l = 0; l < 16 && c0 + l < channels; ++l) {
+                     y[n * channels + c0 + l] = static_cast<float>(sum[l] / static_cast<double>(size));
+                   }
+                 }
+               });
+}
+
+void nchwc_average_pool_2d(const PoolParams& p, const float* x, float* y, bool count_include_pad) {
+  const int64_t H = p.in_spatial[0], W = p.in_spatial[1], OH = p.out_spatial[0], OW = p.out_spatial[1];
+  for_each_blocked_pixel(p, [&](int64_t plane, int64_t oh, int64_t ow, int64_t h_lo, int64_t h_hi, int64_t w_lo,
+                                int64_t w_hi) {
+    float sum[16] = {};
+    const int64_t h0 = oh * p.strides[0] - p.pads_begin[0], w0 = ow * p.strides[1] - p.pads_begin[1];
+    for (int64_t kh = h_lo; kh < h_hi; ++kh) {
+      for (int64_t kw = w_lo; kw < w_hi; ++kw) {
+        const float* q = x + ((plane * H + h0 + kh * p.dilations[0]) * W + w0 + kw * p.dilations[1]) * 16;
+        for (int l = 0; l < 16; ++l) sum[l] += q[l];
+      }
+    }
+    const int64_t divisor =
+        count_include_pad ? padded_taps(h0, p.dilations[0], p.kernel[0], H, p.pads_begin[0], p.pads_end[0]) *
+                                padded_taps(w0, p.dilations[1], p.kernel[1], W, p.pads_begin[1], p.pads_end[1])
+                          : (h_hi - h_lo) * (w_hi - w_lo);
+    float* out = y + ((plane * OH + oh) * OW + ow) * 16;
+    for (int l = 0; l < 16; ++l) {
+      out[l] = divisor > 0 ? sum[l] / static_cast<float>(divisor) : std::numeric_limits<float>::quiet_NaN();
+    }
+  });
+}
 
 // 2-D max pooling without indices, the CNN case: the taps of a window are visited in the same
 // order as the general path (so NaN handling is the same: a NaN first tap wins, a later one is

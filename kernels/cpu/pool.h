@@ -44,4 +44,11 @@ void global_max_pool(const T* x, T* y, int64_t planes, int64_t size);
 template <class T>
 void global_lp_pool(const T* x, T* y, int64_t planes, int64_t size, double norm_p);
 
+// 2-D pools over the blocked layout (kernels/cpu/conv_nchwc.h): planes of [H, W, 16], the 16
+// channels of a block pooled side by side; p.planes counts (image, channel block) pairs.
+void nchwc_max_pool_2d(const PoolParams& p, const float* x, float* y);
+void nchwc_average_pool_2d(const PoolParams& p, const float* x, float* y, bool count_include_pad);
+// y[N, channels] (NCHW [N, C, 1, 1]) = mean over `size` pixels of blocked x[N, ceil(C/16), size, 16].
+void nchwc_global_average_pool(const float* x, float* y, int64_t batch, int64_t channels, int64_t size);
+
 }  // namespace onnxi::kernels

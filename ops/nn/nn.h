@@ -17,6 +17,7 @@ void register_fused_matmul(Registry& r);      // com.onnxi FusedMatMul (fused_ma
 // MatMul's product of any of its element types (matmul.cpp); FusedMatMul's path for non-float32.
 Tensor matmul_tensors(const KernelContext& ctx, const Tensor& A, const Tensor& B);
 void register_conv(Registry& r);              // Conv
+void register_conv_nchwc(Registry& r);        // com.onnxi ReorderInput/Output, NchwcConv, NchwcMaxPool/AveragePool
 void register_conv_transpose(Registry& r);    // ConvTranspose
 void register_pool(Registry& r);              // MaxPool, AveragePool, LpPool
 void register_global_pool(Registry& r);       // GlobalAveragePool, GlobalMaxPool, GlobalLpPool, MaxUnpool

@@ -9,6 +9,7 @@ void register_nn(Registry& r) {
   nn::register_matmul(r);
   nn::register_fused_matmul(r);
   nn::register_conv(r);
+  nn::register_conv_nchwc(r);
   nn::register_conv_transpose(r);
   nn::register_pool(r);
   nn::register_global_pool(r);

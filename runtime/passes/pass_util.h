@@ -72,5 +72,6 @@ int fold_transpose_matmul(Model& model);  // fold_transpose_matmul.cpp (extended
 int fuse_matmul_bias(Model& model);       // fuse_matmul_bias.cpp (extended)
 int fuse_layernorm(Model& model);        // fuse_layernorm.cpp (extended): LayerNorm, SkipLayerNorm, RMSNorm
 int fuse_gelu(Model& model);             // fuse_gelu.cpp (extended)
+int layout_nchwc(Model& model);          // layout_nchwc.cpp (all)
 
 }  // namespace onnxi::passes

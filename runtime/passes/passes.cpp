@@ -98,6 +98,7 @@ int run_passes(Model& model, const std::string& level, std::vector<PassStat>* re
     // The folds above leave the original weights behind.
     r.run("remove_unused_initializers", [&] { return remove_unused_initializers(g); });
   }
+  if (level == "all") r.run("layout_nchwc", [&] { return layout_nchwc(model); });
   return r.total();
 }
 

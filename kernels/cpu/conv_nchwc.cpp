@@ -1,0 +1,420 @@
+// NCHWc convolution: weight packing, reorders, the driver that cuts the work into tiles and tasks,
+// and the portable tiles (the oracle's twins; tests hold the AVX-512 ones to them).
+#include "kernels/cpu/conv_nchwc.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/cpu/cpu_features.h"
+#include "kernels/cpu/parallel.h"
+
+namespace onnxi::kernels {
+namespace {
+
+constexpr int64_t B = kNchwcBlock;
+// Weights of one task's ic chunk stay in L2 while the task walks its rows.
+constexpr int64_t kWeightChunkBytes = 128 * 1024;
+// A task's share of the input, read again by the next task (another run of output blocks).
+constexpr int64_t kBandInputBytes = 384 * 1024;
+
+float clamp_keep_nan(float v, float lo, float hi) {
+  if (v < lo) v = lo;
+  if (v > hi) v = hi;
+  return v;
+}
+
+int64_t ic_blocks_per_group(const NchwcConvParams& p) {
+  if (p.nchw_input) return 1;
+  return nchwc_blocks(p.in_channels / p.groups);
+}
+
+int64_t ic_per_block(const NchwcConvParams& p) { return p.nchw_input ? p.in_channels : B; }
+
+NchwcTileFn pick_tile() { return active_isa() == Isa::Avx512 ? nchwc_conv_tile__avx512 : nchwc_conv_tile__scalar; }
+NchwcDepthwiseFn pick_depthwise() {
+  return active_isa() == Isa::Avx512 ? nchwc_depthwise_row__avx512 : nchwc_depthwise_row__scalar;
+}
+
+// The input with its padding materialized (zeros), so tiles never check bounds; x itself when the
+// window never leaves it.
+struct PaddedInput {
+  std::vector<float> storage;
+  const float* data = nullptr;
+  int64_t h = 0, w = 0;
+};
+
+PaddedInput pad_input(const NchwcConvParams& p, const float* x) {
+  PaddedInput in;
+  in.h = std::max(p.in_h + p.pad_top, (p.out_h - 1) * p.stride_h + (p.kernel_h - 1) * p.dilation_h + 1);
+  in.w = std::max(p.in_w + p.pad_left, (p.out_w - 1) * p.stride_w + (p.kernel_w - 1) * p.dilation_w + 1);
+  if (p.pad_top == 0 && p.pad_left == 0 && in.h == p.in_h && in.w == p.in_w) {
+    in.data = x;
+    return in;
+  }
+  const int64_t e = p.nchw_input ? 1 : B;  // floats per pixel of one plane
+  const int64_t planes = p.batch * (p.nchw_input ? p.in_channels : nchwc_blocks(p.in_channels));
+  in.storage.resize(static_cast<size_t>(planes * in.h * in.w * e));
+  float* out = in.storage.data();
+  // Only the border is zeroed: the interior is about to be overwritten.
+  const int64_t row = in.w * e, left = p.pad_left * e, right = (in.w - p.pad_left - p.in_w) * e;
+  parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane) {
+      float* dst_plane = out + plane * in.h * row;
+      std::fill(dst_plane, dst_plane + p.pad_top * row, 0.f);
+      std::fill(dst_plane + (p.pad_top + p.in_h) * row, dst_plane + in.h * row, 0.f);
+      for (int64_t ih = 0; ih < p.in_h; ++ih) {
+        float* dst = dst_plane + (ih + p.pad_top) * row;
+        std::fill(dst, dst + left, 0.f);
+        std::memcpy(dst + left, x + (plane * p.in_h + ih) * p.in_w * e, static_cast<size_t>(p.in_w * e) * sizeof(float));
+        std::fill(dst + left + p.in_w * e, dst + left + p.in_w * e + right, 0.f);
+      }
+    }
+  });
+  in.data = out;
+  return in;
+}
+
+// Output blocks in runs of 4 (small rows, where 4 x 7 pixels fill the registers) or 2, never
+// crossing a group; the tail takes what is left.
+struct BlockRun {
+  int64_t first;
+  int blocks;
+};
+
+std::vector<BlockRun> block_runs(int64_t out_blocks, int64_t blocks_per_group, int64_t out_w) {
+  const int want = out_w % 14 == 0 || out_w > 7 ? 2 : 4;
+  std::vector<BlockRun> runs;
+  for (int64_t g0 = 0; g0 < out_blocks; g0 += blocks_per_group) {
+    const int64_t g1 = std::min(out_blocks, g0 + blocks_per_group);
+    for (int64_t b = g0; b < g1;) {
+      int n = want;
+      while (b + n > g1) n /= 2;
+      runs.push_back({b, n});
+      b += n;
+    }
+  }
+  return runs;
+}
+
+void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const float* x, const float* sum, float* y,
+                NchwcTileFn tile) {
+  NchwcConvParams p = p0;
+  const bool pointwise = p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 &&
+                         p.pad_left == 0 && p.out_h == p.in_h && p.out_w == p.in_w;
+  if (pointwise) {
+    // Rows of a 1x1 stride-1 conv are contiguous: one long row gives the tiles fewer tails.
+    p.in_w = p.out_w = p.in_h * p.in_w;
+    p.in_h = p.out_h = 1;
+  }
+  const PaddedInput in = pad_input(p, x);
+  const int64_t e = p.nchw_input ? 1 : B;
+  const int64_t icn = ic_per_block(p);
+  const int64_t cgb = ic_blocks_per_group(p);
+  const int64_t in_blocks = p.nchw_input ? 1 : nchwc_blocks(p.in_channels);
+  const int64_t out_blocks = nchwc_blocks(p.out_channels);
+  const int64_t blocks_per_group = p.groups == 1 ? out_blocks : p.out_channels / p.groups / B;
+  const int64_t taps = p.kernel_h * p.kernel_w;
+  const int64_t w_block = cgb * taps * icn * B;  // packed floats per output block
+  std::vector<int64_t> tap_offsets;
+  for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
+    for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+      tap_offsets.push_back((kh * p.dilation_h * in.w + kw * p.dilation_w) * e);
+    }
+  }
+  const int64_t x_plane = in.h * in.w * e;
+  const int64_t x_image = p.nchw_input ? p.in_channels * x_plane : in_blocks * x_plane;
+  const int64_t y_plane = p.out_h * p.out_w * B;
+
+  const std::vector<BlockRun> runs = block_runs(out_blocks, blocks_per_group, p.out_w);
+  const int64_t per_image = static_cast<int64_t>(runs.size());
+  const int64_t concurrency = current_concurrency();
+  // Enough tasks for every thread to take a few, and bands whose input fits in L2: bands of rows,
+  // or of columns (whole tiles) for a single row, as a 1x1 conv's flattened image is. No more bands
+  // than that: each band reads its runs' weights again.
+  const int64_t want = std::max<int64_t>(1, (4 * concurrency + p.batch * per_image - 1) / (p.batch * per_image));
+  const int64_t group_in_bytes = cgb * icn * int64_t{sizeof(float)};  // per input pixel of one group
+  const int64_t input_bytes = group_in_bytes * in.h * in.w;
+  const int64_t fit = (input_bytes + kBandInputBytes - 1) / kBandInputBytes;
+  const bool column_bands = p.out_h == 1;
+  const int64_t split = std::max(want, fit);
+  int64_t bands = 1, band_rows = p.out_h, band_cols = p.out_w;
+  if (column_bands) {
+    band_cols = ((p.out_w + split - 1) / split + 13) / 14 * 14;
+    bands = (p.out_w + band_cols - 1) / band_cols;
+  } else {
+    band_rows = (p.out_h + std::min(split, p.out_h) - 1) / std::min(split, p.out_h);
+    bands = (p.out_h + band_rows - 1) / band_rows;
+  }
+  const int64_t units = p.batch * per_image * bands;
+  // Consecutive tasks share what is larger: one band's input (the runs of output blocks inner) or
+  // one run's weights (the bands inner).
+  const int64_t run_weight_bytes = 2 * w_block * int64_t{sizeof(float)};
+  const bool band_major = bands > 1 && input_bytes / bands > run_weight_bytes;
+  const int64_t pixel_stride = p.stride_w * e;
+  const bool fast_stride = p.stride_w <= 2;  // the pixel strides the tiles have (kNchwcMaxPixels)
+
+  parallel_for(0, units, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t u = begin; u < end; ++u) {
+      const int64_t band = band_major ? (u / per_image) % bands : u % bands;
+      const BlockRun run = runs[static_cast<size_t>(band_major ? u % per_image : (u / bands) % per_image)];
+      const int64_t n = u / bands / per_image;
+      const int64_t oh0 = column_bands ? 0 : band * band_rows, oh1 = std::min(p.out_h, oh0 + band_rows);
+      const int64_t ow0 = column_bands ? band * band_cols : 0, ow1 = std::min(p.out_w, ow0 + band_cols);
+      if (oh0 >= oh1 || ow0 >= ow1) continue;
+      const int64_t group = run.first / blocks_per_group;
+      const int max_pixels = fast_stride ? kNchwcMaxPixels[run.blocks] : 1;
+      const int64_t chunk =
+          std::max<int64_t>(1, kWeightChunkBytes / (run.blocks * taps * icn * B * int64_t{sizeof(float)}));
+      NchwcTile t;
+      t.tap_offsets = tap_offsets.data();
+      t.taps = taps;
+      t.ic_per_block = icn;
+      t.x_block_stride = x_plane;
+      t.x_ic_stride = p.nchw_input ? x_plane : 1;
+      t.x_pixel_stride = pixel_stride;
+      t.w_block_stride = w_block;
+      t.y_block_stride = y_plane;
+      t.blocks = run.blocks;
+      t.lo = p.act_lo;
+      t.hi = p.act_hi;
+      t.bias = w.bias.data() + run.first * B;
+      for (int64_t c0 = 0; c0 < cgb; c0 += chunk) {
+        t.ic_blocks = std::min(chunk, cgb - c0);
+        t.first = c0 == 0;
+        t.last = c0 + t.ic_blocks == cgb;
+        t.w = w.w.data() + run.first * w_block + c0 * taps * icn * B;
+        const float* xc = in.data + n * x_image + (group * cgb + c0) * x_plane;
+        for (int64_t oh = oh0; oh < oh1; ++oh) {
+          const float* xrow = xc + oh * p.stride_h * in.w * e;
+          const int64_t yrow = (n * out_blocks + run.first) * y_plane + oh * p.out_w * B;
+          for (int64_t ow = ow0; ow < ow1;) {
+            t.pixels = static_cast<int>(std::min<int64_t>(max_pixels, ow1 - ow));
+            t.x = xrow + ow * pixel_stride;
+            t.y = y + yrow + ow * B;
+            t.sum = t.last && sum != nullptr ? sum + yrow + ow * B : nullptr;
+            tile(t);
+            ow += t.pixels;
+          }
+        }
+      }
+    }
+  });
+}
+
+void depthwise_conv(const NchwcConvParams& p, const NchwcPackedWeights& w, const float* x, const float* sum, float* y,
+                    NchwcDepthwiseFn row_fn) {
+  const int64_t blocks = nchwc_blocks(p.in_channels);
+  const int64_t rows = p.batch * blocks * p.out_h;
+  const int64_t taps = p.kernel_h * p.kernel_w;
+  const int64_t grain = std::max<int64_t>(1, 8192 / std::max<int64_t>(1, p.out_w * taps));
+  parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const int64_t oh = r % p.out_h, plane = r / p.out_h, cb = plane % blocks;
+      NchwcDepthwiseRow row;
+      row.x = x + plane * p.in_h * p.in_w * B;
+      row.w = w.w.data() + cb * taps * B;
+      row.bias = w.bias.data() + cb * B;
+      const int64_t yoff = (plane * p.out_h + oh) * p.out_w * B;
+      row.sum = sum != nullptr ? sum + yoff : nullptr;
+      row.y = y + yoff;
+      row.oh = oh;
+      row_fn(p, row);
+    }
+  });
+}
+
+}  // namespace
+
+bool nchwc_fast() noexcept { return active_isa() == Isa::Avx512; }
+
+bool nchwc_conv_supported(int64_t in_channels, int64_t out_channels, int64_t groups, bool nchw_input) {
+  if (in_channels <= 0 || out_channels <= 0 || groups <= 0) return false;
+  if (groups == 1) return true;
+  if (nchw_input) return false;
+  if (groups == in_channels && groups == out_channels) return true;  // depthwise
+  return in_channels % groups == 0 && out_channels % groups == 0 && (in_channels / groups) % B == 0 &&
+         (out_channels / groups) % B == 0;
+}
+
+NchwcPackedWeights pack_nchwc_weights(const NchwcConvParams& p, const float* w, const float* bias) {
+  NchwcPackedWeights packed;
+  const int64_t out_blocks = nchwc_blocks(p.out_channels);
+  const int64_t taps = p.kernel_h * p.kernel_w;
+  packed.bias.assign(static_cast<size_t>(out_blocks * B), 0.f);
+  if (bias != nullptr) std::copy(bias, bias + p.out_channels, packed.bias.begin());
+  if (p.depthwise()) {
+    packed.w.assign(static_cast<size_t>(out_blocks * taps * B), 0.f);
+    for (int64_t c = 0; c < p.out_channels; ++c) {
+      for (int64_t t = 0; t < taps; ++t) packed.w[static_cast<size_t>(((c / B) * taps + t) * B + c % B)] = w[c * taps + t];
+    }
+    return packed;
+  }
+  const int64_t cg = p.in_channels / p.groups;
+  const int64_t cgb = ic_blocks_per_group(p), icn = ic_per_block(p);
+  packed.w.assign(static_cast<size_t>(out_blocks * cgb * taps * icn * B), 0.f);
+  for (int64_t m = 0; m < p.out_channels; ++m) {
+    for (int64_t c = 0; c < cg; ++c) {
+      const int64_t icb = p.nchw_input ? 0 : c / B, ic = p.nchw_input ? c : c % B;
+      for (int64_t t = 0; t < taps; ++t) {
+        const int64_t at = ((((m / B) * cgb + icb) * taps + t) * icn + ic) * B + m % B;
+        packed.w[static_cast<size_t>(at)] = w[(m * cg + c) * taps + t];
+      }
+    }
+  }
+  return packed;
+}
+
+void nchwc_conv2d_with(const NchwcConvParams& p, const NchwcPackedWeights& w, const float* x, const float* sum,
+                       float* y, NchwcTileFn tile, NchwcDepthwiseFn depthwise) {
+  if (p.batch == 0 || p.out_h == 0 || p.out_w == 0) return;
+  if (p.depthwise() && !p.nchw_input) {
+    depthwise_conv(p, w, x, sum, y, depthwise);
+  } else {
+    dense_conv(p, w, x, sum, y, tile);
+  }
+}
+
+void nchwc_conv2d(const NchwcConvParams& p, const NchwcPackedWeights& w, const float* x, const float* sum, float* y) {
+  static const NchwcTileFn tile = pick_tile();
+  static const NchwcDepthwiseFn depthwise = pick_depthwise();
+  nchwc_conv2d_with(p, w, x, sum, y, tile, depthwise);
+}
+
+void nchwc_conv2d_reference(const NchwcConvParams& p, const float* x, const float* w, const float* bias,
+                            const float* sum, float* y) {
+  const int64_t in_blocks = nchwc_blocks(p.in_channels), out_blocks = nchwc_blocks(p.out_channels);
+  const int64_t cg = p.in_channels / p.groups, mg = p.out_channels / p.groups;
+  auto x_at = [&](int64_t n, int64_t c, int64_t ih, int64_t iw) {
+    if (p.nchw_input) return x[((n * p.in_channels + c) * p.in_h + ih) * p.in_w + iw];
+    return x[(((n * in_blocks + c / B) * p.in_h + ih) * p.in_w + iw) * B + c % B];
+  };
+  for (int64_t n = 0; n < p.batch; ++n) {
+    for (int64_t m = 0; m < out_blocks * B; ++m) {
+      for (int64_t oh = 0; oh < p.out_h; ++oh) {
+        for (int64_t ow = 0; ow < p.out_w; ++ow) {
+          double acc = 0;
+          if (m < p.out_channels) {
+            acc = bias ? bias[m] : 0.0;
+            const int64_t g = m / mg;
+            for (int64_t c = 0; c < cg; ++c) {
+              for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
+                const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
+                if (ih < 0 || ih >= p.in_h) continue;
+                for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+                  const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
+                  if (iw < 0 || iw >= p.in_w) continue;
+                  acc += double(w[((m * cg + c) * p.kernel_h + kh) * p.kernel_w + kw]) * x_at(n, g * cg + c, ih, iw);
+                }
+              }
+            }
+          }
+          const int64_t at = (((n * out_blocks + m / B) * p.out_h + oh) * p.out_w + ow) * B + m % B;
+          float v = static_cast<float>(acc);
+          if (sum != nullptr) v += sum[at];
+          y[at] = clamp_keep_nan(v, p.act_lo, p.act_hi);
+        }
+      }
+    }
+  }
+}
+
+void nchwc_reorder_input(const float* x, int64_t batch, int64_t channels, int64_t spatial, float* y) {
+  static const NchwcReorderFn plane =
+      active_isa() == Isa::Avx512 ? nchwc_reorder_input_plane__avx512 : nchwc_reorder_input_plane__scalar;
+  const int64_t blocks = nchwc_blocks(channels);
+  parallel_for(0, batch * blocks, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, spatial * B)),
+               [&](int64_t begin, int64_t end) {
+                 for (int64_t nb = begin; nb < end; ++nb) {
+                   const int64_t n = nb / blocks, c0 = (nb % blocks) * B;
+                   plane(x + (n * channels + c0) * spatial, std::min(B, channels - c0), spatial, y + nb * spatial * B);
+                 }
+               });
+}
+
+void nchwc_reorder_output(const float* x, int64_t batch, int64_t channels, int64_t spatial, float* y) {
+  static const NchwcReorderFn plane =
+      active_isa() == Isa::Avx512 ? nchwc_reorder_output_plane__avx512 : nchwc_reorder_output_plane__scalar;
+  const int64_t blocks = nchwc_blocks(channels);
+  parallel_for(0, batch * blocks, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, spatial * B)),
+               [&](int64_t begin, int64_t end) {
+                 for (int64_t nb = begin; nb < end; ++nb) {
+                   const int64_t n = nb / blocks, c0 = (nb % blocks) * B;
+                   plane(x + nb * spatial * B, std::min(B, channels - c0), spatial, y + (n * channels + c0) * spatial);
+                 }
+               });
+}
+
+void nchwc_reorder_input_plane__scalar(const float* x, int64_t real, int64_t spatial, float* y) {
+  for (int64_t s = 0; s < spatial; ++s) {
+    for (int64_t l = 0; l < B; ++l) y[s * B + l] = l < real ? x[l * spatial + s] : 0.f;
+  }
+}
+
+void nchwc_reorder_output_plane__scalar(const float* x, int64_t real, int64_t spatial, float* y) {
+  for (int64_t l = 0; l < real; ++l) {
+    for (int64_t s = 0; s < spatial; ++s) y[l * spatial + s] = x[s * B + l];
+  }
+}
+
+// ---- portable tiles ----------------------------------------------------------------------------
+
+void nchwc_conv_tile__scalar(const NchwcTile& t) {
+  float acc[4][14][16];
+  for (int b = 0; b < t.blocks; ++b) {
+    for (int p = 0; p < t.pixels; ++p) {
+      for (int l = 0; l < 16; ++l) acc[b][p][l] = t.first ? t.bias[b * 16 + l] : t.y[b * t.y_block_stride + p * 16 + l];
+    }
+  }
+  const float* w = t.w;
+  for (int64_t icb = 0; icb < t.ic_blocks; ++icb) {
+    const float* xb = t.x + icb * t.x_block_stride;
+    for (int64_t tap = 0; tap < t.taps; ++tap) {
+      for (int64_t ic = 0; ic < t.ic_per_block; ++ic, w += 16) {
+        const float* xi = xb + t.tap_offsets[tap] + ic * t.x_ic_stride;
+        for (int b = 0; b < t.blocks; ++b) {
+          for (int p = 0; p < t.pixels; ++p) {
+            const float v = xi[p * t.x_pixel_stride];
+            for (int l = 0; l < 16; ++l) acc[b][p][l] += v * w[b * t.w_block_stride + l];
+          }
+        }
+      }
+    }
+  }
+  for (int b = 0; b < t.blocks; ++b) {
+    for (int p = 0; p < t.pixels; ++p) {
+      for (int l = 0; l < 16; ++l) {
+        float v = acc[b][p][l];
+        if (t.last) {
+          if (t.sum != nullptr) v += t.sum[b * t.y_block_stride + p * 16 + l];
+          v = clamp_keep_nan(v, t.lo, t.hi);
+        }
+        t.y[b * t.y_block_stride + p * 16 + l] = v;
+      }
+    }
+  }
+}
+
+void nchwc_depthwise_row__scalar(const NchwcConvParams& p, const NchwcDepthwiseRow& r) {
+  for (int64_t ow = 0; ow < p.out_w; ++ow) {
+    float acc[16];
+    for (int l = 0; l < 16; ++l) acc[l] = r.bias[l];
+    for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
+      const int64_t ih = r.oh * p.stride_h - p.pad_top + kh * p.dilation_h;
+      if (ih < 0 || ih >= p.in_h) continue;
+      for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+        const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
+        if (iw < 0 || iw >= p.in_w) continue;
+        const float* xv = r.x + (ih * p.in_w + iw) * 16;
+        const float* wv = r.w + (kh * p.kernel_w + kw) * 16;
+        for (int l = 0; l < 16; ++l) acc[l] += xv[l] * wv[l];
+      }
+    }
+    for (int l = 0; l < 16; ++l) {
+      float v = acc[l];
+      if (r.sum != nullptr) v += r.sum[ow * 16 + l];
+      r.y[ow * 16 + l] = clamp_keep_nan(v, p.act_lo, p.act_hi);
+    }
+  }
+}
+
+}  // namespace onnxi::kernels

@@ -1,0 +1,119 @@
+// 2-D convolution over the blocked-channel layout (NCHWc): a [N, C, H, W] tensor held as
+// [N, ceil(C/16), H, W, 16], channels past C padded (zeros when reordered in; any finite value
+// later, since packed weights of padded channels are zero). One output pixel's 16 channels are then
+// one AVX-512 vector, so the direct kernel keeps several pixels x 1-4 output-channel blocks in
+// registers, broadcasting one input value against a vector of 16 weights per FMA, with no im2col.
+//
+// Same-shape elementwise ops (Relu, Add, Clip) run unchanged on blocked tensors; the graph pass
+// runtime/passes/layout_nchwc.cpp converts regions of a model and reorders only at their borders.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace onnxi::kernels {
+
+constexpr int64_t kNchwcBlock = 16;
+
+inline int64_t nchwc_blocks(int64_t channels) { return (channels + kNchwcBlock - 1) / kNchwcBlock; }
+
+// True when the fast (AVX-512) NCHWc kernels run here; without them the ops stay correct (the
+// scalar tiles) but slower than the NCHW path, so the layout pass fires only when this holds.
+bool nchwc_fast() noexcept;
+
+struct NchwcConvParams {
+  int64_t batch = 1;
+  int64_t in_channels = 0;   // real C (all groups)
+  int64_t out_channels = 0;  // real M (all groups)
+  int64_t groups = 1;        // 1; C (depthwise, M == C); or with C/groups, M/groups multiples of 16
+  bool nchw_input = false;   // x is plain [N, C, H, W] (a first conv on a few channels), groups 1
+  int64_t in_h = 0, in_w = 0, out_h = 0, out_w = 0;
+  int64_t kernel_h = 1, kernel_w = 1;
+  int64_t stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+  int64_t pad_top = 0, pad_left = 0;
+  float act_lo = -__builtin_inff(), act_hi = __builtin_inff();  // y = clamp(conv + bias + sum, lo, hi)
+
+  bool depthwise() const { return groups > 1 && groups == in_channels && groups == out_channels; }
+};
+
+// Whether the blocked kernels handle these channel/group counts (else the caller keeps NCHW).
+bool nchwc_conv_supported(int64_t in_channels, int64_t out_channels, int64_t groups, bool nchw_input);
+
+// Weights w[M, C/groups, kh, kw] (and bias[M], may be null) in the kernel's order, made once at
+// kernel creation: per output block [ic block][kh][kw][ic in block][16 oc] (depthwise:
+// [channel block][kh][kw][16]); bias padded to whole blocks.
+struct NchwcPackedWeights {
+  std::vector<float> w;
+  std::vector<float> bias;
+};
+NchwcPackedWeights pack_nchwc_weights(const NchwcConvParams& p, const float* w, const float* bias);
+
+// y[N, ceil(M/16), OH, OW, 16] = clamp(conv(x, w) + bias + sum, lo, hi); sum (may be null) has y's
+// blocked shape. x is blocked [N, ceil(C/16), H, W, 16] unless p.nchw_input.
+void nchwc_conv2d(const NchwcConvParams& p, const NchwcPackedWeights& w, const float* x, const float* sum, float* y);
+
+// The oracle: the same result from the unpacked ONNX weights, one output value at a time.
+void nchwc_conv2d_reference(const NchwcConvParams& p, const float* x, const float* w, const float* bias,
+                            const float* sum, float* y);
+
+// [N, C, spatial] <-> [N, ceil(C/16), spatial, 16] (padding channels written as zeros).
+void nchwc_reorder_input(const float* x, int64_t batch, int64_t channels, int64_t spatial, float* y);
+void nchwc_reorder_output(const float* x, int64_t batch, int64_t channels, int64_t spatial, float* y);
+
+// ---- ISA entry points (conv_nchwc.cpp picks one; tests call them directly) -------------------
+
+// One tile: `pixels` output pixels of one output row x `blocks` output-channel blocks, over the ic
+// blocks of one chunk. The x pointer is at the tile's first pixel, tap (0, 0), first ic block of the
+// chunk, in an input whose padding is already materialized (no bounds checks inside).
+struct NchwcTile {
+  const float* x = nullptr;
+  const float* w = nullptr;     // first oc block of the tile, first ic block of the chunk
+  const float* bias = nullptr;  // blocks * 16 values
+  const float* sum = nullptr;   // like y, or null
+  float* y = nullptr;
+  const int64_t* tap_offsets = nullptr;  // offset in x of each (kh, kw) tap
+  int64_t taps = 0;
+  int64_t ic_blocks = 0;      // ic blocks in this chunk
+  int64_t ic_per_block = 16;  // 16, or C for an NCHW input
+  int64_t x_block_stride = 0; // floats between ic blocks of x
+  int64_t x_ic_stride = 1;    // floats between channels of one block of x
+  int64_t x_pixel_stride = 16;// floats between adjacent output pixels' inputs (stride_w * 16 or stride_w)
+  int64_t w_block_stride = 0; // floats between oc blocks of the packed weights
+  int64_t y_block_stride = 0; // floats between oc blocks of y (OH * OW * 16)
+  int blocks = 1, pixels = 1;
+  bool first = true, last = true;  // first chunk starts from bias; last adds sum and clamps
+  float lo = -__builtin_inff(), hi = __builtin_inff();
+};
+using NchwcTileFn = void (*)(const NchwcTile& t);
+void nchwc_conv_tile__scalar(const NchwcTile& t);
+void nchwc_conv_tile__avx512(const NchwcTile& t);
+
+// One depthwise output row of one channel block; x is the block's unpadded [H, W, 16] plane.
+struct NchwcDepthwiseRow {
+  const float* x = nullptr;
+  const float* w = nullptr;     // [kh][kw][16]
+  const float* bias = nullptr;  // 16
+  const float* sum = nullptr;   // the row of sum, or null
+  float* y = nullptr;           // the output row [OW][16]
+  int64_t oh = 0;
+};
+using NchwcDepthwiseFn = void (*)(const NchwcConvParams& p, const NchwcDepthwiseRow& r);
+void nchwc_depthwise_row__scalar(const NchwcConvParams& p, const NchwcDepthwiseRow& r);
+void nchwc_depthwise_row__avx512(const NchwcConvParams& p, const NchwcDepthwiseRow& r);
+
+// One block plane of a reorder: x/y at channel c0 of an NCHW image and at its block's [spatial, 16]
+// plane; `real` = channels of the block that exist (1..16).
+using NchwcReorderFn = void (*)(const float* from, int64_t real, int64_t spatial, float* to);
+void nchwc_reorder_input_plane__scalar(const float* x, int64_t real, int64_t spatial, float* y);
+void nchwc_reorder_input_plane__avx512(const float* x, int64_t real, int64_t spatial, float* y);
+void nchwc_reorder_output_plane__scalar(const float* x, int64_t real, int64_t spatial, float* y);
+void nchwc_reorder_output_plane__avx512(const float* x, int64_t real, int64_t spatial, float* y);
+
+// Tile shapes the fast kernel has: at most this many pixels for 1, 2, 4 blocks.
+constexpr int kNchwcMaxPixels[5] = {0, 14, 14, 0, 7};
+
+// Runs nchwc_conv2d with the given tile and depthwise functions (tests compare ISA variants).
+void nchwc_conv2d_with(const NchwcConvParams& p, const NchwcPackedWeights& w, const float* x, const float* sum,
+                       float* y, NchwcTileFn tile, NchwcDepthwiseFn depthwise);
+
+}  // namespace onnxi::kernels

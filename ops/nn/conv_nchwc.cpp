@@ -1,0 +1,306 @@
+// The com.onnxi blocked-channel (NCHWc) ops that runtime/passes/layout_nchwc.cpp puts into a model:
+//   ReorderInput(X [N, C, H, W]) -> [N, ceil(C/16), H, W, 16], padding channels zero;
+//   ReorderOutput(X [N, ceil(C/16), H, W, 16], channels = C) -> [N, C, H, W];
+//   NchwcConv(X, W, B?, Sum?): Conv's attributes plus activation ("" | Relu | Clip, activation_min,
+//     activation_max); X blocked (rank 5) or, for a first conv on a few channels, NCHW (rank 4);
+//     W [M, C/group, kh, kw] and B constant; y = act(conv + B + Sum), blocked;
+//   NchwcMaxPool / NchwcAveragePool(X blocked): the pools' attributes (2-D, one output);
+//   NchwcGlobalAveragePool(X blocked, channels = C) -> [N, C, 1, 1] (NCHW).
+// Kernels: kernels/cpu/conv_nchwc.h, kernels/cpu/pool.h.
+#include <cmath>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include "kernels/cpu/conv_nchwc.h"
+#include "kernels/cpu/pool.h"
+#include "ops/nn/nn.h"
+#include "ops/nn/spatial.h"
+
+namespace onnxi::ops::nn {
+namespace {
+
+constexpr int64_t kBlock = kernels::kNchwcBlock;
+
+Dim blocks_of(const Dim& channels) {
+  if (!channels.is_known()) return Dim{};
+  return Dim::known(kernels::nchwc_blocks(channels.value));
+}
+
+const TypeInfo* float_shape(InferContext& ctx, size_t i, size_t rank, const char* what) {
+  const TypeInfo& t = ctx.input(i);
+  if (t.is_tensor() && t.elem != DataType::Undefined && t.elem != DataType::Float) {
+    ctx.fail(cat(what, " must be float32, got ", t.str()));
+  }
+  if (!t.is_tensor() || !t.has_shape) {
+    ctx.set_output(0, TypeInfo::tensor_unranked(DataType::Float));
+    return nullptr;
+  }
+  if (t.dims.size() != rank) ctx.fail(cat(what, " must have rank ", rank, ", got ", t.str()));
+  return &t;
+}
+
+// ---- reorders ----------------------------------------------------------------------------------
+
+void infer_reorder_input(InferContext& ctx) {
+  const TypeInfo* t = float_shape(ctx, 0, 4, "ReorderInput input X [N, C, H, W]");
+  if (!t) return;
+  ctx.set_output(0, TypeInfo::tensor(DataType::Float, {t->dims[0], blocks_of(t->dims[1]), t->dims[2], t->dims[3],
+                                                        Dim::known(kBlock)}));
+}
+
+std::unique_ptr<Kernel> create_reorder_input(const KernelInit&) {
+  return make_kernel([](KernelContext& ctx) {
+    const Tensor& x = ctx.input(0);
+    if (x.dtype() != DataType::Float || x.rank() != 4) {
+      ctx.fail(cat("input X must be a float32 [N, C, H, W] tensor, got ", x.describe()));
+    }
+    const int64_t n = x.dim(0), c = x.dim(1), spatial = x.dim(2) * x.dim(3);
+    Tensor& y = ctx.allocate_output_uninitialized(0, DataType::Float,
+                                                  {n, kernels::nchwc_blocks(c), x.dim(2), x.dim(3), kBlock});
+    kernels::nchwc_reorder_input(x.data<float>(), n, c, spatial, y.data<float>());
+  });
+}
+
+int64_t channels_attr(const Node& node, const std::function<void(const std::string&)>& fail) {
+  const int64_t c = node.attr_int("channels", -1);
+  if (c < 1) fail(cat("attribute channels (the real channel count) must be >= 1, got ", c));
+  return c;
+}
+
+void infer_reorder_output(InferContext& ctx) {
+  const int64_t c = channels_attr(ctx.node, [&](const std::string& m) { ctx.fail(m); });
+  const TypeInfo* t = float_shape(ctx, 0, 5, "ReorderOutput input X [N, C/16, H, W, 16]");
+  if (!t) return;
+  if (t->dims[1].is_known() && t->dims[1].value != kernels::nchwc_blocks(c)) {
+    ctx.fail(cat("input X ", t->str(), " does not hold ", c, " channels in blocks of ", kBlock));
+  }
+  ctx.set_output(0, TypeInfo::tensor(DataType::Float, {t->dims[0], Dim::known(c), t->dims[2], t->dims[3]}));
+}
+
+std::unique_ptr<Kernel> create_reorder_output(const KernelInit& init) {
+  const int64_t c = channels_attr(init.node, [&](const std::string& m) { init.fail(m); });
+  return make_kernel([c](KernelContext& ctx) {
+    const Tensor& x = ctx.input(0);
+    if (x.dtype() != DataType::Float || x.rank() != 5 || x.dim(1) != kernels::nchwc_blocks(c) || x.dim(4) != kBlock) {
+      ctx.fail(cat("input X must be a float32 [N, ", kernels::nchwc_blocks(c), ", H, W, 16] tensor for channels=", c,
+                   ", got ", x.describe()));
+    }
+    const int64_t n = x.dim(0), spatial = x.dim(2) * x.dim(3);
+    Tensor& y = ctx.allocate_output_uninitialized(0, DataType::Float, {n, c, x.dim(2), x.dim(3)});
+    kernels::nchwc_reorder_output(x.data<float>(), n, c, spatial, y.data<float>());
+  });
+}
+
+// ---- NchwcConv ---------------------------------------------------------------------------------
+
+void infer_nchwc_conv(InferContext& ctx) {
+  const TypeInfo& tx = ctx.input(0);
+  const TypeInfo& tw = ctx.input(1);
+  if (!tw.is_tensor() || !tw.has_shape || tw.dims.size() != 4 || !tw.dims[0].is_known()) {
+    ctx.fail("NchwcConv needs W as a [M, C/group, kh, kw] constant");
+  }
+  const bool nchw = tx.is_tensor() && tx.has_shape && tx.dims.size() == 4;
+  const TypeInfo* t = float_shape(ctx, 0, nchw ? 4 : 5, "input X [N, C/16, H, W, 16] (or [N, C, H, W])");
+  if (!t) return;
+  const WindowAttrs attrs = WindowAttrs::read(ctx.node);
+  std::vector<int64_t> kernel{tw.dims[2].is_known() ? tw.dims[2].value : -1, tw.dims[3].is_known() ? tw.dims[3].value : -1};
+  const auto spatial = window_output_dims(attrs, {t->dims[2], t->dims[3]}, kernel);
+  if (spatial.size() != 2) ctx.fail(cat("cannot infer the output of a 2-D window over ", t->str()));
+  ctx.set_output(0, TypeInfo::tensor(DataType::Float, {t->dims[0], blocks_of(tw.dims[0]), spatial[0], spatial[1],
+                                                        Dim::known(kBlock)}));
+}
+
+class NchwcConvKernel final : public Kernel {
+ public:
+  NchwcConvKernel(WindowAttrs attrs, kernels::NchwcConvParams p, kernels::NchwcPackedWeights w)
+      : attrs_(std::move(attrs)), p_(p), w_(std::move(w)) {}
+
+  void compute(KernelContext& ctx) const override {
+    const Tensor& X = ctx.input(0);
+    const bool nchw = X.rank() == 4;
+    if (X.dtype() != DataType::Float || (X.rank() != 5 && !nchw)) {
+      ctx.fail(cat("input X must be float32 [N, C/16, H, W, 16] or [N, C, H, W], got ", X.describe()));
+    }
+    const int64_t want_c = nchw ? p_.in_channels : kernels::nchwc_blocks(p_.in_channels);
+    if (X.dim(1) != want_c || (!nchw && X.dim(4) != kBlock)) {
+      ctx.fail(cat("input X ", X.describe(), " does not hold the ", p_.in_channels, " channels W expects"));
+    }
+    kernels::NchwcConvParams p = p_;
+    p.nchw_input = nchw;
+    if (nchw && !kernels::nchwc_conv_supported(p.in_channels, p.out_channels, p.groups, true)) {
+      ctx.fail(cat("an NCHW input X ", X.describe(), " needs group = 1"));
+    }
+    const Window w = resolve_window(attrs_, {X.dim(2), X.dim(3)}, {p.kernel_h, p.kernel_w}, ctx.node());
+    p.batch = X.dim(0);
+    p.in_h = X.dim(2), p.in_w = X.dim(3);
+    p.out_h = w.output[0], p.out_w = w.output[1];
+    p.stride_h = w.strides[0], p.stride_w = w.strides[1];
+    p.dilation_h = w.dilations[0], p.dilation_w = w.dilations[1];
+    p.pad_top = w.pads_begin[0], p.pad_left = w.pads_begin[1];
+    const Shape out_shape{p.batch, kernels::nchwc_blocks(p.out_channels), p.out_h, p.out_w, kBlock};
+    const float* sum = nullptr;
+    if (ctx.num_inputs() > 3 && ctx.has_input(3)) {
+      const Tensor& S = ctx.input(3);
+      if (S.dtype() != DataType::Float || S.shape() != out_shape) {
+        ctx.fail(cat("input Sum ", S.describe(), " must be float32 of the output's blocked shape ", shape_str(out_shape)));
+      }
+      sum = S.data<float>();
+    }
+    if (nchw) prepare_nchw_input();
+    Tensor& y = ctx.allocate_output_uninitialized(0, DataType::Float, out_shape);
+    kernels::nchwc_conv2d(p, nchw ? nchw_w_ : w_, X.data<float>(), sum, y.data<float>());
+  }
+
+  // An NCHW input takes the weights in another order than a blocked one (made once, on first need
+  // when the input's rank was unknown at creation).
+  void prepare_nchw_input() const {
+    std::call_once(nchw_once_, [&] {
+      kernels::NchwcConvParams p = p_;
+      p.nchw_input = true;
+      nchw_w_ = kernels::pack_nchwc_weights(p, raw_w_.data(), raw_b_.data());
+    });
+  }
+
+  void keep_raw(const float* w, int64_t nw, const float* b) {
+    raw_w_.assign(w, w + nw);
+    raw_b_.assign(static_cast<size_t>(p_.out_channels), 0.f);
+    if (b) std::copy(b, b + p_.out_channels, raw_b_.begin());
+  }
+
+ private:
+  WindowAttrs attrs_;
+  kernels::NchwcConvParams p_;
+  kernels::NchwcPackedWeights w_;
+  std::vector<float> raw_w_, raw_b_;
+  mutable std::once_flag nchw_once_;
+  mutable kernels::NchwcPackedWeights nchw_w_;
+};
+
+std::unique_ptr<Kernel> create_nchwc_conv(const KernelInit& init) {
+  const Tensor* W = init.constant(1);
+  if (W == nullptr || W->dtype() != DataType::Float || W->rank() != 4) {
+    init.fail("NchwcConv needs W as a constant float32 [M, C/group, kh, kw] initializer");
+  }
+  const Tensor* Bt = nullptr;
+  if (init.node.inputs.size() > 2 && !init.node.inputs[2].empty()) {
+    Bt = init.constant(2);
+    if (Bt == nullptr || Bt->dtype() != DataType::Float || Bt->numel() != W->dim(0)) {
+      init.fail(cat("NchwcConv needs B as a constant float32 initializer of ", W->dim(0), " values"));
+    }
+  }
+  kernels::NchwcConvParams p;
+  p.groups = init.node.attr_int("group", 1);
+  p.out_channels = W->dim(0);
+  p.in_channels = W->dim(1) * p.groups;
+  p.kernel_h = W->dim(2), p.kernel_w = W->dim(3);
+  if (p.groups < 1 || p.out_channels % p.groups != 0 ||
+      !kernels::nchwc_conv_supported(p.in_channels, p.out_channels, p.groups, false)) {
+    init.fail(cat("NchwcConv: group=", p.groups, " with W ", W->describe(),
+                  " is not a blocked layout (need group 1, depthwise, or 16-multiple channels per group)"));
+  }
+  WindowAttrs attrs = WindowAttrs::read(init.node);
+  if (!attrs.kernel_shape.empty() && attrs.kernel_shape != std::vector<int64_t>{p.kernel_h, p.kernel_w}) {
+    init.fail(cat("kernel_shape ", shape_str(attrs.kernel_shape), " does not match W ", W->describe()));
+  }
+  const std::string act = init.node.attr_string("activation", "");
+  if (act == "Relu") {
+    p.act_lo = 0.f;
+  } else if (act == "Clip") {
+    p.act_lo = init.node.attr_float("activation_min", -INFINITY);
+    p.act_hi = init.node.attr_float("activation_max", INFINITY);
+  } else if (!act.empty()) {
+    init.fail(cat("NchwcConv activation '", act, "' is not one of Relu, Clip"));
+  }
+  const float* bias = Bt ? Bt->data<float>() : nullptr;
+  auto kernel = std::make_unique<NchwcConvKernel>(std::move(attrs), p, kernels::pack_nchwc_weights(p, W->data<float>(), bias));
+  if (p.groups == 1) {
+    kernel->keep_raw(W->data<float>(), W->numel(), bias);
+    const TypeInfo* tx = init.input_types.empty() ? nullptr : init.input_types[0];
+    if (tx != nullptr && tx->is_tensor() && tx->has_shape && tx->dims.size() == 4) kernel->prepare_nchw_input();
+  }
+  return kernel;
+}
+
+// ---- pools -------------------------------------------------------------------------------------
+
+void infer_nchwc_pool(InferContext& ctx) {
+  const TypeInfo* t = float_shape(ctx, 0, 5, "input X [N, C/16, H, W, 16]");
+  if (!t) return;
+  const WindowAttrs attrs = WindowAttrs::read(ctx.node);
+  if (attrs.kernel_shape.size() != 2) ctx.fail("attribute kernel_shape must have 2 entries");
+  const auto spatial = window_output_dims(attrs, {t->dims[2], t->dims[3]}, attrs.kernel_shape);
+  ctx.set_output(0, TypeInfo::tensor(DataType::Float, {t->dims[0], t->dims[1], spatial[0], spatial[1], Dim::known(kBlock)}));
+}
+
+OpDef::CreateFn create_nchwc_pool(bool max) {
+  return [max](const KernelInit& init) -> std::unique_ptr<Kernel> {
+    WindowAttrs attrs = WindowAttrs::read(init.node);
+    if (attrs.kernel_shape.size() != 2) init.fail("attribute kernel_shape must have 2 entries");
+    const bool count_pad = init.node.attr_int("count_include_pad", 0) != 0;
+    return make_kernel([max, count_pad, attrs](KernelContext& ctx) {
+      const Tensor& X = ctx.input(0);
+      if (X.dtype() != DataType::Float || X.rank() != 5 || X.dim(4) != kBlock) {
+        ctx.fail(cat("input X must be float32 [N, C/16, H, W, 16], got ", X.describe()));
+      }
+      const Window w = resolve_window(attrs, {X.dim(2), X.dim(3)}, attrs.kernel_shape, ctx.node());
+      kernels::PoolParams p;
+      p.planes = X.dim(0) * X.dim(1);
+      p.in_spatial = {X.dim(2), X.dim(3)};
+      p.out_spatial = w.output;
+      p.kernel = w.kernel;
+      p.strides = w.strides;
+      p.dilations = w.dilations;
+      p.pads_begin = w.pads_begin;
+      p.pads_end = w.pads_end;
+      Tensor& y = ctx.allocate_output_uninitialized(0, DataType::Float,
+                                                    {X.dim(0), X.dim(1), w.output[0], w.output[1], kBlock});
+      if (max) {
+        kernels::nchwc_max_pool_2d(p, X.data<float>(), y.data<float>());
+      } else {
+        kernels::nchwc_average_pool_2d(p, X.data<float>(), y.data<float>(), count_pad);
+      }
+    });
+  };
+}
+
+// NchwcGlobalAveragePool(X blocked, channels = C) -> [N, C, 1, 1] in NCHW: the mean is as small
+// as a reorder's output would be, so the region ends here without one.
+void infer_nchwc_global_pool(InferContext& ctx) {
+  const int64_t c = channels_attr(ctx.node, [&](const std::string& m) { ctx.fail(m); });
+  const TypeInfo* t = float_shape(ctx, 0, 5, "input X [N, C/16, H, W, 16]");
+  if (!t) return;
+  ctx.set_output(0, TypeInfo::tensor(DataType::Float, {t->dims[0], Dim::known(c), Dim::known(1), Dim::known(1)}));
+}
+
+std::unique_ptr<Kernel> create_nchwc_global_pool(const KernelInit& init) {
+  const int64_t c = channels_attr(init.node, [&](const std::string& m) { init.fail(m); });
+  return make_kernel([c](KernelContext& ctx) {
+    const Tensor& x = ctx.input(0);
+    if (x.dtype() != DataType::Float || x.rank() != 5 || x.dim(1) != kernels::nchwc_blocks(c) || x.dim(4) != kBlock) {
+      ctx.fail(cat("input X must be a float32 [N, ", kernels::nchwc_blocks(c), ", H, W, 16] tensor for channels=", c,
+                   ", got ", x.describe()));
+    }
+    Tensor& y = ctx.allocate_output_uninitialized(0, DataType::Float, {x.dim(0), c, 1, 1});
+    kernels::nchwc_global_average_pool(x.data<float>(), y.data<float>(), x.dim(0), c, x.dim(2) * x.dim(3));
+  });
+}
+
+OpDef onnxi_def(const char* op, OpDef::InferFn infer, OpDef::CreateFn create) {
+  OpDef d = make_def(op, 1, kLatestOpset, std::move(infer), std::move(create), "float");
+  d.domain = kOnnxiDomain;
+  return d;
+}
+
+}  // namespace
+
+void register_conv_nchwc(Registry& r) {
+  r.add(onnxi_def("ReorderInput", infer_reorder_input, create_reorder_input));
+  r.add(onnxi_def("ReorderOutput", infer_reorder_output, create_reorder_output));
+  r.add(onnxi_def("NchwcConv", infer_nchwc_conv, create_nchwc_conv));
+  r.add(onnxi_def("NchwcMaxPool", infer_nchwc_pool, create_nchwc_pool(true)));
+  r.add(onnxi_def("NchwcAveragePool", infer_nchwc_pool, create_nchwc_pool(false)));
+  r.add(onnxi_def("NchwcGlobalAveragePool", infer_nchwc_global_pool, create_nchwc_global_pool));
+}
+
+}  // namespace onnxi::ops::nn

@@ -1,0 +1,312 @@
+// Level "all": runs of 2-D float Conv / FusedConv and the elementwise ops and pools between them
+// move to the blocked-channel layout (kernels/cpu/conv_nchwc.h): each Conv becomes a com.onnxi
+// NchwcConv, MaxPool / AveragePool their Nchwc twins, and Relu, Clip, Add... run unchanged on the
+// blocked tensors (same shape on both sides). ReorderInput / ReorderOutput appear only at the
+// borders: graph inputs and outputs, values a subgraph reads, and ops that need NCHW (Flatten,
+// Gemm, Reshape...), each at most once per value. GlobalAveragePool reads blocked and writes NCHW.
+//
+// A residual Add(conv_out, other) with `other` blocked and the same channel count is folded into
+// the conv (its Sum input), and a Relu after the Add becomes the conv's activation, when conv_out
+// and the Add's output have no other reader and are not graph outputs. The fused conv then takes
+// the Add's place in the node order (its inputs are all computed by then; `other` may be later
+// than the conv, as a ResNet downsample branch is).
+//
+// Fires only where the fast (AVX-512) kernels run: elsewhere the NCHW path is the faster one.
+#include <map>
+#include <set>
+
+#include "kernels/cpu/conv_nchwc.h"
+#include "runtime/passes/pass_util.h"
+
+namespace onnxi::passes {
+namespace {
+
+constexpr const char* kOnnxi = "com.onnxi";
+
+bool is_default(const Node& n, const char* op) { return n.domain.empty() && n.op_type == op; }
+
+// Channels in and out of a convertible Conv / FusedConv; false when it is not one.
+bool convertible_conv(const Node& n, const GraphUses& uses, int64_t& c, int64_t& m) {
+  const bool conv = is_default(n, "Conv") || (n.domain == kOnnxi && n.op_type == "FusedConv");
+  if (!conv || n.outputs.size() != 1 || n.inputs.size() < 2 || n.inputs.size() > 3) return false;
+  const Tensor* w = uses.constant_float(n.inputs[1]);
+  if (w == nullptr || w->rank() != 4 || w->numel() == 0) return false;
+  if (n.inputs.size() == 3 && !n.inputs[2].empty()) {
+    const Tensor* b = uses.constant_float(n.inputs[2]);
+    if (b == nullptr || b->numel() != w->dim(0)) return false;
+  }
+  const int64_t group = n.attr_int("group", 1);
+  m = w->dim(0);
+  c = w->dim(1) * group;
+  const std::vector<int64_t> ks = n.attr_ints("kernel_shape");
+  if (!ks.empty() && ks != std::vector<int64_t>{w->dim(2), w->dim(3)}) return false;
+  return group >= 1 && m % group == 0 && kernels::nchwc_conv_supported(c, m, group, false);
+}
+
+bool blocked_unary(const Node& n) {
+  if (!n.domain.empty() || n.outputs.size() != 1 || n.inputs.empty()) return false;
+  static const std::set<std::string> ops{"Relu", "Clip", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish"};
+  return ops.count(n.op_type) != 0;
+}
+
+bool blocked_binary(const Node& n) {
+  return n.domain.empty() && n.inputs.size() == 2 && n.outputs.size() == 1 &&
+         (n.op_type == "Add" || n.op_type == "Sub" || n.op_type == "Mul");
+}
+
+bool blocked_pool(const Node& n) {
+  if (!(is_default(n, "MaxPool") || is_default(n, "AveragePool")) || n.inputs.size() != 1) return false;
+  if (n.outputs.empty() || n.outputs.size() > 2 || (n.outputs.size() == 2 && !n.outputs[1].empty())) return false;
+  return n.attr_ints("kernel_shape").size() == 2;
+}
+
+class Rewriter {
+ public:
+  Rewriter(Model& model) : g_(model.graph), uses_(model.graph) {
+    for (const auto& [name, t] : g_.initializers) used_.insert(name);
+    for (const ValueInfo& v : g_.inputs) used_.insert(v.name);
+    for (const Node& n : g_.nodes) {
+      for (const std::string& o : n.outputs) used_.insert(o);
+      for (const std::string& in : n.inputs) {
+        if (!in.empty()) ++direct_reads_[in];
+      }
+    }
+    for (size_t i = 0; i < g_.nodes.size(); ++i) {
+      for (const std::string& in : g_.nodes[i].inputs) readers_[in].push_back(i);
+    }
+    find_residuals();
+  }
+
+  int run() {
+    for (size_t i = 0; i < g_.nodes.size(); ++i) {
+      if (skipped_.count(i)) continue;
+      if (deferred_.count(i)) continue;  // emitted at its Add
+      const Node& n = g_.nodes[i];
+      if (auto it = residual_at_add_.find(i); it != residual_at_add_.end()) {
+        emit_residual(i, it->second);
+        continue;
+      }
+      int64_t c = 0, m = 0;
+      if (convertible_conv(n, uses_, c, m) && !isolated_depthwise(n, c, m)) {
+        emit_conv(n, c, m, "", n.outputs[0]);
+      } else if (blocked_unary(n) && is_blocked(n.inputs[0]) && !any_blocked(n, 1)) {
+        emit_same_layout(n, blocked_[n.inputs[0]].channels);
+      } else if (blocked_binary(n) && is_blocked(n.inputs[0]) && is_blocked(n.inputs[1]) &&
+                 blocked_[n.inputs[0]].channels == blocked_[n.inputs[1]].channels) {
+        emit_same_layout(n, blocked_[n.inputs[0]].channels);
+      } else if (blocked_pool(n) && is_blocked(n.inputs[0])) {
+        Node p = n;
+        p.op_type = n.op_type == "MaxPool" ? "NchwcMaxPool" : "NchwcAveragePool";
+        p.domain = kOnnxi;
+        p.opset = 0;
+        p.outputs.resize(1);
+        emit_same_layout(p, blocked_[n.inputs[0]].channels);
+      } else if (is_default(n, "GlobalAveragePool") && n.inputs.size() == 1 && n.outputs.size() == 1 &&
+                 is_blocked(n.inputs[0])) {
+        Node p = n;  // its output is NCHW: the region ends here
+        p.op_type = "NchwcGlobalAveragePool";
+        p.domain = kOnnxi;
+        p.opset = 0;
+        p.inputs[0] = blocked_[n.inputs[0]].name;
+        Attribute ch;
+        ch.name = "channels";
+        ch.type = Attribute::Type::Int;
+        ch.i = blocked_[n.inputs[0]].channels;
+        p.attributes.push_back(ch);
+        out_.push_back(std::move(p));
+        ++converted_;
+      } else {
+        Node copy = n;
+        for (const std::string& in : copy.inputs) need_nchw(in);
+        out_.push_back(std::move(copy));
+      }
+    }
+    for (const ValueInfo& o : g_.outputs) need_nchw(o.name);
+    if (converted_ > 0) g_.nodes = std::move(out_);
+    return converted_;
+  }
+
+ private:
+  struct Blocked {
+    std::string name;
+    int64_t channels = 0;
+  };
+
+  bool is_blocked(const std::string& name) const { return !name.empty() && blocked_.count(name) != 0; }
+  bool any_blocked(const Node& n, size_t from) const {
+    for (size_t i = from; i < n.inputs.size(); ++i) {
+      if (is_blocked(n.inputs[i])) return true;
+    }
+    return false;
+  }
+
+  // A depthwise conv does a few FMAs per value: two reorders around it cost more than the blocked
+  // kernel saves, so one never starts a region.
+  bool isolated_depthwise(const Node& n, int64_t c, int64_t m) const {
+    return n.attr_int("group", 1) == c && c == m && c > 1 && !is_blocked(n.inputs[0]);
+  }
+
+  std::string fresh(const std::string& base) {
+    std::string name = base;
+    for (int i = 1; used_.count(name); ++i) name = base + "_" + std::to_string(i);
+    used_.insert(name);
+    return name;
+  }
+
+  // `name` in NCHW: a ReorderOutput of its blocked value the first time a reader needs it.
+  void need_nchw(const std::string& name) {
+    if (name.empty() || !blocked_only_.count(name)) return;
+    Node r;
+    r.name = fresh(name + "_reorder_output");
+    r.op_type = "ReorderOutput";
+    r.domain = kOnnxi;
+    r.inputs = {blocked_[name].name};
+    r.outputs = {name};
+    Attribute ch;
+    ch.name = "channels";
+    ch.type = Attribute::Type::Int;
+    ch.i = blocked_[name].channels;
+    r.attributes.push_back(ch);
+    out_.push_back(std::move(r));
+    blocked_only_.erase(name);
+  }
+
+  std::string need_blocked(const std::string& name, int64_t channels) {
+    if (is_blocked(name) && blocked_[name].channels == channels) return blocked_[name].name;
+    need_nchw(name);
+    Node r;
+    r.name = fresh(name + "_reorder_input");
+    r.op_type = "ReorderInput";
+    r.domain = kOnnxi;
+    r.inputs = {name};
+    r.outputs = {fresh(name + "_nchwc")};
+    blocked_[name] = {r.outputs[0], channels};
+    out_.push_back(std::move(r));
+    return blocked_[name].name;
+  }
+
+  // Records `orig` as produced blocked (as `name`); reorders back at once where a subgraph reads it.
+  void produced(const std::string& orig, const std::string& name, int64_t channels) {
+    blocked_[orig] = {name, channels};
+    blocked_only_.insert(orig);
+    ++converted_;
+    auto it = direct_reads_.find(orig);
+    const int direct = it == direct_reads_.end() ? 0 : it->second;
+    if (uses_.consumers(orig) > direct) need_nchw(orig);
+  }
+
+  void emit_same_layout(const Node& n, int64_t channels) {
+    Node b = n;
+    for (std::string& in : b.inputs) {
+      if (is_blocked(in)) in = blocked_[in].name;
+    }
+    b.outputs[0] = fresh(n.outputs[0] + "_nchwc");
+    out_.push_back(b);
+    produced(n.outputs[0], b.outputs[0], channels);
+  }
+
+  // The conv as NchwcConv, with `sum` (a blocked value or "") and the result named for `result`.
+  void emit_conv(const Node& conv, int64_t c, int64_t m, const std::string& sum, const std::string& result,
+                 bool relu = false) {
+    Node b = conv;
+    const int64_t group = conv.attr_int("group", 1);
+    // A first conv on a few channels reads the NCHW image directly (a reorder would cost as much).
+    const bool direct = group == 1 && c <= 4 && !is_blocked(conv.inputs[0]);
+    b.inputs[0] = direct ? conv.inputs[0] : need_blocked(conv.inputs[0], c);
+    b.inputs.resize(4);
+    b.inputs[3] = sum;
+    if (sum.empty()) b.inputs.resize(3);
+    b.op_type = "NchwcConv";
+    b.domain = kOnnxi;
+    b.opset = 0;
+    if (relu) {
+      Attribute a;
+      a.name = "activation";
+      a.type = Attribute::Type::String;
+      a.s = "Relu";
+      b.attributes.push_back(a);
+    }
+    b.outputs = {fresh(result + "_nchwc")};
+    out_.push_back(b);
+    produced(result, b.outputs[0], m);
+  }
+
+  // Add(conv_out, other) (+ Relu) where conv_out's producer can take the Add as its Sum input.
+  void find_residuals() {
+    for (size_t ai = 0; ai < g_.nodes.size(); ++ai) {
+      const Node& add = g_.nodes[ai];
+      if (!is_default(add, "Add") || add.inputs.size() != 2 || add.outputs.size() != 1) continue;
+      if (add.inputs[0] == add.inputs[1]) continue;
+      for (int j = 1; j >= 0; --j) {
+        const int64_t pc = uses_.producer(add.inputs[static_cast<size_t>(j)]);
+        if (pc < 0 || deferred_.count(static_cast<size_t>(pc))) continue;
+        const Node& conv = g_.nodes[static_cast<size_t>(pc)];
+        int64_t c = 0, m = 0;
+        if (!is_default(conv, "Conv") || !convertible_conv(conv, uses_, c, m)) continue;
+        if (uses_.consumers(conv.outputs[0]) != 1 || uses_.is_graph_output(conv.outputs[0])) continue;
+        Residual r;
+        r.conv = static_cast<size_t>(pc);
+        r.other = add.inputs[static_cast<size_t>(1 - j)];
+        const std::string& y = add.outputs[0];
+        auto rd = readers_.find(y);
+        if (uses_.consumers(y) == 1 && !uses_.is_graph_output(y) && rd != readers_.end() && rd->second.size() == 1) {
+          const Node& relu = g_.nodes[rd->second[0]];
+          if (is_default(relu, "Relu") && relu.outputs.size() == 1) r.relu = static_cast<int64_t>(rd->second[0]);
+        }
+        deferred_.insert(r.conv);
+        residual_at_add_[ai] = r;
+        break;
+      }
+    }
+  }
+
+  struct Residual {
+    size_t conv = 0;
+    std::string other;
+    int64_t relu = -1;
+  };
+
+  void emit_residual(size_t ai, const Residual& r) {
+    const Node& add = g_.nodes[ai];
+    const Node& conv = g_.nodes[r.conv];
+    int64_t c = 0, m = 0;
+    convertible_conv(conv, uses_, c, m);
+    // Add(x, conv(x)): the conv reorders x anyway, so the residual can read that copy.
+    if (!is_blocked(r.other) && r.other == conv.inputs[0] && c == m) need_blocked(r.other, c);
+    if (is_blocked(r.other) && blocked_[r.other].channels == m) {
+      const bool relu = r.relu >= 0;
+      const std::string result = relu ? g_.nodes[static_cast<size_t>(r.relu)].outputs[0] : add.outputs[0];
+      emit_conv(conv, c, m, blocked_[r.other].name, result, relu);
+      if (relu) skipped_.insert(static_cast<size_t>(r.relu));
+      return;
+    }
+    // `other` stays NCHW (or has other channels): the conv alone, then the Add as it comes.
+    emit_conv(conv, c, m, "", conv.outputs[0]);
+    Node copy = add;
+    for (const std::string& in : copy.inputs) need_nchw(in);
+    out_.push_back(std::move(copy));
+  }
+
+  Graph& g_;
+  const GraphUses uses_;
+  std::set<std::string> used_;
+  std::map<std::string, int> direct_reads_;
+  std::map<std::string, std::vector<size_t>> readers_;
+  std::map<std::string, Blocked> blocked_;  // NCHW name -> its blocked value
+  std::set<std::string> blocked_only_;      // blocked values not (yet) reordered back to their name
+  std::set<size_t> deferred_, skipped_;
+  std::map<size_t, Residual> residual_at_add_;
+  std::vector<Node> out_;
+  int converted_ = 0;
+};
+
+}  // namespace
+
+int layout_nchwc(Model& model) {
+  if (!kernels::nchwc_fast()) return 0;
+  const int converted = Rewriter(model).run();
+  if (converted > 0) model.opset_imports.emplace(kOnnxi, 1);
+  return converted;
+}
+
+}  // namespace onnxi::passes

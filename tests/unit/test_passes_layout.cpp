@@ -1,0 +1,223 @@
+// The NCHWc layout pass (runtime/passes/layout_nchwc.cpp): models run at level "extended" and
+// "all" must agree (rtol 1e-4: the blocked kernels sum in another order), and the nodes after "all"
+// show where it fired: a small ResNet (stem on the NCHW image, max pool, bottleneck with residual
+// Add + Relu fused), channel counts off the block, a conv output that is also a graph output, an
+// extra reader of the conv output, a group count the blocked kernels do not take; and idempotence.
+// On CPUs without AVX-512 the pass must leave every model alone.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "kernels/cpu/conv_nchwc.h"
+#include "onnxi/session.h"
+#include "runtime/passes/passes.h"
+#include "tests/unit/op_test_util.h"
+
+using namespace onnxi;
+using namespace onnxi::test;
+
+namespace {
+
+Tensor seeded(Shape shape, uint64_t seed, float lo, float hi) {
+  Tensor t(DataType::Float, std::move(shape));
+  uint64_t s = seed * 0x9E3779B97F4A7C15ULL + 3;
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    t.data<float>()[i] = lo + (hi - lo) * static_cast<float>(s % 100000) / 100000.f;
+  }
+  return t;
+}
+
+struct Builder {
+  Model m;
+  uint64_t seed = 1;
+  explicit Builder(Shape input) {
+    m.ir_version = 8;
+    m.opset_imports[""] = 17;
+    m.graph.name = "layout";
+    m.graph.inputs.push_back(ValueInfo{"x", TypeInfo::tensor_of_shape(DataType::Float, input), {}});
+  }
+  void add(std::string op, std::vector<std::string> in, std::string out, std::vector<Attribute> attrs = {}) {
+    Node n;
+    n.name = out + "_node";
+    n.op_type = std::move(op);
+    n.inputs = std::move(in);
+    n.outputs = {std::move(out)};
+    n.attributes = std::move(attrs);
+    m.graph.nodes.push_back(std::move(n));
+  }
+  void conv(const std::string& in, const std::string& out, int64_t c, int64_t mo, int64_t k, int64_t stride = 1,
+            int64_t group = 1) {
+    const std::string w = out + "_W", b = out + "_B";
+    m.graph.initializers[w] = seeded({mo, c / group, k, k}, seed++, -0.4f, 0.4f);
+    m.graph.initializers[b] = seeded({mo}, seed++, -0.2f, 0.2f);
+    add("Conv", {in, w, b}, out,
+        {attr_ints("pads", {k / 2, k / 2, k / 2, k / 2}), attr_ints("strides", {stride, stride}), attr_int("group", group)});
+  }
+  void output(const std::string& name) { m.graph.outputs.push_back(ValueInfo{name, {}, {}}); }
+};
+
+int count_op(const Model& m, const std::string& op) {
+  int n = 0;
+  for (const Node& node : m.graph.nodes) n += node.op_type == op;
+  return n;
+}
+
+// Runs m at "extended" and "all" on the same x; returns the "all" session's model.
+Model compare_levels(const Model& m, const Shape& x_shape) {
+  SessionOptions ext, all;
+  ext.optimization_level = "extended";
+  all.optimization_level = "all";
+  Session a = Session::from_model(m, ext);
+  Session b = Session::from_model(m, all);
+  const std::map<std::string, Value> feeds{{"x", Value(seeded(x_shape, 99, -1.f, 1.f))}};
+  std::vector<Value> ya = a.run(feeds), yb = b.run(feeds);
+  REQUIRE(ya.size() == yb.size());
+  for (size_t i = 0; i < ya.size(); ++i) check_close(yb[i].tensor(), ya[i].tensor(), 1e-4, 1e-5);
+  if (!kernels::nchwc_fast()) {
+    CHECK(count_op(b.model(), "NchwcConv") == 0);
+    CHECK(b.model().graph.nodes.size() == a.model().graph.nodes.size());
+  }
+  return b.model();
+}
+
+// x [1, 3, 16, 16] -> stem 3x3 (3 -> 32) + Relu -> MaxPool 3x3/2 -> 1x1 (32 -> 16) + Relu -> 3x3 16 +
+// Relu -> 1x1 (16 -> 32) -> Add(, pool) -> Relu -> GlobalAveragePool -> y.
+Builder resnet_block() {
+  Builder b({1, 3, 16, 16});
+  b.conv("x", "s", 3, 32, 3);
+  b.add("Relu", {"s"}, "sr");
+  b.add("MaxPool", {"sr"}, "p", {attr_ints("kernel_shape", {3, 3}), attr_ints("strides", {2, 2}), attr_ints("pads", {1, 1, 1, 1})});
+  b.conv("p", "c1", 32, 16, 1);
+  b.add("Relu", {"c1"}, "r1");
+  b.conv("r1", "c2", 16, 16, 3);
+  b.add("Relu", {"c2"}, "r2");
+  b.conv("r2", "c3", 16, 32, 1);
+  b.add("Add", {"c3", "p"}, "sum");
+  b.add("Relu", {"sum"}, "r3");
+  b.add("GlobalAveragePool", {"r3"}, "y");
+  b.output("y");
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("layout_nchwc converts a small ResNet block, fusing the residual Add and Relu") {
+  const Model all = compare_levels(resnet_block().m, {1, 3, 16, 16});
+  if (!kernels::nchwc_fast()) return;
+  CHECK(count_op(all, "NchwcConv") == 4);
+  CHECK(count_op(all, "NchwcMaxPool") == 1);
+  CHECK(count_op(all, "Add") == 0);
+  CHECK(count_op(all, "Relu") == 0);
+  CHECK(count_op(all, "ReorderInput") == 0);   // the stem reads the NCHW image itself
+  CHECK(count_op(all, "ReorderOutput") == 0);  // the blocked GlobalAveragePool writes NCHW
+  CHECK(count_op(all, "NchwcGlobalAveragePool") == 1);
+  for (const Node& n : all.graph.nodes) {
+    if (n.op_type == "NchwcConv" && n.inputs.size() == 4) CHECK(n.attr_string("activation", "") == "Relu");
+  }
+}
+
+TEST_CASE("layout_nchwc with channel counts off the block and Clip bounds that make padding nonzero") {
+  Builder b({2, 17, 9, 11});
+  b.conv("x", "c1", 17, 20, 3);
+  b.m.graph.initializers["lo"] = Tensor::scalar_f32(0.5f);
+  b.m.graph.initializers["hi"] = Tensor::scalar_f32(0.9f);
+  b.add("Clip", {"c1", "lo", "hi"}, "k");  // padding lanes become 0.5: the next conv must ignore them
+  b.conv("k", "c2", 20, 33, 3, 2);
+  b.conv("c2", "c3", 33, 33, 3, 1, 33);  // depthwise
+  b.add("Sigmoid", {"c3"}, "y");
+  b.output("y");
+  const Model all = compare_levels(b.m, {2, 17, 9, 11});
+  if (!kernels::nchwc_fast()) return;
+  CHECK(count_op(all, "NchwcConv") == 3);
+  CHECK(count_op(all, "ReorderInput") == 1);  // 17 channels: too many to read NCHW directly
+  CHECK(count_op(all, "ReorderOutput") == 1);
+}
+
+TEST_CASE("layout_nchwc reorders where NCHW is needed and leaves what it cannot take") {
+  SUBCASE("a conv output that is also a graph output") {
+    Builder b({1, 16, 8, 8});
+    b.conv("x", "c", 16, 16, 3);
+    b.add("Relu", {"c"}, "y");
+    b.output("c");
+    b.output("y");
+    const Model all = compare_levels(b.m, {1, 16, 8, 8});
+    if (kernels::nchwc_fast()) {
+      CHECK(count_op(all, "ReorderOutput") == 2);  // c and y (the Relu ran blocked), back to NCHW
+      CHECK(count_op(all, "NchwcConv") == 1);
+    }
+  }
+  SUBCASE("the conv before a residual Add has another reader") {
+    Builder b({1, 16, 8, 8});
+    b.conv("x", "c", 16, 16, 3);
+    b.add("Add", {"c", "x"}, "s");
+    b.add("Neg", {"c"}, "n");
+    b.add("Relu", {"s"}, "y");
+    b.output("y");
+    b.output("n");
+    const Model all = compare_levels(b.m, {1, 16, 8, 8});
+    if (kernels::nchwc_fast()) {
+      CHECK(count_op(all, "Add") == 1);  // not fused into the conv
+      CHECK(count_op(all, "Neg") == 1);
+    }
+  }
+  SUBCASE("a residual on the graph input itself fuses (its reorder is shared with the conv)") {
+    Builder b({1, 16, 8, 8});
+    b.conv("x", "c", 16, 16, 3);
+    b.add("Add", {"x", "c"}, "y");
+    b.output("y");
+    const Model all = compare_levels(b.m, {1, 16, 8, 8});
+    if (kernels::nchwc_fast()) {
+      CHECK(count_op(all, "Add") == 0);
+      CHECK(count_op(all, "ReorderInput") == 1);
+    }
+  }
+  SUBCASE("group 2 with 8 channels per group stays Conv") {
+    Builder b({1, 16, 8, 8});
+    b.conv("x", "y", 16, 16, 3, 1, 2);
+    b.output("y");
+    const Model all = compare_levels(b.m, {1, 16, 8, 8});
+    CHECK(count_op(all, "Conv") == 1);
+    CHECK(count_op(all, "NchwcConv") == 0);
+  }
+}
+
+TEST_CASE("layout_nchwc is idempotent and only at level all") {
+  Model m = resnet_block().m;
+  Model ext = m;
+  passes::run_passes(ext, "extended");
+  Model all = m;
+  const int first = passes::run_passes(all, "all");
+  const size_t nodes = all.graph.nodes.size();
+  CHECK(passes::run_passes(all, "all") == 0);
+  CHECK(all.graph.nodes.size() == nodes);
+  CHECK(count_op(ext, "NchwcConv") == 0);
+  if (kernels::nchwc_fast()) CHECK(first > passes::run_passes(m, "extended"));
+}
+
+TEST_CASE("layout_nchwc with auto_pad, dilations, AveragePool and a Clip-fused conv in the region") {
+  Builder b({1, 16, 13, 13});
+  b.conv("x", "c1", 16, 32, 3);
+  b.m.graph.nodes.back().attributes = {attr_string("auto_pad", "SAME_UPPER"), attr_ints("strides", {2, 2})};
+  b.m.graph.initializers["lo"] = Tensor::scalar_f32(0.f);
+  b.m.graph.initializers["hi"] = Tensor::scalar_f32(0.3f);
+  b.add("Clip", {"c1", "lo", "hi"}, "k");  // fused into c1 at "extended"
+  b.add("AveragePool", {"k"}, "a",
+        {attr_ints("kernel_shape", {3, 3}), attr_ints("pads", {1, 1, 1, 1}), attr_int("count_include_pad", 1)});
+  b.conv("a", "c2", 32, 16, 3);
+  b.m.graph.nodes.back().attributes = {attr_ints("pads", {2, 2, 2, 2}), attr_ints("dilations", {2, 2})};
+  b.add("MaxPool", {"c2"}, "y", {attr_ints("kernel_shape", {2, 2}), attr_int("ceil_mode", 1), attr_ints("strides", {2, 2})});
+  b.output("y");
+  const Model all = compare_levels(b.m, {1, 16, 13, 13});
+  if (!kernels::nchwc_fast()) return;
+  CHECK(count_op(all, "NchwcConv") == 2);
+  CHECK(count_op(all, "NchwcAveragePool") == 1);
+  CHECK(count_op(all, "NchwcMaxPool") == 1);
+  CHECK(count_op(all, "Clip") == 0);
+  CHECK(count_op(all, "ReorderInput") == 1);
+  CHECK(count_op(all, "ReorderOutput") == 1);
+}
