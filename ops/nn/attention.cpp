@@ -9,6 +9,9 @@
 // place; other types, and qk_matmul_output (which needs the whole probability matrix), take the
 // unfused path below (QK^T, softmax rows, PV per head).
 //
+// com.onnxi Attention (opset 1) is the same kernel over Q, K, V and Y laid out [B, S, H, D], the
+// form the attention fusion pass leaves (runtime/passes/fuse_attention.cpp).
+//
 // qk_matmul_output follows the reference implementation the node tests come from: modes 0 and 1
 // give the (softcapped) scores, 2 adds the mask bias, 3 is the softmax.
 #include <algorithm>
@@ -132,22 +135,46 @@ MaskBias read_mask(const KernelContext& ctx, const Tensor& m, int64_t B, int64_t
 
 class AttentionKernel final : public Kernel {
  public:
-  explicit AttentionKernel(AttentionAttrs a) : a_(a) {}
+  // seq_major: the com.onnxi form, Q/K/V and Y as [B, S, H, D] (see register_attention).
+  AttentionKernel(AttentionAttrs a, bool seq_major) : a_(a), seq_major_(seq_major) {}
 
   void compute(KernelContext& ctx) const override {
+    if (!seq_major_) {
+      return compute_with(ctx, a_, float_input(ctx, 0), input_of_type(ctx, 1, float_input(ctx, 0).dtype()),
+                          float_input(ctx, 2));
+    }
+    // [B, S, H, D] is the 3-D [B, S, H*D] layout with H given: run that, then view Y as 4-D.
     const Tensor& Q = float_input(ctx, 0);
     const Tensor& K = input_of_type(ctx, 1, Q.dtype());
     const Tensor& V = float_input(ctx, 2);
+    if (Q.rank() != 4 || K.rank() != 4 || V.rank() != 4 || K.dim(2) != V.dim(2)) {
+      ctx.fail(cat("com.onnxi Attention takes Q, K and V as [B, S, heads, head_size] with the same K and V heads, got ",
+                   Q.describe(), ", ", K.describe(), ", ", V.describe()));
+    }
+    AttentionAttrs a = a_;
+    a.q_heads = Q.dim(2);
+    a.kv_heads = K.dim(2);
+    compute_with(ctx, a, Q.reshaped({Q.dim(0), Q.dim(1), Q.dim(2) * Q.dim(3)}),
+                 K.reshaped({K.dim(0), K.dim(1), K.dim(2) * K.dim(3)}),
+                 V.reshaped({V.dim(0), V.dim(1), V.dim(2) * V.dim(3)}));
+    Value& y = ctx.output_value(0);
+    const Tensor& y3 = y.tensor();
+    y = y3.reshaped({y3.dim(0), y3.dim(1), Q.dim(2), V.dim(3)});
+  }
+
+ private:
+  void compute_with(KernelContext& ctx, const AttentionAttrs& at, const Tensor& Q, const Tensor& K,
+                    const Tensor& V) const {
     if ((Q.rank() != 3 && Q.rank() != 4) || K.rank() != Q.rank() || V.rank() != Q.rank()) {
       ctx.fail(
           cat("Q, K and V must all be 3-D or all 4-D, got ", Q.describe(), ", ", K.describe(), ", ", V.describe()));
     }
-    if (ctx.opset() >= 25 && Q.rank() == 4 && (a_.q_heads || a_.kv_heads)) {
+    if (ctx.opset() >= 25 && Q.rank() == 4 && (at.q_heads || at.kv_heads)) {
       ctx.fail("q_num_heads and kv_num_heads must not be given for 4-D inputs");
     }
-    const HeadView qv = head_view(ctx, Q, a_.q_heads, "Q");
-    const HeadView kv = head_view(ctx, K, a_.kv_heads, "K");
-    const HeadView vv = head_view(ctx, V, a_.kv_heads, "V");
+    const HeadView qv = head_view(ctx, Q, at.q_heads, "Q");
+    const HeadView kv = head_view(ctx, K, at.kv_heads, "K");
+    const HeadView vv = head_view(ctx, V, at.kv_heads, "V");
     if (kv.B != qv.B || vv.B != qv.B || kv.D != qv.D || vv.H != kv.H || vv.S != kv.S) {
       ctx.fail(cat("Q ", Q.describe(), ", K ", K.describe(), " and V ", V.describe(),
                    " disagree on batch, head count, head size or key length"));
@@ -157,13 +184,13 @@ class AttentionKernel final : public Kernel {
     const bool float_mask = !ctx.has_input(3) || ctx.input(3).dtype() == DataType::Bool ||
                             ctx.input(3).dtype() == DataType::Float;
     if (Q.dtype() == DataType::Float && V.dtype() == DataType::Float && float_mask && !want_qk) {
-      return compute_flash(ctx, Q, K, V, qv, kv, vv);
+      return compute_flash(ctx, at, Q, K, V, qv, kv, vv);
     }
 
     const DataType ct = compute_type(Q.dtype());
-    Tensor q = to_heads(ctx, Q, a_.q_heads, ct, "Q");
-    Tensor k = to_heads(ctx, K, a_.kv_heads, ct, "K");
-    Tensor v = to_heads(ctx, V, a_.kv_heads, ct, "V");
+    Tensor q = to_heads(ctx, Q, at.q_heads, ct, "Q");
+    Tensor k = to_heads(ctx, K, at.kv_heads, ct, "K");
+    Tensor v = to_heads(ctx, V, at.kv_heads, ct, "V");
     const int64_t B = q.dim(0), Hq = q.dim(1), Sq = q.dim(2), Dh = q.dim(3);
     const int64_t Hk = k.dim(1), Dv = v.dim(3);
     const bool has_past = past_given(ctx);
@@ -177,7 +204,7 @@ class AttentionKernel final : public Kernel {
     const int64_t Skv = k.dim(2);
     const std::vector<int64_t> nonpad = read_nonpad(ctx, has_past, B);
     const MaskBias mask = ctx.has_input(3) ? read_mask(ctx, ctx.input(3), B, Hq, Sq) : MaskBias{};
-    const double scale = a_.has_scale ? a_.scale : 1.0 / std::sqrt(static_cast<double>(Dh));
+    const double scale = at.has_scale ? at.scale : 1.0 / std::sqrt(static_cast<double>(Dh));
 
     Tensor y(ct, {B, Hq, Sq, Dv});
     Tensor qk(ct, want_qk ? Shape{B, Hq, Sq, Skv} : Shape{0});
@@ -202,32 +229,32 @@ class AttentionKernel final : public Kernel {
           const int64_t offset = has_past ? past_len : (!nonpad.empty() ? nonpad[b] - Sq : 0);
           // No mask, window, softcap or QK output: only causality limits a row, to its first
           // i + offset + 1 keys, and there is no bias to add.
-          const bool plain = !mask.present && nonpad.empty() && a_.left_window < 0 && a_.right_window < 0 &&
-                             !(a_.softcap > 0) && !want_qk;
+          const bool plain = !mask.present && nonpad.empty() && at.left_window < 0 && at.right_window < 0 &&
+                             !(at.softcap > 0) && !want_qk;
           for (int64_t i = 0; plain && i < Sq; ++i) {
             T* row = scores.data() + i * Skv;
-            const int64_t keys = a_.is_causal ? std::clamp<int64_t>(i + offset + 1, 0, Skv) : Skv;
+            const int64_t keys = at.is_causal ? std::clamp<int64_t>(i + offset + 1, 0, Skv) : Skv;
             if (keys > 0) kernels::softmax_row_masked(row, keys);
             std::fill(row + keys, row + Skv, T(0));
           }
           for (int64_t i = 0; !plain && i < Sq; ++i) {
             T* row = scores.data() + i * Skv;
-            fill_bias(mask, b, h, i, offset, nonpad.empty() ? -1 : nonpad[b], bias);
+            fill_bias(at, mask, b, h, i, offset, nonpad.empty() ? -1 : nonpad[b], bias);
             double max_bias = -std::numeric_limits<double>::infinity();
             for (int64_t j = 0; j < Skv; ++j) {
-              if (a_.softcap > 0) row[j] = static_cast<T>(a_.softcap * std::tanh(row[j] / a_.softcap));
+              if (at.softcap > 0) row[j] = static_cast<T>(at.softcap * std::tanh(row[j] / at.softcap));
               max_bias = std::max(max_bias, bias[j]);
             }
             T* qk_row = want_qk ? qk.data<T>() + (bh * Sq + i) * Skv : nullptr;
-            if (qk_row && a_.mode <= 1) std::copy(row, row + Skv, qk_row);
+            if (qk_row && at.mode <= 1) std::copy(row, row + Skv, qk_row);
             for (int64_t j = 0; j < Skv; ++j) row[j] = static_cast<T>(row[j] + bias[j]);
-            if (qk_row && a_.mode == 2) std::copy(row, row + Skv, qk_row);
+            if (qk_row && at.mode == 2) std::copy(row, row + Skv, qk_row);
             if (std::isinf(max_bias) && max_bias < 0) {
               std::fill(row, row + Skv, T(0));
             } else {
               kernels::softmax_row_masked(row, Skv);
             }
-            if (qk_row && a_.mode == 3) std::copy(row, row + Skv, qk_row);
+            if (qk_row && at.mode == 3) std::copy(row, row + Skv, qk_row);
           }
           kernels::gemm(false, false, Sq, Dv, Skv, T(1), scores.data(), Skv, vh, Dv, T(0), y.data<T>() + bh * Sq * Dv,
                         Dv);
@@ -240,7 +267,6 @@ class AttentionKernel final : public Kernel {
     if (want_qk) ctx.set_output(3, convert_float(qk, Q.dtype()));
   }
 
- private:
   static bool past_given(const KernelContext& ctx) {
     const bool has_past = ctx.has_input(4) || ctx.has_input(5);
     if (has_past && (!ctx.has_input(4) || !ctx.has_input(5))) {
@@ -273,7 +299,7 @@ class AttentionKernel final : public Kernel {
   // Float32 through the fused kernel: Q, K and V are read in place (3-D or 4-D) unless a KV cache
   // is concatenated or the present_key / present_value outputs are wanted, and Y is written in
   // place in its final layout.
-  void compute_flash(KernelContext& ctx, const Tensor& Q, const Tensor& K, const Tensor& V, const HeadView& qv,
+  void compute_flash(KernelContext& ctx, const AttentionAttrs& at, const Tensor& Q, const Tensor& K, const Tensor& V, const HeadView& qv,
                      HeadView kv, HeadView vv) const {
     const int64_t B = qv.B, Hq = qv.H, Sq = qv.S, Dh = qv.D, Hk = kv.H, Dv = vv.D;
     const bool has_past = past_given(ctx);
@@ -284,8 +310,8 @@ class AttentionKernel final : public Kernel {
     Tensor k_all, v_all;  // [B, Hk, P + S, D]
     int64_t past_len = 0;
     if (has_past || want_k || want_v) {
-      k_all = to_heads(ctx, K, a_.kv_heads, DataType::Float, "K");
-      v_all = to_heads(ctx, V, a_.kv_heads, DataType::Float, "V");
+      k_all = to_heads(ctx, K, at.kv_heads, DataType::Float, "K");
+      v_all = to_heads(ctx, V, at.kv_heads, DataType::Float, "V");
       if (has_past) {
         check_past(ctx, B, Hk, Dh, Dv, k_all.shape(), v_all.shape());
         past_len = ctx.input(4).dim(2);
@@ -313,12 +339,12 @@ class AttentionKernel final : public Kernel {
     std::copy(qv.strides, qv.strides + 3, a.q_strides);
     std::copy(kv.strides, kv.strides + 3, a.k_strides);
     std::copy(vv.strides, vv.strides + 3, a.v_strides);
-    a.scale = static_cast<float>(a_.has_scale ? a_.scale : 1.0 / std::sqrt(static_cast<double>(Dh)));
-    a.softcap = a_.softcap > 0 ? static_cast<float>(a_.softcap) : 0.f;
-    a.causal = a_.is_causal;
+    a.scale = static_cast<float>(at.has_scale ? at.scale : 1.0 / std::sqrt(static_cast<double>(Dh)));
+    a.softcap = at.softcap > 0 ? static_cast<float>(at.softcap) : 0.f;
+    a.causal = at.is_causal;
     a.offset = past_len;
-    a.left_window = a_.left_window;
-    a.right_window = a_.right_window;
+    a.left_window = at.left_window;
+    a.right_window = at.right_window;
     a.kv_lengths = nonpad.empty() ? nullptr : nonpad.data();
     if (ctx.has_input(3)) {
       const Tensor& m = ctx.input(3);
@@ -345,8 +371,8 @@ class AttentionKernel final : public Kernel {
   }
 
   // Additive bias of query i of (b, h) against every key.
-  void fill_bias(const MaskBias& mask, int64_t b, int64_t h, int64_t i, int64_t offset, int64_t nonpad,
-                 std::vector<double>& bias) const {
+  static void fill_bias(const AttentionAttrs& at, const MaskBias& mask, int64_t b, int64_t h, int64_t i, int64_t offset, int64_t nonpad,
+                 std::vector<double>& bias) {
     constexpr double kNegInf = -std::numeric_limits<double>::infinity();
     const int64_t keys = static_cast<int64_t>(bias.size());
     for (int64_t j = 0; j < keys; ++j) {
@@ -357,9 +383,9 @@ class AttentionKernel final : public Kernel {
                             : kNegInf;
       }
       const int64_t diff = i + offset - j;  // query position minus key position
-      if (a_.is_causal && diff < 0) v = kNegInf;
-      if (a_.left_window >= 0 && diff > a_.left_window) v = kNegInf;
-      if (a_.right_window >= 0 && -diff > a_.right_window) v = kNegInf;
+      if (at.is_causal && diff < 0) v = kNegInf;
+      if (at.left_window >= 0 && diff > at.left_window) v = kNegInf;
+      if (at.right_window >= 0 && -diff > at.right_window) v = kNegInf;
       if (nonpad >= 0 && j >= nonpad) v = kNegInf;
       bias[static_cast<size_t>(j)] = v;
     }
@@ -383,6 +409,7 @@ class AttentionKernel final : public Kernel {
   }
 
   AttentionAttrs a_;
+  bool seq_major_ = false;
 };
 
 std::unique_ptr<Kernel> create_attention(const KernelInit& init) {
@@ -399,7 +426,20 @@ std::unique_ptr<Kernel> create_attention(const KernelInit& init) {
   a.left_window = n.attr_int("left_window_size", -1);
   a.right_window = n.attr_int("right_window_size", -1);
   if (a.left_window < -1 || a.right_window < -1) init.fail("window sizes must be -1 (unbounded) or >= 0");
-  return std::make_unique<AttentionKernel>(a);
+  return std::make_unique<AttentionKernel>(a, n.domain == kOnnxiDomain);
+}
+
+// com.onnxi Attention: Y [B, Sq, Hq, Dv] from Q [B, Sq, Hq, D], K [B, Skv, Hk, D], V [B, Skv, Hk, Dv].
+void infer_seq_major_attention(InferContext& ctx) {
+  const DataType elem = input_elem(ctx, 0);
+  if (elem == DataType::Undefined) return;
+  const TypeInfo& tq = ctx.input(0);
+  const TypeInfo& tv = ctx.input(2);
+  if ((tq.has_shape && tq.dims.size() != 4) || (tv.has_shape && tv.dims.size() != 4)) {
+    ctx.fail(cat("com.onnxi Attention takes 4-D [B, S, heads, head_size] Q, K and V, got ", tq.str(), " and ", tv.str()));
+  }
+  if (!tq.has_shape || !tv.has_shape) return ctx.set_output(0, TypeInfo::tensor_unranked(elem));
+  ctx.set_output(0, TypeInfo::tensor(elem, {tq.dims[0], tq.dims[1], tq.dims[2], tv.dims[3]}));
 }
 
 void infer_attention(InferContext& ctx) {
@@ -430,6 +470,11 @@ void infer_attention(InferContext& ctx) {
 
 void register_attention(Registry& r) {
   r.add(make_def("Attention", 23, kLatestOpset, infer_attention, create_attention));
+  // What runtime/passes/fuse_attention.cpp writes: Q, K, V, attn_mask (optional) in the layout of
+  // the heads before their transposes, [B, S, H, D]; attributes scale, is_causal, softcap.
+  OpDef seq_major = make_def("Attention", 1, kLatestOpset, infer_seq_major_attention, create_attention);
+  seq_major.domain = kOnnxiDomain;
+  r.add(seq_major);
 }
 
 }  // namespace onnxi::ops::nn

@@ -37,5 +37,6 @@ void erase_nodes(Graph& g, const std::set<size_t>& indices);
 // The passes (one file each).
 int fold_conv_batchnorm(Graph& g);     // fold_conv_batchnorm.cpp (extended)
 int fuse_conv_activation(Model& model);  // fuse_conv_activation.cpp (extended)
+int fuse_attention(Model& model);        // fuse_attention.cpp (extended)
 
 }  // namespace onnxi::passes

@@ -16,6 +16,7 @@ int run_passes(Model& model, const std::string& level) {
   if (level == "extended" || level == "all") {
     changes += fold_conv_batchnorm(model.graph);
     changes += fuse_conv_activation(model);
+    changes += fuse_attention(model);
   }
   return changes;
 }
