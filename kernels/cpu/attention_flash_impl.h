@@ -211,7 +211,8 @@ struct FlashBlock {
 
     // Key blocks start at a panel boundary so each block reads whole packed panels.
     for (int64_t j0 = span_lo / NR * NR; j0 < span_hi; j0 += kKeyBlock) {
-      const int64_t width_keys = flash_min(kKeyBlock, a.kv_len - j0);
+      // Keys past span_hi are hidden from every query of the block (the causal diagonal).
+      const int64_t width_keys = flash_min(kKeyBlock, span_hi - j0);
       const int64_t width = (width_keys + NR - 1) / NR * NR;  // padded to whole panels
       for (int64_t r0 = 0; r0 < rows; r0 += V::kQkRows) {
         const int mr = static_cast<int>(flash_min(V::kQkRows, rows - r0));
