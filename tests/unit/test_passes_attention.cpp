@@ -1,10 +1,12 @@
 // fuse_attention: spelled-out attention (three spellings of where the scale goes, with and without
 // the mask Add) becomes one com.onnxi Attention with the same outputs as the unfused graph; it stays
 // apart when the probabilities or scores are read elsewhere or are graph outputs, or when the
-// Softmax is not over the last axis; a second run of the passes changes nothing.
+// Softmax is not over the last axis; a second run of the passes changes nothing. And the op the pass
+// writes, com.onnxi Attention over [B, S, H, D], against ai.onnx Attention, and its errors.
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -226,4 +228,59 @@ TEST_CASE("fuse_attention is idempotent and only runs at extended and above") {
   CHECK(passes::run_passes(m, "all") == 0);
   CHECK(m.graph.nodes.size() == nodes);
   CHECK(m.opset_imports.at("com.onnxi") == 1);
+}
+
+namespace {
+
+// t [B, S, H, D] -> [B, H, S, D] (or back: the permutation is its own inverse).
+Tensor swap_seq_heads(const Tensor& t) {
+  const int64_t B = t.dim(0), S = t.dim(1), H = t.dim(2), D = t.dim(3);
+  Tensor out(t.dtype(), {B, H, S, D});
+  const size_t es = t.dtype() == DataType::Double ? 8 : 4;
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t s = 0; s < S; ++s) {
+      for (int64_t h = 0; h < H; ++h) {
+        std::memcpy(static_cast<char*>(out.raw()) + (((b * H + h) * S + s) * D) * es,
+                    static_cast<const char*>(t.raw()) + (((b * S + s) * H + h) * D) * es, static_cast<size_t>(D) * es);
+      }
+    }
+  }
+  return out;
+}
+
+Tensor as_double(const Tensor& t) {
+  Tensor out(DataType::Double, t.shape());
+  for (int64_t i = 0; i < t.numel(); ++i) out.data<double>()[i] = t.data<float>()[i];
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("com.onnxi Attention over [B, S, H, D] equals ai.onnx Attention over [B, H, S, D]") {
+  for (bool use_double : {false, true}) {  // float32: the flash kernel; double: the unfused path
+    for (bool causal : {false, true}) {
+      INFO((use_double ? "double" : "float") << (causal ? ", causal" : ""));
+      Tensor q = seeded({2, 7, 4, 8}, 21, -1.f, 1.f), k = seeded({2, 9, 2, 8}, 22, -1.f, 1.f),
+             v = seeded({2, 9, 2, 5}, 23, -1.f, 1.f), mask = seeded({2, 1, 1, 9}, 24, -2.f, 0.f);
+      if (use_double) q = as_double(q), k = as_double(k), v = as_double(v), mask = as_double(mask);
+      NodeRun fused{"Attention", {attr_float("scale", 0.3f), attr_int("is_causal", causal)}, 1, "com.onnxi"};
+      NodeRun standard{"Attention", {attr_float("scale", 0.3f), attr_int("is_causal", causal)}, 23};
+      const std::vector<Value> got = run_node(fused, {Value(q), Value(k), Value(v), Value(mask)});
+      const std::vector<Value> want = run_node(
+          standard, {Value(swap_seq_heads(q)), Value(swap_seq_heads(k)), Value(swap_seq_heads(v)), Value(mask)});
+      REQUIRE(got[0].tensor().shape() == Shape{2, 7, 4, 5});
+      check_close(got[0].tensor(), swap_seq_heads(want[0].tensor()), 1e-5, 1e-6);
+    }
+  }
+}
+
+TEST_CASE("com.onnxi Attention rejects inputs it cannot read with a clear error") {
+  NodeRun fused{"Attention", {attr_float("scale", 1.f)}, 1, "com.onnxi"};
+  const Tensor q3 = seeded({1, 4, 16}, 1, -1.f, 1.f);
+  CHECK(error_of([&] { run_node(fused, {Value(q3), Value(q3), Value(q3)}); }).find("[B, S, heads, head_size]") !=
+        std::string::npos);
+  const Tensor q = seeded({1, 4, 2, 8}, 2, -1.f, 1.f), bad_mask = seeded({1, 3, 4, 4}, 3, -1.f, 0.f);
+  const std::string err = error_of([&] { run_node(fused, {Value(q), Value(q), Value(q), Value(bad_mask)}); });
+  CHECK(err.find("attn_mask") != std::string::npos);
+  CHECK(err.find("does not broadcast") != std::string::npos);
 }
