@@ -1,5 +1,5 @@
 // The flash-attention block loop (attention_flash_impl.h) over 8-float AVX2 vectors: QK^T in 6 x 16
-// register tiles, P V in 4 x 16. Defines nothing but its entry point (docs/ARCHITECTURE.md on ISA
+// register tiles, P V in 4 x 24. Defines nothing but its entry point (docs/ARCHITECTURE.md on ISA
 // files).
 //
 // exp here: 2^n * e^r as in vec_math__avx512.h, with 2^n built in the exponent bits (no vscalefps),
@@ -36,7 +36,7 @@ inline __m256 exp256(__m256 x) {
 
 struct Vec256 {
   using reg = __m256;
-  static constexpr int kLanes = 8, kQkRows = 6, kPvRows = 4, kPvVecs = 2;
+  static constexpr int kLanes = 8, kQkRows = 6, kPvRows = 4, kPvVecs = 3;
   static reg zero() { return _mm256_setzero_ps(); }
   static reg set1(float x) { return _mm256_set1_ps(x); }
   static reg load(const float* p) { return _mm256_loadu_ps(p); }
