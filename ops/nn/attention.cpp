@@ -357,8 +357,9 @@ class AttentionKernel final : public Kernel {
         a.mask = m.data<float>();
       }
     }
-    Tensor& y = Q.rank() == 3 ? ctx.allocate_output(0, DataType::Float, {B, Sq, Hq * Dv})
-                              : ctx.allocate_output(0, DataType::Float, {B, Hq, Sq, Dv});
+    // The kernel writes every element (zeros for queries that see no key).
+    Tensor& y = Q.rank() == 3 ? ctx.allocate_output_uninitialized(0, DataType::Float, {B, Sq, Hq * Dv})
+                              : ctx.allocate_output_uninitialized(0, DataType::Float, {B, Hq, Sq, Dv});
     a.out = y.data<float>();
     if (Q.rank() == 3) {
       a.out_strides[0] = Sq * Hq * Dv, a.out_strides[1] = Dv, a.out_strides[2] = Hq * Dv;
