@@ -141,7 +141,7 @@ class AttentionKernel final : public Kernel {
   void compute(KernelContext& ctx) const override {
     if (!seq_major_) {
       return compute_with(ctx, a_, float_input(ctx, 0), input_of_type(ctx, 1, float_input(ctx, 0).dtype()),
-                          float_input(ctx, 2));
+                          float_input(ctx, 2), ctx.has_input(3) ? &ctx.input(3) : nullptr);
     }
     // [B, S, H, D] is the 3-D [B, S, H*D] layout with H given: run that, then view Y as 4-D.
     const Tensor& Q = float_input(ctx, 0);
@@ -154,17 +154,25 @@ class AttentionKernel final : public Kernel {
     AttentionAttrs a = a_;
     a.q_heads = Q.dim(2);
     a.kv_heads = K.dim(2);
+    // The mask here stands for an Add: a key axis of 1 broadcasts over the keys (ai.onnx
+    // Attention would hide the keys past the mask's length instead).
+    Tensor mask;
+    if (ctx.has_input(3)) {
+      mask = ctx.input(3);
+      if (mask.rank() >= 1 && mask.shape().back() == 1 && K.dim(1) != 1) mask = repeat_last_axis(mask, K.dim(1));
+    }
     compute_with(ctx, a, Q.reshaped({Q.dim(0), Q.dim(1), Q.dim(2) * Q.dim(3)}),
                  K.reshaped({K.dim(0), K.dim(1), K.dim(2) * K.dim(3)}),
-                 V.reshaped({V.dim(0), V.dim(1), V.dim(2) * V.dim(3)}));
+                 V.reshaped({V.dim(0), V.dim(1), V.dim(2) * V.dim(3)}), ctx.has_input(3) ? &mask : nullptr);
     Value& y = ctx.output_value(0);
     const Tensor& y3 = y.tensor();
     y = y3.reshaped({y3.dim(0), y3.dim(1), Q.dim(2), V.dim(3)});
   }
 
  private:
-  void compute_with(KernelContext& ctx, const AttentionAttrs& at, const Tensor& Q, const Tensor& K,
-                    const Tensor& V) const {
+  // mask_in: attn_mask or null.
+  void compute_with(KernelContext& ctx, const AttentionAttrs& at, const Tensor& Q, const Tensor& K, const Tensor& V,
+                    const Tensor* mask_in) const {
     if ((Q.rank() != 3 && Q.rank() != 4) || K.rank() != Q.rank() || V.rank() != Q.rank()) {
       ctx.fail(
           cat("Q, K and V must all be 3-D or all 4-D, got ", Q.describe(), ", ", K.describe(), ", ", V.describe()));
@@ -181,10 +189,9 @@ class AttentionKernel final : public Kernel {
     }
     if (kv.H == 0 || qv.H % kv.H != 0) ctx.fail(cat("q heads ", qv.H, " must be a multiple of kv heads ", kv.H));
     const bool want_qk = ctx.num_outputs() > 3 && ctx.output_wanted(3);
-    const bool float_mask = !ctx.has_input(3) || ctx.input(3).dtype() == DataType::Bool ||
-                            ctx.input(3).dtype() == DataType::Float;
+    const bool float_mask = !mask_in || mask_in->dtype() == DataType::Bool || mask_in->dtype() == DataType::Float;
     if (Q.dtype() == DataType::Float && V.dtype() == DataType::Float && float_mask && !want_qk) {
-      return compute_flash(ctx, at, Q, K, V, qv, kv, vv);
+      return compute_flash(ctx, at, Q, K, V, mask_in, qv, kv, vv);
     }
 
     const DataType ct = compute_type(Q.dtype());
@@ -203,7 +210,7 @@ class AttentionKernel final : public Kernel {
     }
     const int64_t Skv = k.dim(2);
     const std::vector<int64_t> nonpad = read_nonpad(ctx, has_past, B);
-    const MaskBias mask = ctx.has_input(3) ? read_mask(ctx, ctx.input(3), B, Hq, Sq) : MaskBias{};
+    const MaskBias mask = mask_in ? read_mask(ctx, *mask_in, B, Hq, Sq) : MaskBias{};
     const double scale = at.has_scale ? at.scale : 1.0 / std::sqrt(static_cast<double>(Dh));
 
     Tensor y(ct, {B, Hq, Sq, Dv});
@@ -267,6 +274,20 @@ class AttentionKernel final : public Kernel {
     if (want_qk) ctx.set_output(3, convert_float(qk, Q.dtype()));
   }
 
+  // t [..., 1] -> [..., n], each value repeated.
+  static Tensor repeat_last_axis(const Tensor& t, int64_t n) {
+    Shape shape = t.shape();
+    shape.back() = n;
+    Tensor out(t.dtype(), shape);
+    const size_t es = storage_bytes(t.dtype(), 1);  // masks are bool or float types: whole bytes
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      for (int64_t j = 0; j < n; ++j) {
+        std::memcpy(static_cast<char*>(out.raw()) + (i * n + j) * es, static_cast<const char*>(t.raw()) + i * es, es);
+      }
+    }
+    return out;
+  }
+
   static bool past_given(const KernelContext& ctx) {
     const bool has_past = ctx.has_input(4) || ctx.has_input(5);
     if (has_past && (!ctx.has_input(4) || !ctx.has_input(5))) {
@@ -299,7 +320,8 @@ class AttentionKernel final : public Kernel {
   // Float32 through the fused kernel: Q, K and V are read in place (3-D or 4-D) unless a KV cache
   // is concatenated or the present_key / present_value outputs are wanted, and Y is written in
   // place in its final layout.
-  void compute_flash(KernelContext& ctx, const AttentionAttrs& at, const Tensor& Q, const Tensor& K, const Tensor& V, const HeadView& qv,
+  void compute_flash(KernelContext& ctx, const AttentionAttrs& at, const Tensor& Q, const Tensor& K, const Tensor& V,
+                     const Tensor* mask_in, const HeadView& qv,
                      HeadView kv, HeadView vv) const {
     const int64_t B = qv.B, Hq = qv.H, Sq = qv.S, Dh = qv.D, Hk = kv.H, Dv = vv.D;
     const bool has_past = past_given(ctx);
@@ -346,8 +368,8 @@ class AttentionKernel final : public Kernel {
     a.left_window = at.left_window;
     a.right_window = at.right_window;
     a.kv_lengths = nonpad.empty() ? nullptr : nonpad.data();
-    if (ctx.has_input(3)) {
-      const Tensor& m = ctx.input(3);
+    if (mask_in) {
+      const Tensor& m = *mask_in;
       const std::vector<int64_t> st = mask_strides(ctx, m, B, Hq, Sq);
       std::copy(st.begin(), st.begin() + 3, a.mask_strides);
       a.mask_len = m.shape().back();

@@ -270,6 +270,16 @@ TEST_CASE("com.onnxi Attention over [B, S, H, D] equals ai.onnx Attention over [
           standard, {Value(swap_seq_heads(q)), Value(swap_seq_heads(k)), Value(swap_seq_heads(v)), Value(mask)});
       REQUIRE(got[0].tensor().shape() == Shape{2, 7, 4, 5});
       check_close(got[0].tensor(), swap_seq_heads(want[0].tensor()), 1e-5, 1e-6);
+
+      // A mask with a key axis of 1 broadcasts over the keys, as the Add it replaces did (ai.onnx
+      // Attention would read it as covering key 0 only): the same as that value repeated.
+      Tensor row_mask = seeded({2, 1, 7, 1}, 25, -3.f, 0.f);
+      Tensor repeated(DataType::Float, {2, 1, 7, 9});
+      for (int64_t i = 0; i < repeated.numel(); ++i) repeated.data<float>()[i] = row_mask.data<float>()[i / 9];
+      if (use_double) row_mask = as_double(row_mask), repeated = as_double(repeated);
+      const std::vector<Value> got_row = run_node(fused, {Value(q), Value(k), Value(v), Value(row_mask)});
+      const std::vector<Value> want_row = run_node(fused, {Value(q), Value(k), Value(v), Value(repeated)});
+      check_close(got_row[0].tensor(), want_row[0].tensor(), 1e-6, 1e-7);
     }
   }
 }
