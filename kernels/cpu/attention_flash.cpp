@@ -59,7 +59,9 @@ void run_blocks(const FlashBlockKernel& kernel, const FlashAttentionArgs& a) {
   const int64_t kv_heads = a.batch * a.kv_heads;
   std::vector<float> packed(static_cast<size_t>(kv_heads * head_floats));
   parallel_for(0, kv_heads, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t bh = begin; bh < end; ++bh) pack_k(a, bh / a.kv_heads, bh % a.kv_heads, kp, packed.data() + bh * head_floats);
+    for (int64_t bh = begin; bh < end; ++bh) {
+      pack_k(a, bh / a.kv_heads, bh % a.kv_heads, kp, packed.data() + bh * head_floats);
+    }
   });
   const int64_t qb = kernel.query_block;
   const int64_t blocks = (a.q_len + qb - 1) / qb;

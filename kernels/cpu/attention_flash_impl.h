@@ -155,7 +155,9 @@ struct FlashBlock {
       } else {
         if (mask_row) x = V::add(x, V::load_tail(mask_row + j, V::tail(static_cast<int>(vis_hi))));
         if (bool_row) x = V::blend_neg_inf(V::bool_mask(bool_row + j, static_cast<int>(vis_hi)), x);
-        if (vis_lo > 0 || vis_hi < L) x = V::blend_neg_inf(V::range(static_cast<int>(vis_lo), static_cast<int>(vis_hi)), x);
+        if (vis_lo > 0 || vis_hi < L) {
+          x = V::blend_neg_inf(V::range(static_cast<int>(vis_lo), static_cast<int>(vis_hi)), x);
+        }
       }
       V::store(s + j, x);
       vmax = V::max(x, vmax);

@@ -10,7 +10,8 @@
 // unfused path below (QK^T, softmax rows, PV per head).
 //
 // com.onnxi Attention (opset 1) is the same kernel over Q, K, V and Y laid out [B, S, H, D], the
-// form the attention fusion pass leaves (runtime/passes/fuse_attention.cpp).
+// form the attention fusion pass leaves (runtime/passes/fuse_attention.cpp); its mask broadcasts
+// like the Add it replaced (a key axis of 1 repeats over the keys instead of covering key 0 only).
 //
 // qk_matmul_output follows the reference implementation the node tests come from: modes 0 and 1
 // give the (softcapped) scores, 2 adds the mask bias, 3 is the softmax.
@@ -302,8 +303,8 @@ class AttentionKernel final : public Kernel {
     const Tensor& pv = ctx.input(5);
     if (pk.rank() != 4 || pv.rank() != 4 || pk.dim(0) != B || pk.dim(1) != Hk || pk.dim(3) != Dh || pv.dim(0) != B ||
         pv.dim(1) != Hk || pv.dim(3) != Dv || pv.dim(2) != pk.dim(2)) {
-      ctx.fail(cat("past_key ", pk.describe(), " / past_value ", pv.describe(), " do not match [B, kv_heads, P, D] of K ",
-                   shape_str(k_shape), " and V ", shape_str(v_shape)));
+      ctx.fail(cat("past_key ", pk.describe(), " / past_value ", pv.describe(),
+                   " do not match [B, kv_heads, P, D] of K ", shape_str(k_shape), " and V ", shape_str(v_shape)));
     }
   }
 
@@ -394,8 +395,8 @@ class AttentionKernel final : public Kernel {
   }
 
   // Additive bias of query i of (b, h) against every key.
-  static void fill_bias(const AttentionAttrs& at, const MaskBias& mask, int64_t b, int64_t h, int64_t i, int64_t offset, int64_t nonpad,
-                 std::vector<double>& bias) {
+  static void fill_bias(const AttentionAttrs& at, const MaskBias& mask, int64_t b, int64_t h, int64_t i,
+                        int64_t offset, int64_t nonpad, std::vector<double>& bias) {
     constexpr double kNegInf = -std::numeric_limits<double>::infinity();
     const int64_t keys = static_cast<int64_t>(bias.size());
     for (int64_t j = 0; j < keys; ++j) {
@@ -459,7 +460,8 @@ void infer_seq_major_attention(InferContext& ctx) {
   const TypeInfo& tq = ctx.input(0);
   const TypeInfo& tv = ctx.input(2);
   if ((tq.has_shape && tq.dims.size() != 4) || (tv.has_shape && tv.dims.size() != 4)) {
-    ctx.fail(cat("com.onnxi Attention takes 4-D [B, S, heads, head_size] Q, K and V, got ", tq.str(), " and ", tv.str()));
+    ctx.fail(
+        cat("com.onnxi Attention takes 4-D [B, S, heads, head_size] Q, K and V, got ", tq.str(), " and ", tv.str()));
   }
   if (!tq.has_shape || !tv.has_shape) return ctx.set_output(0, TypeInfo::tensor_unranked(elem));
   ctx.set_output(0, TypeInfo::tensor(elem, {tq.dims[0], tq.dims[1], tq.dims[2], tv.dims[3]}));
