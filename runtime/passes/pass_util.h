@@ -73,5 +73,6 @@ int fuse_matmul_bias(Model& model);       // fuse_matmul_bias.cpp (extended)
 int fuse_layernorm(Model& model);        // fuse_layernorm.cpp (extended): LayerNorm, SkipLayerNorm, RMSNorm
 int fuse_gelu(Model& model);             // fuse_gelu.cpp (extended)
 int layout_nchwc(Model& model);          // layout_nchwc.cpp (all)
+int fuse_attention(Model& model);        // fuse_attention.cpp (extended)
 
 }  // namespace onnxi::passes

@@ -92,6 +92,7 @@ int run_passes(Model& model, const std::string& level, std::vector<PassStat>* re
     r.run("fuse_layernorm", [&] { return fuse_layernorm(model); });
     r.run("fuse_gelu", [&] { return fuse_gelu(model); });
     // Attention before the Transpose fold: the fold would eat the K transpose the pattern needs.
+    r.run("fuse_attention", [&] { return fuse_attention(model); });
     r.run("fold_transpose_matmul", [&] { return fold_transpose_matmul(model); });
     r.run("fuse_matmul_bias", [&] { return fuse_matmul_bias(model); });
     r.run("fuse_conv_activation", [&] { return fuse_conv_activation(model); });

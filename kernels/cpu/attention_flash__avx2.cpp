@@ -1,0 +1,103 @@
+// The flash-attention block loop (attention_flash_impl.h) over 8-float AVX2 vectors: QK^T in 6 x 16
+// register tiles, P V in 4 x 24. Defines nothing but its entry point (docs/ARCHITECTURE.md on ISA
+// files).
+//
+// exp here: 2^n * e^r as in vec_math__avx512.h, with 2^n built in the exponent bits (no vscalefps),
+// so inputs below -87.3 (results under the smallest normal float) give 0 instead of a denormal;
+// attention weights that small relative to the row maximum (1) do not change a float sum.
+#include <immintrin.h>
+
+#include "kernels/cpu/attention_flash.h"
+
+namespace onnxi::kernels {
+namespace {
+
+inline __m256 exp256(__m256 x) {
+  const __m256 lo = _mm256_set1_ps(-87.33f);
+  const __m256 under = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
+  __m256 c = _mm256_min_ps(_mm256_set1_ps(88.7f), _mm256_max_ps(lo, x));  // NaN stays NaN
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(c, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), c);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.f / 5040.f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f / 720.f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f / 120.f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f / 24.f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f / 6.f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f));
+  // n is in [-126, 128]; the kernel only asks for x <= 0 (scores minus their running maximum).
+  const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  const __m256 y = _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+  return _mm256_andnot_ps(under, y);
+}
+
+struct Vec256 {
+  using reg = __m256;
+  static constexpr int kLanes = 8, kQkRows = 6, kPvRows = 4, kPvVecs = 3;
+  static reg zero() { return _mm256_setzero_ps(); }
+  static reg set1(float x) { return _mm256_set1_ps(x); }
+  static reg load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, reg x) { _mm256_storeu_ps(p, x); }
+  static reg fmadd(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
+  static reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
+  static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
+  static reg sub(reg a, reg b) { return _mm256_sub_ps(a, b); }
+  static reg max(reg a, reg b) { return _mm256_max_ps(a, b); }
+  static reg exp(reg x) { return exp256(x); }
+  static float exp1(float x) { return _mm256_cvtss_f32(exp256(_mm256_set1_ps(x))); }
+  static reg tanh_(reg x) {
+    const reg sign_bit = _mm256_set1_ps(-0.f);
+    const reg ax = _mm256_andnot_ps(sign_bit, x);
+    const reg e = exp256(_mm256_mul_ps(ax, _mm256_set1_ps(-2.f)));
+    const reg t = _mm256_div_ps(_mm256_sub_ps(_mm256_set1_ps(1.f), e), _mm256_add_ps(_mm256_set1_ps(1.f), e));
+    return _mm256_or_ps(t, _mm256_and_ps(sign_bit, x));
+  }
+  static float hmax(reg x) {
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+    return _mm_cvtss_f32(m);
+  }
+  static float hsum(reg x) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+  }
+  static __m256i iota() { return _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); }
+  static __m256i tail(int n) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), iota()); }
+  static __m256i range(int lo, int hi) {
+    return _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(lo), iota()), tail(hi));
+  }
+  static reg load_tail(const float* p, __m256i m) { return _mm256_maskload_ps(p, m); }
+  static __m256i bool_mask(const bool* p, int n) {
+    alignas(32) int32_t lanes[8];
+    for (int i = 0; i < 8; ++i) lanes[i] = i < n && p[i] ? -1 : 0;
+    return _mm256_load_si256(reinterpret_cast<const __m256i*>(lanes));
+  }
+  static reg blend_neg_inf(__m256i keep, reg x) {
+    return _mm256_blendv_ps(_mm256_set1_ps(-__builtin_inff()), x, _mm256_castsi256_ps(keep));
+  }
+};
+
+}  // namespace
+}  // namespace onnxi::kernels
+
+#include "kernels/cpu/attention_flash_impl.h"
+
+namespace onnxi::kernels {
+
+FlashBlockKernel flash_block_kernel_f32__avx2() {
+  using Block = FlashBlock<Vec256>;
+  FlashBlockKernel k;
+  k.run = &Block::run;
+  k.keys_per_panel = Block::NR;
+  k.query_block = Block::kQueryBlock;
+  k.key_block = Block::kKeyBlock;
+  return k;
+}
+
+}  // namespace onnxi::kernels
