@@ -1,5 +1,6 @@
 #include "onnxi/tensor.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -93,6 +94,16 @@ class BufferPool {
   size_t limit_ = 0;
 };
 
+std::atomic<size_t> g_live_bytes{0};
+std::atomic<size_t> g_peak_bytes{0};
+
+void count_allocation(size_t bytes) noexcept {
+  const size_t now = g_live_bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+  size_t peak = g_peak_bytes.load(std::memory_order_relaxed);
+  while (now > peak && !g_peak_bytes.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+  }
+}
+
 std::shared_ptr<void> allocate_aligned(size_t nbytes, bool zero = true) {
   size_t rounded = (nbytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
   if (rounded == 0) rounded = kTensorAlignment;
@@ -101,18 +112,42 @@ std::shared_ptr<void> allocate_aligned(size_t nbytes, bool zero = true) {
     void* p = BufferPool::instance().take(bytes);
     if (!p) fail(ErrorCode::Runtime, cat("out of memory allocating ", nbytes, " bytes"));
     if (zero) std::memset(p, 0, rounded);
-    return std::shared_ptr<void>(p, [bytes](void* q) { BufferPool::instance().give(q, bytes); });
+    count_allocation(bytes);
+    return std::shared_ptr<void>(p, [bytes](void* q) {
+      g_live_bytes.fetch_sub(bytes, std::memory_order_relaxed);
+      BufferPool::instance().give(q, bytes);
+    });
   }
   void* p = std::aligned_alloc(kTensorAlignment, rounded);
   if (!p) fail(ErrorCode::Runtime, cat("out of memory allocating ", nbytes, " bytes"));
   if (zero) std::memset(p, 0, rounded);
-  return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  count_allocation(rounded);
+  return std::shared_ptr<void>(p, [rounded](void* q) {
+    g_live_bytes.fetch_sub(rounded, std::memory_order_relaxed);
+    std::free(q);
+  });
 }
 
 // Guards against shapes whose byte size cannot be allocated (a corrupt model asking for exabytes).
 constexpr size_t kMaxTensorBytes = size_t{1} << 40;
 
 }  // namespace
+
+TensorMemoryStats tensor_memory_stats() noexcept {
+  return {g_live_bytes.load(std::memory_order_relaxed), g_peak_bytes.load(std::memory_order_relaxed)};
+}
+
+void reset_tensor_memory_peak() noexcept {
+  g_peak_bytes.store(g_live_bytes.load(std::memory_order_relaxed), std::memory_order_relaxed);
+}
+
+void note_tensor_memory(size_t bytes, bool allocated) noexcept {
+  if (allocated) {
+    count_allocation(bytes);
+  } else {
+    g_live_bytes.fetch_sub(bytes, std::memory_order_relaxed);
+  }
+}
 
 Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
   ONNXI_CHECK(dtype != DataType::Undefined, ErrorCode::InvalidArgument, "cannot create a tensor of undefined type");
@@ -155,6 +190,12 @@ Tensor Tensor::wrap(DataType dtype, Shape shape, std::shared_ptr<const void> own
   t.nbytes_ = storage_bytes(dtype, t.numel_);
   t.owner_ = std::move(owner);
   t.data_ = const_cast<void*>(data);  // wrapped data is only written by code that owns it
+  return t;
+}
+
+Tensor Tensor::shape_only() const {
+  Tensor t = *this;
+  t.owner_.reset();
   return t;
 }
 

@@ -62,6 +62,16 @@ class Tensor {
   std::vector<int64_t> to_int64_vector() const;
   std::vector<float> to_float_vector() const;
 
+  // How many Tensors share this buffer (0 for an undefined tensor or a shape-only stub): the
+  // executor writes an elementwise op's output over its input only when the input's slot is the
+  // buffer's one holder.
+  long buffer_use_count() const noexcept { return owner_.use_count(); }
+  // Same dtype, shape and data address, but holding no buffer: for an input a kernel packed at
+  // creation and declared consumed (KernelInit::consumed). The address is an identity only; the
+  // elements must never be read (the buffer may be gone).
+  Tensor shape_only() const;
+  bool holds_buffer() const noexcept { return owner_ != nullptr; }
+
  private:
   DataType dtype_ = DataType::Undefined;
   Shape shape_;
@@ -70,6 +80,17 @@ class Tensor {
   std::shared_ptr<const void> owner_;
   void* data_ = nullptr;
 };
+
+// Bytes held by tensor buffers that onnxi allocated (not wrapped ones), now and at most since the
+// last reset: what the memory planner's figures are compared against.
+struct TensorMemoryStats {
+  size_t live_bytes = 0;
+  size_t peak_bytes = 0;
+};
+TensorMemoryStats tensor_memory_stats() noexcept;
+void reset_tensor_memory_peak() noexcept;  // peak := live
+// Executor arenas report their blocks here so the peak covers both.
+void note_tensor_memory(size_t bytes, bool allocated) noexcept;
 
 template <class T>
 Tensor Tensor::from_vector(const std::vector<T>& values, Shape shape) {

@@ -1,0 +1,58 @@
+// `onnxi optimize IN.onnx OUT.onnx [--level L]`: the graph passes a session would run, saved as an
+// ONNX file (fused nodes in com.onnxi), so a model can be optimized once and loaded many times.
+// Weights totalling 2 GiB or more go to OUT.onnx.data next to it.
+#include <iostream>
+#include <memory>
+
+#include "onnxi/loader.h"
+#include "onnxi/registry.h"
+#include "runtime/cli/cli.h"
+#include "runtime/graph/prepare.h"
+#include "runtime/passes/passes.h"
+
+namespace onnxi::cli {
+namespace {
+
+struct OptimizeArgs {
+  std::string input;
+  std::string output;
+  std::string level = "all";
+};
+
+size_t count_nodes(const Graph& g) {
+  size_t n = g.nodes.size();
+  for (const Node& node : g.nodes) {
+    for (const Attribute& a : node.attributes) {
+      if (a.g) n += count_nodes(*a.g);
+      for (const auto& sub : a.graphs) n += count_nodes(*sub);
+    }
+  }
+  return n;
+}
+
+int run_optimize(const OptimizeArgs& args) {
+  passes::check_level(args.level);
+  Model model = load_model_file(args.input);
+  graph::inline_functions(model);
+  const size_t before = count_nodes(model.graph);
+  graph::validate_graph(model.graph, {}, model, nullptr, Registry::standard());
+  const int changes = passes::run_passes(model, args.level);
+  model.functions.clear();  // inlined: every call is gone from the graph
+  save_model_file(model, args.output);
+  std::cout << args.output << ": " << before << " -> " << count_nodes(model.graph) << " nodes (" << changes
+            << " rewrites at level " << args.level << ")\n";
+  return 0;
+}
+
+}  // namespace
+
+Command add_optimize_command(CLI::App& app) {
+  auto args = std::make_shared<OptimizeArgs>();
+  CLI::App* sub = app.add_subcommand("optimize", "run the graph passes and save the result as an ONNX model");
+  sub->add_option("input", args->input, "the .onnx model to optimize")->required()->check(CLI::ExistingFile);
+  sub->add_option("output", args->output, "where to write the optimized .onnx")->required();
+  sub->add_option("--level", args->level, "none | basic | extended | all (default all)");
+  return {sub, [args] { return run_optimize(*args); }};
+}
+
+}  // namespace onnxi::cli
