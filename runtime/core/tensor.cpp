@@ -71,6 +71,18 @@ class BufferPool {
     return std::aligned_alloc(kTensorAlignment, bytes);
   }
 
+  void trim() {
+    std::unordered_map<size_t, std::vector<void*>> drop;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      drop.swap(free_);
+      cached_ = 0;
+    }
+    for (auto& [bytes, list] : drop) {
+      for (void* p : list) std::free(p);
+    }
+  }
+
   void give(void* p, size_t bytes) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -93,6 +105,13 @@ class BufferPool {
   size_t cached_ = 0;
   size_t limit_ = 0;
 };
+
+thread_local AllocationHook* t_hook = nullptr;
+
+// The hook's buffer for a new tensor of `nbytes`, or null.
+void* hooked_buffer(size_t nbytes, std::shared_ptr<const void>& owner) {
+  return t_hook != nullptr && nbytes > 0 ? t_hook->take(nbytes, owner) : nullptr;
+}
 
 std::atomic<size_t> g_live_bytes{0};
 std::atomic<size_t> g_peak_bytes{0};
@@ -133,6 +152,11 @@ constexpr size_t kMaxTensorBytes = size_t{1} << 40;
 
 }  // namespace
 
+ScopedAllocationHook::ScopedAllocationHook(AllocationHook* hook) noexcept : previous_(t_hook) { t_hook = hook; }
+ScopedAllocationHook::~ScopedAllocationHook() { t_hook = previous_; }
+
+void trim_tensor_buffer_cache() noexcept { BufferPool::instance().trim(); }
+
 TensorMemoryStats tensor_memory_stats() noexcept {
   return {g_live_bytes.load(std::memory_order_relaxed), g_peak_bytes.load(std::memory_order_relaxed)};
 }
@@ -162,6 +186,11 @@ Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(sh
   nbytes_ = storage_bytes(dtype, numel_);
   ONNXI_CHECK(nbytes_ <= kMaxTensorBytes, ErrorCode::Runtime, "tensor ", dtype_name(dtype), shape_str(shape_),
               " needs ", nbytes_, " bytes, more than onnxi allocates for one tensor");
+  if (void* p = hooked_buffer(nbytes_, owner_)) {
+    std::memset(p, 0, nbytes_);
+    data_ = p;
+    return;
+  }
   auto buf = allocate_aligned(nbytes_);
   data_ = buf.get();
   owner_ = std::move(buf);
@@ -176,6 +205,10 @@ Tensor Tensor::uninitialized(DataType dtype, Shape shape) {
   t.nbytes_ = storage_bytes(dtype, t.numel_);
   ONNXI_CHECK(t.nbytes_ <= kMaxTensorBytes, ErrorCode::Runtime, "tensor ", dtype_name(dtype), shape_str(t.shape_),
               " needs ", t.nbytes_, " bytes, more than onnxi allocates for one tensor");
+  if (void* p = hooked_buffer(t.nbytes_, t.owner_)) {
+    t.data_ = p;
+    return t;
+  }
   auto buf = allocate_aligned(t.nbytes_, /*zero=*/false);
   t.data_ = buf.get();
   t.owner_ = std::move(buf);

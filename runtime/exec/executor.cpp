@@ -72,12 +72,28 @@ Value detach_from_arena(const Value& v, const Arena& arena) {
   }
 }
 
-class StepContext final : public KernelContext {
+class StepContext final : public KernelContext, public AllocationHook {
  public:
   StepContext(const Step& step, std::vector<Value>& values, const Frame& frame, const RunState& state,
               const std::shared_ptr<Arena>& arena, const MemoryPlan& plan)
       : step_(step), values_(values), frame_(frame), state_(state), arena_(arena), plan_(plan),
-        scratch_(step.outputs.size()) {}
+        scratch_(step.outputs.size()), taken_(step.outputs.size(), false) {}
+
+  // Buffers a kernel allocates itself (Tensor::uninitialized, then set_output: Conv, Gemm, ...)
+  // take a planned output block of their size: whatever they turn out to be, the live flags keep
+  // the block from being shared while it is held.
+  void* take(size_t bytes, std::shared_ptr<const void>& owner) override {
+    const size_t rounded = (bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+    for (size_t i = 0; i < step_.outputs.size(); ++i) {
+      const int slot = step_.outputs[i];
+      if (taken_[i] || !plan_.planned(slot) || plan_.bytes[static_cast<size_t>(slot)] != rounded) continue;
+      if (void* p = arena_block(arena_, plan_, slot, bytes, owner)) {
+        taken_[i] = true;
+        return p;
+      }
+    }
+    return nullptr;
+  }
 
   Tensor& allocate_output(size_t i, DataType dtype, Shape shape) override {
     if (Tensor* t = from_arena(i, dtype, shape, /*zero=*/true)) return *t;
@@ -119,9 +135,10 @@ class StepContext final : public KernelContext {
 
  private:
   Tensor* from_arena(size_t i, DataType dtype, const Shape& shape, bool zero) {
-    if (!arena_ || i >= step_.outputs.size() || step_.outputs[i] < 0) return nullptr;
+    if (!arena_ || i >= step_.outputs.size() || step_.outputs[i] < 0 || taken_[i]) return nullptr;
     Tensor t = arena_tensor(arena_, plan_, step_.outputs[i], dtype, shape, zero);
     if (!t.defined()) return nullptr;
+    taken_[i] = true;
     set_output(i, Value(std::move(t)));
     return &output_value(i).tensor();
   }
@@ -133,6 +150,7 @@ class StepContext final : public KernelContext {
   const std::shared_ptr<Arena>& arena_;
   const MemoryPlan& plan_;
   std::vector<Value> scratch_;
+  std::vector<bool> taken_;  // output blocks handed out during this step
 };
 
 [[noreturn]] void rethrow_with_node(const Node& node, const std::exception& e) {
@@ -466,6 +484,7 @@ std::vector<Value> run(const CompiledGraph& g, std::vector<Value> inputs, const 
     StepContext ctx(st, values, frame, state, lease.arena, g.memory_plan);
     const auto start = profile != nullptr ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     try {
+      ScopedAllocationHook hook(lease.arena ? &ctx : nullptr);
       st.kernel->compute(ctx);
     } catch (const std::exception& e) {
       rethrow_with_node(*st.node, e);

@@ -114,7 +114,8 @@ MemoryPlan plan_memory(size_t num_slots, const std::vector<PlanRequest>& request
   return plan;
 }
 
-Arena::Arena(size_t size, size_t num_slots) : bytes(size), live(num_slots, 0) {
+Arena::Arena(size_t size, size_t num_slots) : bytes(size), live(new std::atomic<bool>[num_slots]) {
+  for (size_t i = 0; i < num_slots; ++i) live[i].store(false, std::memory_order_relaxed);
   if (bytes > 0) {
     base = static_cast<std::byte*>(std::aligned_alloc(kTensorAlignment, round_up(bytes)));
     ONNXI_CHECK(base, ErrorCode::Runtime, "out of memory allocating the run's ", bytes, "-byte arena");
@@ -153,19 +154,29 @@ size_t ArenaPool::cached() const {
   return free_.size();
 }
 
+void* arena_block(const std::shared_ptr<Arena>& arena, const MemoryPlan& plan, int slot, size_t need,
+                  std::shared_ptr<const void>& owner) {
+  if (!arena || !plan.planned(slot)) return nullptr;
+  const auto s = static_cast<size_t>(slot);
+  if (need > plan.bytes[s] || arena->is_live(s)) return nullptr;
+  for (int c : plan.conflicts[s]) {
+    if (arena->is_live(static_cast<size_t>(c))) return nullptr;
+  }
+  arena->live[s].store(true, std::memory_order_release);
+  std::byte* p = arena->base + plan.offset[s];
+  owner = std::shared_ptr<const void>(static_cast<const void*>(p),
+                                      [arena, s](const void*) { arena->live[s].store(false, std::memory_order_release); });
+  return p;
+}
+
 Tensor arena_tensor(const std::shared_ptr<Arena>& arena, const MemoryPlan& plan, int slot, DataType dtype, Shape shape,
                     bool zero) {
-  if (!arena || !plan.planned(slot) || dtype == DataType::String || dtype == DataType::Undefined) return {};
-  const auto s = static_cast<size_t>(slot);
+  if (dtype == DataType::String || dtype == DataType::Undefined) return {};
   const size_t need = storage_bytes(dtype, shape_numel(shape));
-  if (need > plan.bytes[s] || arena->live[s]) return {};
-  for (int c : plan.conflicts[s]) {
-    if (arena->live[static_cast<size_t>(c)]) return {};
-  }
-  arena->live[s] = 1;
-  std::byte* p = arena->base + plan.offset[s];
+  std::shared_ptr<const void> owner;
+  void* p = arena_block(arena, plan, slot, need, owner);
+  if (p == nullptr) return {};
   if (zero) std::memset(p, 0, need);
-  std::shared_ptr<const void> owner(static_cast<const void*>(p), [arena, s](const void*) { arena->live[s] = 0; });
   return Tensor::wrap(dtype, std::move(shape), std::move(owner), p);
 }
 

@@ -9,6 +9,7 @@
 // ordinary graphs, so the check costs a few flag reads per node.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -54,7 +55,10 @@ struct Arena {
 
   std::byte* base = nullptr;
   size_t bytes = 0;
-  std::vector<uint8_t> live;
+  // Cleared by a block's last Tensor, which may die on a worker thread.
+  std::unique_ptr<std::atomic<bool>[]> live;
+
+  bool is_live(size_t slot) const noexcept { return live[slot].load(std::memory_order_acquire); }
 
   bool contains(const void* p) const noexcept {
     auto* b = static_cast<const std::byte*>(p);
@@ -75,8 +79,13 @@ class ArenaPool {
   std::vector<std::shared_ptr<Arena>> free_;
 };
 
-// A tensor in `arena` at the slot's planned offset, or an undefined tensor when a block it
-// overlaps is still held. `zero` fills it with zeros.
+// The slot's planned block for `need` bytes, or null when it is smaller or a block it overlaps is
+// still held; `owner` gets the handle whose last copy marks the block free again.
+void* arena_block(const std::shared_ptr<Arena>& arena, const MemoryPlan& plan, int slot, size_t need,
+                  std::shared_ptr<const void>& owner);
+
+// A tensor in `arena` at the slot's planned offset, or an undefined tensor when arena_block has
+// none. `zero` fills it with zeros.
 Tensor arena_tensor(const std::shared_ptr<Arena>& arena, const MemoryPlan& plan, int slot, DataType dtype,
                     Shape shape, bool zero);
 

@@ -1,6 +1,9 @@
 #include "onnxi/session.h"
 
 #include <cstdlib>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <iostream>
 #include <mutex>
 
@@ -109,6 +112,13 @@ Session Session::from_model(Model model, const SessionOptions& options) {
   for (const std::string& name : impl->main->released_constants) {
     graph->initializers.erase(name);
     impl->model.graph.initializers.erase(name);
+  }
+  if (!impl->main->released_constants.empty()) {
+    // Freed weights would otherwise sit in the buffer cache and the malloc heap, still resident.
+    trim_tensor_buffer_cache();
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
   }
 
   const CompiledGraph& cg = *impl->main;

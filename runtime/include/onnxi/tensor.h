@@ -81,6 +81,31 @@ class Tensor {
   void* data_ = nullptr;
 };
 
+// Lets the executor place the buffers a kernel allocates while it runs one node into that run's
+// memory plan, whichever way the kernel allocates them (allocate_output or a plain Tensor).
+class AllocationHook {
+ public:
+  virtual ~AllocationHook() = default;
+  // A buffer for `bytes` (non-zero, not strings) or null for the ordinary allocator; `owner`
+  // receives what keeps the buffer alive.
+  virtual void* take(size_t bytes, std::shared_ptr<const void>& owner) = 0;
+};
+// Installs `hook` for allocations on this thread while it lives; the previous one comes back after.
+class ScopedAllocationHook {
+ public:
+  explicit ScopedAllocationHook(AllocationHook* hook) noexcept;
+  ~ScopedAllocationHook();
+  ScopedAllocationHook(const ScopedAllocationHook&) = delete;
+  ScopedAllocationHook& operator=(const ScopedAllocationHook&) = delete;
+
+ private:
+  AllocationHook* previous_;
+};
+
+// Frees the large buffers the tensor buffer cache keeps for reuse (after a session dropped its
+// packed weights, say, so that memory goes back to the system).
+void trim_tensor_buffer_cache() noexcept;
+
 // Bytes held by tensor buffers that onnxi allocated (not wrapped ones), now and at most since the
 // last reset: what the memory planner's figures are compared against.
 struct TensorMemoryStats {
