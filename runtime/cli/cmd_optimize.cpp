@@ -3,6 +3,7 @@
 // Weights totalling 2 GiB or more go to OUT.onnx.data next to it.
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include "onnxi/loader.h"
 #include "onnxi/registry.h"
@@ -30,6 +31,34 @@ size_t count_nodes(const Graph& g) {
   return n;
 }
 
+// Folding leaves the weights it replaced behind (a session never reads them); the file need not.
+size_t prune_unused_initializers(Graph& g) {
+  std::set<std::string> used;
+  for (const Node& n : g.nodes) {
+    used.insert(n.inputs.begin(), n.inputs.end());
+    for (const Attribute& a : n.attributes) {
+      if (a.g) {
+        for (const auto& name : graph::free_names(*a.g)) used.insert(name);
+      }
+      for (const auto& sub : a.graphs) {
+        for (const auto& name : graph::free_names(*sub)) used.insert(name);
+      }
+    }
+  }
+  for (const auto& v : g.inputs) used.insert(v.name);
+  for (const auto& v : g.outputs) used.insert(v.name);
+  size_t removed = 0;
+  for (auto it = g.initializers.begin(); it != g.initializers.end();) {
+    if (used.count(it->first)) {
+      ++it;
+    } else {
+      it = g.initializers.erase(it);
+      ++removed;
+    }
+  }
+  return removed;
+}
+
 int run_optimize(const OptimizeArgs& args) {
   passes::check_level(args.level);
   Model model = load_model_file(args.input);
@@ -38,9 +67,10 @@ int run_optimize(const OptimizeArgs& args) {
   graph::validate_graph(model.graph, {}, model, nullptr, Registry::standard());
   const int changes = passes::run_passes(model, args.level);
   model.functions.clear();  // inlined: every call is gone from the graph
+  const size_t pruned = prune_unused_initializers(model.graph);
   save_model_file(model, args.output);
   std::cout << args.output << ": " << before << " -> " << count_nodes(model.graph) << " nodes (" << changes
-            << " rewrites at level " << args.level << ")\n";
+            << " rewrites at level " << args.level << "), " << pruned << " unused initializers dropped\n";
   return 0;
 }
 
