@@ -79,6 +79,7 @@ class ConvKernel final : public Kernel {
     ctx.set_output(0, narrow(y, X.dtype()));
   }
 
+  bool packs_weights() const noexcept { return packed_w_ != nullptr; }
   void set_activation(double lo, double hi) {
     act_lo_ = lo;
     act_hi_ = hi;
@@ -96,6 +97,7 @@ std::unique_ptr<Kernel> create_conv(const KernelInit& init) {
   const int64_t group = init.node.attr_int("group", 1);
   if (group < 1) init.fail(cat("group must be >= 1, got ", group));
   auto kernel = std::make_unique<ConvKernel>(WindowAttrs::read(init.node), group, init.constant(1));
+  if (kernel->packs_weights()) init.consumed(1);  // compute matches W by address, reads its shape only
   if (init.node.domain == kOnnxiDomain) {
     // FusedConv: Conv followed by the activation the graph pass folded into it.
     const std::string act = init.node.attr_string("activation", "");

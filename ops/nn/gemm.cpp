@@ -181,6 +181,7 @@ class GemmKernel final : public Kernel {
 };
 
 std::unique_ptr<Kernel> create_gemm(const KernelInit& init) {
+  if (const Tensor* b = init.constant(1); b && b->dtype() == DataType::Float && b->rank() == 2) init.consumed(1);
   return std::make_unique<GemmKernel>(read_attrs(init.node), init.opset, init.constant(1));
 }
 

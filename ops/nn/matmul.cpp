@@ -142,6 +142,7 @@ std::unique_ptr<Kernel> create_matmul(const KernelInit& init) {
   }
   auto packed = std::make_shared<const kernels::PackedSgemmB>(
       kernels::pack_sgemm_b(false, b->dim(0), b->dim(1), b->data<float>(), b->dim(1)));
+  init.consumed(1);  // compute reads B's shape only; the session may free it
   return make_kernel([packed](KernelContext& ctx) {
     const Tensor& A = ctx.input(0);
     if (A.dtype() != DataType::Float || A.rank() < 1 || A.shape().back() != packed->K) return compute_matmul(ctx);

@@ -19,6 +19,8 @@ Command add_run_command(CLI::App& app);
 Command add_inspect_command(CLI::App& app);
 Command add_conformance_command(CLI::App& app);
 Command add_ops_command(CLI::App& app);
+Command add_optimize_command(CLI::App& app);
+Command add_memory_command(CLI::App& app);
 
 // "NAME=VALUE" split at the first '='; nullopt-like empty name when there is no '='.
 std::pair<std::string, std::string> split_assignment(const std::string& arg);

@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "onnxi " ONNXI_VERSION);
   app.require_subcommand(1);
   std::vector<Command> commands = {add_run_command(app), add_inspect_command(app),
-                                   add_conformance_command(app), add_ops_command(app)};
+                                   add_conformance_command(app), add_ops_command(app),
+                                   add_optimize_command(app), add_memory_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version

@@ -1,5 +1,6 @@
 #include "onnxi/tensor.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -70,6 +71,18 @@ class BufferPool {
     return std::aligned_alloc(kTensorAlignment, bytes);
   }
 
+  void trim() {
+    std::unordered_map<size_t, std::vector<void*>> drop;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      drop.swap(free_);
+      cached_ = 0;
+    }
+    for (auto& [bytes, list] : drop) {
+      for (void* p : list) std::free(p);
+    }
+  }
+
   void give(void* p, size_t bytes) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -93,6 +106,23 @@ class BufferPool {
   size_t limit_ = 0;
 };
 
+thread_local AllocationHook* t_hook = nullptr;
+
+// The hook's buffer for a new tensor of `nbytes`, or null.
+void* hooked_buffer(size_t nbytes, std::shared_ptr<const void>& owner) {
+  return t_hook != nullptr && nbytes > 0 ? t_hook->take(nbytes, owner) : nullptr;
+}
+
+std::atomic<size_t> g_live_bytes{0};
+std::atomic<size_t> g_peak_bytes{0};
+
+void count_allocation(size_t bytes) noexcept {
+  const size_t now = g_live_bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+  size_t peak = g_peak_bytes.load(std::memory_order_relaxed);
+  while (now > peak && !g_peak_bytes.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+  }
+}
+
 std::shared_ptr<void> allocate_aligned(size_t nbytes, bool zero = true) {
   size_t rounded = (nbytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
   if (rounded == 0) rounded = kTensorAlignment;
@@ -101,18 +131,47 @@ std::shared_ptr<void> allocate_aligned(size_t nbytes, bool zero = true) {
     void* p = BufferPool::instance().take(bytes);
     if (!p) fail(ErrorCode::Runtime, cat("out of memory allocating ", nbytes, " bytes"));
     if (zero) std::memset(p, 0, rounded);
-    return std::shared_ptr<void>(p, [bytes](void* q) { BufferPool::instance().give(q, bytes); });
+    count_allocation(bytes);
+    return std::shared_ptr<void>(p, [bytes](void* q) {
+      g_live_bytes.fetch_sub(bytes, std::memory_order_relaxed);
+      BufferPool::instance().give(q, bytes);
+    });
   }
   void* p = std::aligned_alloc(kTensorAlignment, rounded);
   if (!p) fail(ErrorCode::Runtime, cat("out of memory allocating ", nbytes, " bytes"));
   if (zero) std::memset(p, 0, rounded);
-  return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  count_allocation(rounded);
+  return std::shared_ptr<void>(p, [rounded](void* q) {
+    g_live_bytes.fetch_sub(rounded, std::memory_order_relaxed);
+    std::free(q);
+  });
 }
 
 // Guards against shapes whose byte size cannot be allocated (a corrupt model asking for exabytes).
 constexpr size_t kMaxTensorBytes = size_t{1} << 40;
 
 }  // namespace
+
+ScopedAllocationHook::ScopedAllocationHook(AllocationHook* hook) noexcept : previous_(t_hook) { t_hook = hook; }
+ScopedAllocationHook::~ScopedAllocationHook() { t_hook = previous_; }
+
+void trim_tensor_buffer_cache() noexcept { BufferPool::instance().trim(); }
+
+TensorMemoryStats tensor_memory_stats() noexcept {
+  return {g_live_bytes.load(std::memory_order_relaxed), g_peak_bytes.load(std::memory_order_relaxed)};
+}
+
+void reset_tensor_memory_peak() noexcept {
+  g_peak_bytes.store(g_live_bytes.load(std::memory_order_relaxed), std::memory_order_relaxed);
+}
+
+void note_tensor_memory(size_t bytes, bool allocated) noexcept {
+  if (allocated) {
+    count_allocation(bytes);
+  } else {
+    g_live_bytes.fetch_sub(bytes, std::memory_order_relaxed);
+  }
+}
 
 Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
   ONNXI_CHECK(dtype != DataType::Undefined, ErrorCode::InvalidArgument, "cannot create a tensor of undefined type");
@@ -127,6 +186,11 @@ Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(sh
   nbytes_ = storage_bytes(dtype, numel_);
   ONNXI_CHECK(nbytes_ <= kMaxTensorBytes, ErrorCode::Runtime, "tensor ", dtype_name(dtype), shape_str(shape_),
               " needs ", nbytes_, " bytes, more than onnxi allocates for one tensor");
+  if (void* p = hooked_buffer(nbytes_, owner_)) {
+    std::memset(p, 0, nbytes_);
+    data_ = p;
+    return;
+  }
   auto buf = allocate_aligned(nbytes_);
   data_ = buf.get();
   owner_ = std::move(buf);
@@ -141,6 +205,10 @@ Tensor Tensor::uninitialized(DataType dtype, Shape shape) {
   t.nbytes_ = storage_bytes(dtype, t.numel_);
   ONNXI_CHECK(t.nbytes_ <= kMaxTensorBytes, ErrorCode::Runtime, "tensor ", dtype_name(dtype), shape_str(t.shape_),
               " needs ", t.nbytes_, " bytes, more than onnxi allocates for one tensor");
+  if (void* p = hooked_buffer(t.nbytes_, t.owner_)) {
+    t.data_ = p;
+    return t;
+  }
   auto buf = allocate_aligned(t.nbytes_, /*zero=*/false);
   t.data_ = buf.get();
   t.owner_ = std::move(buf);
@@ -155,6 +223,12 @@ Tensor Tensor::wrap(DataType dtype, Shape shape, std::shared_ptr<const void> own
   t.nbytes_ = storage_bytes(dtype, t.numel_);
   t.owner_ = std::move(owner);
   t.data_ = const_cast<void*>(data);  // wrapped data is only written by code that owns it
+  return t;
+}
+
+Tensor Tensor::shape_only() const {
+  Tensor t = *this;
+  t.owner_.reset();
   return t;
 }
 

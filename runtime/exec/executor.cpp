@@ -1,5 +1,6 @@
 #include "runtime/exec/executor.h"
 
+#include <algorithm>
 #include <set>
 
 #include "onnxi/error.h"
@@ -19,10 +20,98 @@ std::vector<const Graph*> subgraphs_of(const Node& n) {
   return out;
 }
 
-class StepContext final : public KernelContext {
+// Elementwise ops whose kernels read element k of each same-shape input before writing element k
+// of the output, through allocate_output_uninitialized: their output may take over an input that
+// dies at the node (ops/math: compute_unary, compute_binary, compute_clip, Pow's fast path).
+bool elementwise_in_place(const std::string& op_type) {
+  static const std::set<std::string> ops = {
+      "Relu", "Sigmoid", "Tanh", "LeakyRelu", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "Softplus",
+      "Softsign", "ThresholdedRelu", "Abs", "Neg", "Sign", "Reciprocal", "Sqrt", "Exp", "Log", "Floor",
+      "Ceil", "Round", "Erf", "Sin", "Cos", "Add", "Sub", "Mul", "Div", "Pow", "Clip"};
+  return ops.count(op_type) > 0;
+}
+
+// Ops whose outputs are views of an input or folded constants: planning a block for them would
+// only leave a hole in the arena.
+bool returns_view(const std::string& op_type) {
+  static const std::set<std::string> ops = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity",
+                                            "Constant", "Shape", "Size", "Optional", "OptionalGetElement"};
+  return ops.count(op_type) > 0;
+}
+
+bool static_tensor_bytes(const TypeInfo& t, size_t& bytes) {
+  if (t.kind != TypeInfo::Kind::Tensor || !t.has_shape || t.elem == DataType::Undefined || t.elem == DataType::String) {
+    return false;
+  }
+  int64_t n = 1;
+  for (const Dim& d : t.dims) {
+    if (!d.is_known() || d.value < 0) return false;
+    if (d.value != 0 && n > (int64_t{1} << 40) / d.value) return false;
+    n *= d.value;
+  }
+  bytes = storage_bytes(t.elem, n);
+  return true;
+}
+
+// A value handed back to the caller must not point into the run's arena, which the next run reuses.
+Value detach_from_arena(const Value& v, const Arena& arena) {
+  switch (v.kind()) {
+    case Value::Kind::Tensor:
+      return arena.contains(v.tensor().raw()) ? Value(v.tensor().clone()) : v;
+    case Value::Kind::Sequence: {
+      std::vector<Value> items;
+      for (const Value& item : v.items()) items.push_back(detach_from_arena(item, arena));
+      return Value::sequence(v.sequence_elem_type(), std::move(items));
+    }
+    case Value::Kind::Optional:
+      return v.optional_has_value() ? Value::optional_of(detach_from_arena(v.optional_value(), arena)) : v;
+    case Value::Kind::Map:
+      return Value::map(detach_from_arena(v.items()[0], arena).tensor(), detach_from_arena(v.items()[1], arena));
+    default:
+      return v;
+  }
+}
+
+class StepContext final : public KernelContext, public AllocationHook {
  public:
-  StepContext(const Step& step, std::vector<Value>& values, const Frame& frame, const RunState& state)
-      : step_(step), values_(values), frame_(frame), state_(state), scratch_(step.outputs.size()) {}
+  StepContext(const Step& step, std::vector<Value>& values, const Frame& frame, const RunState& state,
+              const std::shared_ptr<Arena>& arena, const MemoryPlan& plan)
+      : step_(step), values_(values), frame_(frame), state_(state), arena_(arena), plan_(plan),
+        scratch_(step.outputs.size()), taken_(step.outputs.size(), false) {}
+
+  // Buffers a kernel allocates itself (Tensor::uninitialized, then set_output: Conv, Gemm, ...)
+  // take a planned output block of their size: whatever they turn out to be, the live flags keep
+  // the block from being shared while it is held.
+  void* take(size_t bytes, std::shared_ptr<const void>& owner) override {
+    const size_t rounded = (bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+    for (size_t i = 0; i < step_.outputs.size(); ++i) {
+      const int slot = step_.outputs[i];
+      if (taken_[i] || !plan_.planned(slot) || plan_.bytes[static_cast<size_t>(slot)] != rounded) continue;
+      if (void* p = arena_block(arena_, plan_, slot, bytes, owner)) {
+        taken_[i] = true;
+        return p;
+      }
+    }
+    return nullptr;
+  }
+
+  Tensor& allocate_output(size_t i, DataType dtype, Shape shape) override {
+    if (Tensor* t = from_arena(i, dtype, shape, /*zero=*/true)) return *t;
+    return KernelContext::allocate_output(i, dtype, std::move(shape));
+  }
+  Tensor& allocate_output_uninitialized(size_t i, DataType dtype, Shape shape) override {
+    if (i < step_.inplace.size() && step_.inplace[i] >= 0) {
+      Value& in = values_[static_cast<size_t>(step_.inputs[static_cast<size_t>(step_.inplace[i])])];
+      // The slot must be the buffer's only holder: a view elsewhere (Reshape) would see the write.
+      if (in.is_tensor() && in.tensor().dtype() == dtype && in.tensor().shape() == shape &&
+          in.tensor().holds_buffer() && in.tensor().buffer_use_count() == 1 && dtype != DataType::String) {
+        set_output(i, in);
+        return output_value(i).tensor();
+      }
+    }
+    if (Tensor* t = from_arena(i, dtype, shape, /*zero=*/false)) return *t;
+    return KernelContext::allocate_output_uninitialized(i, dtype, std::move(shape));
+  }
 
   const Node& node() const noexcept override { return *step_.node; }
   int64_t opset() const noexcept override { return step_.opset; }
@@ -45,11 +134,23 @@ class StepContext final : public KernelContext {
   void check_cancelled() const override { state_.check(); }
 
  private:
+  Tensor* from_arena(size_t i, DataType dtype, const Shape& shape, bool zero) {
+    if (!arena_ || i >= step_.outputs.size() || step_.outputs[i] < 0 || taken_[i]) return nullptr;
+    Tensor t = arena_tensor(arena_, plan_, step_.outputs[i], dtype, shape, zero);
+    if (!t.defined()) return nullptr;
+    taken_[i] = true;
+    set_output(i, Value(std::move(t)));
+    return &output_value(i).tensor();
+  }
+
   const Step& step_;
   std::vector<Value>& values_;
   const Frame& frame_;
   const RunState& state_;
+  const std::shared_ptr<Arena>& arena_;
+  const MemoryPlan& plan_;
   std::vector<Value> scratch_;
+  std::vector<bool> taken_;  // output blocks handed out during this step
 };
 
 [[noreturn]] void rethrow_with_node(const Node& node, const std::exception& e) {
@@ -81,6 +182,56 @@ const Value* Frame::lookup(const std::string& name) const {
   }
   return nullptr;
 }
+
+namespace {
+
+// In-place candidates and arena offsets, once every step's types and last uses are known.
+void plan_steps(CompiledGraph& cg, const CompileEnv& env, const std::set<std::string>& input_names,
+                const std::vector<int>& last_use, const std::vector<bool>& keep) {
+  const size_t nslots = cg.slot_names.size();
+  std::vector<bool> outer(nslots, false);
+  for (const auto& [slot, name] : cg.outer) outer[static_cast<size_t>(slot)] = true;
+  auto dies_here = [&](int slot, size_t si) {
+    const auto s = static_cast<size_t>(slot);
+    return !keep[s] && !outer[s] && !input_names.count(cg.slot_names[s]) && cg.constants[s].is_none() &&
+           last_use[s] == static_cast<int>(si);
+  };
+  std::vector<PlanRequest> requests;
+  for (size_t si = 0; si < cg.steps.size(); ++si) {
+    Step& st = cg.steps[si];
+    st.inplace.assign(st.outputs.size(), -1);
+    const bool standard_op = st.node->domain.empty() && env.standard->find("", st.node->op_type, st.opset) == st.op;
+    if (standard_op && elementwise_in_place(st.node->op_type) && !st.outputs.empty() && st.outputs[0] >= 0 &&
+        !keep[static_cast<size_t>(st.outputs[0])]) {
+      const TypeInfo& out = cg.slot_types[static_cast<size_t>(st.outputs[0])];
+      for (size_t j = 0; j < st.inputs.size() && j < 2 && st.inplace[0] < 0; ++j) {
+        const int slot = st.inputs[j];
+        if (slot < 0 || !dies_here(slot, si) || std::count(st.inputs.begin(), st.inputs.end(), slot) != 1) continue;
+        const TypeInfo& in = cg.slot_types[static_cast<size_t>(slot)];
+        // Prefer the input with the output's shape; with shapes unknown the run compares them.
+        const bool same = in.kind == TypeInfo::Kind::Tensor && out.kind == TypeInfo::Kind::Tensor && in.has_shape &&
+                          out.has_shape && in.elem == out.elem && in.dims == out.dims;
+        const bool unknown = !in.has_shape || !out.has_shape;
+        if (same || (unknown && j == 0)) st.inplace[0] = static_cast<int>(j);
+      }
+    }
+    if (!env.plan_memory || returns_view(st.node->op_type)) continue;
+    for (size_t oi = 0; oi < st.outputs.size(); ++oi) {
+      const int slot = st.outputs[oi];
+      if (slot < 0 || keep[static_cast<size_t>(slot)]) continue;
+      PlanRequest r;
+      if (!static_tensor_bytes(cg.slot_types[static_cast<size_t>(slot)], r.bytes)) continue;
+      r.slot = slot;
+      r.first_step = static_cast<int>(si);
+      r.last_step = std::max(r.first_step, last_use[static_cast<size_t>(slot)]);
+      r.inplace_of = st.inplace[oi] >= 0 ? st.inputs[static_cast<size_t>(st.inplace[oi])] : -1;
+      requests.push_back(r);
+    }
+  }
+  cg.memory_plan = plan_memory(nslots, requests);
+}
+
+}  // namespace
 
 std::shared_ptr<const CompiledGraph> compile(std::shared_ptr<const Graph> graph, const CompileEnv& env,
                                              const OuterScope& outer) {
@@ -233,6 +384,7 @@ std::shared_ptr<const CompiledGraph> compile(std::shared_ptr<const Graph> graph,
     }
     std::vector<const TypeInfo*> out_types;
     for (int s : st.outputs) out_types.push_back(s < 0 ? nullptr : &cg->slot_types[static_cast<size_t>(s)]);
+    std::vector<size_t> consumed;
     KernelInit init{n, st.opset, in_types, in_consts, out_types, standard,
                     [&, graph](const Graph& sub) -> std::shared_ptr<const CompiledGraph> {
                       OuterScope scope = outer;
@@ -243,22 +395,61 @@ std::shared_ptr<const CompiledGraph> compile(std::shared_ptr<const Graph> graph,
                       }
                       // Aliasing pointer: the subgraph lives as long as the graph that owns it.
                       return compile(std::shared_ptr<const Graph>(graph, &sub), env, scope);
-                    }};
+                    },
+                    env.release_packed ? std::function<void(size_t)>([&consumed](size_t i) { consumed.push_back(i); })
+                                       : std::function<void(size_t)>()};
     try {
       st.kernel = st.op->create(init);
     } catch (const std::exception& e) {
       rethrow_with_node(n, e);
     }
     ONNXI_CHECK(st.kernel, ErrorCode::Runtime, n.label(), ": the op's factory returned no kernel");
+    // A packed constant nobody else reads (no other node, subgraph or graph output) is dropped:
+    // runs pass the kernel a shape-only stub, and the session drops the model's copy.
+    for (size_t i : consumed) {
+      if (i >= st.inputs.size() || st.inputs[i] < 0) continue;
+      const auto slot = static_cast<size_t>(st.inputs[i]);
+      Value& c = cg->constants[slot];
+      bool graph_output = false;
+      for (const auto& v : g.outputs) graph_output |= v.name == cg->slot_names[slot];
+      if (c.is_tensor() && c.tensor().holds_buffer() && readers[slot] == 1 && !graph_output) {
+        cg->released_bytes += c.tensor().nbytes();
+        c = Value(c.tensor().shape_only());
+        cg->released_constants.push_back(cg->slot_names[slot]);
+      }
+    }
     cg->steps.push_back(std::move(st));
   }
   for (size_t s = 0; s < nslots; ++s) {
     if (last_use[s] >= 0 && !keep[s]) cg->steps[static_cast<size_t>(last_use[s])].release.push_back(static_cast<int>(s));
   }
+  plan_steps(*cg, env, input_names, last_use, keep);
   return cg;
 }
 
+namespace {
+
+// The run's arena goes back to the graph's pool after the run's values are gone (declared before
+// them, so it is destroyed after them), also when a kernel throws.
+struct ArenaLease {
+  ArenaPool* pool = nullptr;
+  std::shared_ptr<Arena> arena;
+  ArenaLease() = default;
+  ArenaLease(const ArenaLease&) = delete;
+  ArenaLease& operator=(const ArenaLease&) = delete;
+  ~ArenaLease() {
+    if (pool) pool->give(std::move(arena));
+  }
+};
+
+}  // namespace
+
 std::vector<Value> run(const CompiledGraph& g, std::vector<Value> inputs, const Frame* parent, const RunState& state) {
+  ArenaLease lease;
+  if (g.memory_plan.arena_bytes > 0) {
+    lease.pool = &g.arenas;
+    lease.arena = g.arenas.take(g.memory_plan.arena_bytes, g.slot_names.size());
+  }
   std::vector<Value> values = g.constants;
   ONNXI_CHECK(inputs.size() <= g.input_slots.size(), ErrorCode::InvalidArgument, "graph '", g.graph->name, "' takes ",
               g.input_slots.size(), " inputs, got ", inputs.size());
@@ -290,9 +481,10 @@ std::vector<Value> run(const CompiledGraph& g, std::vector<Value> inputs, const 
   for (size_t step = 0; step < g.steps.size(); ++step) {
     const Step& st = g.steps[step];
     state.check();
-    StepContext ctx(st, values, frame, state);
+    StepContext ctx(st, values, frame, state, lease.arena, g.memory_plan);
     const auto start = profile != nullptr ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     try {
+      ScopedAllocationHook hook(lease.arena ? &ctx : nullptr);
       st.kernel->compute(ctx);
     } catch (const std::exception& e) {
       rethrow_with_node(*st.node, e);
@@ -310,7 +502,11 @@ std::vector<Value> run(const CompiledGraph& g, std::vector<Value> inputs, const 
   }
   std::vector<Value> out;
   out.reserve(g.output_slots.size());
-  for (int s : g.output_slots) out.push_back(values[static_cast<size_t>(s)]);
+  for (int s : g.output_slots) {
+    const Value& v = values[static_cast<size_t>(s)];
+    out.push_back(lease.arena ? detach_from_arena(v, *lease.arena) : v);
+  }
+  values.clear();
   return out;
 }
 

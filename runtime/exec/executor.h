@@ -13,6 +13,7 @@
 
 #include "onnxi/registry.h"
 #include "onnxi/session.h"
+#include "runtime/exec/planner.h"
 
 namespace onnxi::exec {
 
@@ -25,6 +26,7 @@ struct Step {
   std::vector<int> outputs;  // slot per output, -1 for ""
   std::vector<bool> wanted;  // output read by someone (or a graph output)
   std::vector<int> release;  // slots whose last use is this step
+  std::vector<int> inplace;  // per output: the input it may overwrite (elementwise ops), -1 for none
 };
 
 }  // namespace onnxi::exec
@@ -43,6 +45,12 @@ class CompiledGraph {
   std::vector<int> output_slots;
   std::vector<std::pair<int, std::string>> outer;  // slots copied from enclosing frames
   std::vector<exec::Step> steps;
+  exec::MemoryPlan memory_plan;     // arena offsets of the values with static sizes
+  mutable exec::ArenaPool arenas;   // one arena per concurrent run
+  // Constants a kernel packed and declared consumed, now shape-only stubs (the session drops them
+  // from the model's initializers too), and the bytes that freed.
+  std::vector<std::string> released_constants;
+  size_t released_bytes = 0;
 
   size_t num_inputs() const noexcept { return input_slots.size(); }
   size_t num_outputs() const noexcept { return output_slots.size(); }
@@ -60,6 +68,8 @@ struct CompileEnv {
   const Registry* custom = nullptr;
   const Registry* standard = nullptr;
   std::shared_ptr<std::atomic<int>> symbol_counter = std::make_shared<std::atomic<int>>(0);
+  bool plan_memory = true;     // arena offsets for static-size values (SessionOptions::plan_memory)
+  bool release_packed = true;  // free constants kernels consumed (SessionOptions::release_packed_constants)
 };
 
 // Names and types visible from the enclosing graph when compiling a subgraph.

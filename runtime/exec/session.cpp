@@ -1,5 +1,9 @@
 #include "onnxi/session.h"
 
+#include <cstdlib>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <iostream>
 #include <mutex>
 
@@ -54,6 +58,11 @@ void check_feed(const std::string& name, const Value& v, const TypeInfo& declare
   }
 }
 
+bool env_off(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && std::string(v) == "0";
+}
+
 }  // namespace
 
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -95,9 +104,23 @@ Session Session::from_model(Model model, const SessionOptions& options) {
   env.model = &impl->model;
   env.custom = options.custom_ops.get();
   env.standard = &standard;
+  env.plan_memory = options.plan_memory && !env_off("ONNXI_MEMORY_PLAN");
+  env.release_packed = options.release_packed_constants && !env_off("ONNXI_RELEASE_PACKED");
   // The compiled graph keeps its own copy of the (cheap to copy: tensors are shared) graph.
-  auto graph = std::make_shared<const Graph>(impl->model.graph);
+  auto graph = std::make_shared<Graph>(impl->model.graph);
   impl->arena->execute([&] { impl->main = exec::compile(graph, env, {}); });
+  // Packed constants live on in the kernels only: both graph copies let go of them.
+  for (const std::string& name : impl->main->released_constants) {
+    graph->initializers.erase(name);
+    impl->model.graph.initializers.erase(name);
+  }
+  if (!impl->main->released_constants.empty()) {
+    // Freed weights would otherwise sit in the buffer cache and the malloc heap, still resident.
+    trim_tensor_buffer_cache();
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+  }
 
   const CompiledGraph& cg = *impl->main;
   for (size_t i = 0; i < cg.num_inputs(); ++i) {
@@ -113,6 +136,20 @@ Session Session::from_model(Model model, const SessionOptions& options) {
 const std::vector<IoInfo>& Session::inputs() const noexcept { return impl_->inputs; }
 const std::vector<IoInfo>& Session::outputs() const noexcept { return impl_->outputs; }
 const Model& Session::model() const noexcept { return impl_->model; }
+
+MemoryPlanInfo Session::memory_plan() const {
+  const CompiledGraph& cg = *impl_->main;
+  MemoryPlanInfo info;
+  info.arena_bytes = cg.memory_plan.arena_bytes;
+  info.unshared_bytes = cg.memory_plan.unshared_bytes;
+  info.planned_values = cg.memory_plan.num_planned;
+  for (const exec::Step& st : cg.steps) {
+    for (int j : st.inplace) info.in_place_nodes += j >= 0 ? 1 : 0;
+  }
+  info.released_constant_bytes = cg.released_bytes;
+  info.released_constants = cg.released_constants;
+  return info;
+}
 int Session::threads() const noexcept { return impl_->arena->threads(); }
 
 std::vector<Value> Session::run(const std::map<std::string, Value>& feeds, const RunOptions& options) const {

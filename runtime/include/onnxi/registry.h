@@ -70,10 +70,13 @@ class KernelContext {
   bool has_input(size_t i) const { return i < num_inputs() && !input_value(i).is_none(); }
   // The tensor of input i; a Runtime error naming the node and input when absent or not a tensor.
   const Tensor& input(size_t i) const;
-  // Allocates output i (zero-filled) and returns it for the kernel to write.
-  Tensor& allocate_output(size_t i, DataType dtype, Shape shape);
-  // The same without zeroing, for kernels that write every element.
-  Tensor& allocate_output_uninitialized(size_t i, DataType dtype, Shape shape);
+  // Allocates output i (zero-filled) and returns it for the kernel to write. The executor may
+  // place it in the run's memory-plan arena; ops need not care.
+  virtual Tensor& allocate_output(size_t i, DataType dtype, Shape shape);
+  // The same without zeroing, for kernels that write every element. For the elementwise ops the
+  // executor knows (Relu, Add, ...), the result may be the buffer of an input that dies at this
+  // node (in-place execution): such a kernel reads element k of that input before writing element k.
+  virtual Tensor& allocate_output_uninitialized(size_t i, DataType dtype, Shape shape);
   [[noreturn]] void fail(const std::string& message) const;  // Runtime error with the node label
 };
 
@@ -104,8 +107,18 @@ struct KernelInit {
   // Compiles a graph attribute of this node (If's branches, Loop's body); null when absent.
   std::function<std::shared_ptr<const CompiledGraph>(const Graph&)> compile_graph;
 
+  // Called by the executor when the kernel declares a constant input consumed; may be empty.
+  std::function<void(size_t)> on_consumed;
+
   const Tensor* constant(size_t i) const noexcept {
     return i < constant_inputs.size() ? constant_inputs[i] : nullptr;
+  }
+  // The kernel packed constant input i and will never read its elements again, so the session may
+  // free the tensor once no other reader needs it (another node, a subgraph, a graph output). Runs
+  // then give the kernel a shape-only stub (Tensor::shape_only) for input i: dtype, shape and the
+  // original data address as an identity, never to be dereferenced.
+  void consumed(size_t i) const {
+    if (on_consumed && constant(i) != nullptr) on_consumed(i);
   }
   [[noreturn]] void fail(const std::string& message) const;  // InvalidModel with the node label
 };

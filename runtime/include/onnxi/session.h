@@ -21,6 +21,22 @@ struct SessionOptions {
   std::string optimization_level = "all";  // none | basic | extended | all (passes hook)
   // Extra ops (a custom domain, or overrides), searched before the built-in ones.
   std::shared_ptr<const Registry> custom_ops;
+  // Values whose size is known at creation get fixed offsets in one arena per run (reused by
+  // lifetime); off, every value comes from the caching allocator. ONNXI_MEMORY_PLAN=0 turns it off too.
+  bool plan_memory = true;
+  // Free each constant a kernel packed (MatMul/Gemm/Conv weights) once nothing else reads it;
+  // model() then lacks those initializers. ONNXI_RELEASE_PACKED=0 turns it off too.
+  bool release_packed_constants = true;
+};
+
+// What the memory planner decided for the top-level graph (Session::memory_plan).
+struct MemoryPlanInfo {
+  size_t arena_bytes = 0;      // planned peak of the values it placed, per concurrent run
+  size_t unshared_bytes = 0;   // what the same values take with no reuse between them
+  size_t planned_values = 0;   // how many values have an arena offset
+  size_t in_place_nodes = 0;   // elementwise nodes that may write over a dying input
+  size_t released_constant_bytes = 0;  // packed constants freed after kernel creation
+  std::vector<std::string> released_constants;
 };
 
 // Wall time of each top-level node of one or more runs (nodes inside If/Loop/Scan bodies count
@@ -61,7 +77,10 @@ class Session {
 
   const std::vector<IoInfo>& inputs() const noexcept;   // feedable inputs (not initializers)
   const std::vector<IoInfo>& outputs() const noexcept;  // with inferred types and shapes
-  const Model& model() const noexcept;                  // after inlining and validation
+  // After inlining, validation and passes. Initializers that kernels packed and released (see
+  // SessionOptions::release_packed_constants, MemoryPlanInfo::released_constants) are absent.
+  const Model& model() const noexcept;
+  MemoryPlanInfo memory_plan() const;
   int threads() const noexcept;
 
   // Feeds by input name; every input without an initializer default must be fed. Returns the

@@ -62,6 +62,16 @@ class Tensor {
   std::vector<int64_t> to_int64_vector() const;
   std::vector<float> to_float_vector() const;
 
+  // How many Tensors share this buffer (0 for an undefined tensor or a shape-only stub): the
+  // executor writes an elementwise op's output over its input only when the input's slot is the
+  // buffer's one holder.
+  long buffer_use_count() const noexcept { return owner_.use_count(); }
+  // Same dtype, shape and data address, but holding no buffer: for an input a kernel packed at
+  // creation and declared consumed (KernelInit::consumed). The address is an identity only; the
+  // elements must never be read (the buffer may be gone).
+  Tensor shape_only() const;
+  bool holds_buffer() const noexcept { return owner_ != nullptr; }
+
  private:
   DataType dtype_ = DataType::Undefined;
   Shape shape_;
@@ -70,6 +80,42 @@ class Tensor {
   std::shared_ptr<const void> owner_;
   void* data_ = nullptr;
 };
+
+// Lets the executor place the buffers a kernel allocates while it runs one node into that run's
+// memory plan, whichever way the kernel allocates them (allocate_output or a plain Tensor).
+class AllocationHook {
+ public:
+  virtual ~AllocationHook() = default;
+  // A buffer for `bytes` (non-zero, not strings) or null for the ordinary allocator; `owner`
+  // receives what keeps the buffer alive.
+  virtual void* take(size_t bytes, std::shared_ptr<const void>& owner) = 0;
+};
+// Installs `hook` for allocations on this thread while it lives; the previous one comes back after.
+class ScopedAllocationHook {
+ public:
+  explicit ScopedAllocationHook(AllocationHook* hook) noexcept;
+  ~ScopedAllocationHook();
+  ScopedAllocationHook(const ScopedAllocationHook&) = delete;
+  ScopedAllocationHook& operator=(const ScopedAllocationHook&) = delete;
+
+ private:
+  AllocationHook* previous_;
+};
+
+// Frees the large buffers the tensor buffer cache keeps for reuse (after a session dropped its
+// packed weights, say, so that memory goes back to the system).
+void trim_tensor_buffer_cache() noexcept;
+
+// Bytes held by tensor buffers that onnxi allocated (not wrapped ones), now and at most since the
+// last reset: what the memory planner's figures are compared against.
+struct TensorMemoryStats {
+  size_t live_bytes = 0;
+  size_t peak_bytes = 0;
+};
+TensorMemoryStats tensor_memory_stats() noexcept;
+void reset_tensor_memory_peak() noexcept;  // peak := live
+// Executor arenas report their blocks here so the peak covers both.
+void note_tensor_memory(size_t bytes, bool allocated) noexcept;
 
 template <class T>
 Tensor Tensor::from_vector(const std::vector<T>& values, Shape shape) {
