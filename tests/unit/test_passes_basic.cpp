@@ -534,7 +534,10 @@ TEST_CASE("Conv followed by per-channel Mul and Add folds into the Conv") {
     Model kept = compare_levels(conv_then(bias, {{"Mul", scale}, {"Add", shift}}), seeded({1, 3, 6, 6}, 5), 1e-5);
     CHECK(kept.graph.nodes.size() == 1);
     CHECK(count_op(kept, "Conv") == 1);
-    CHECK(kept.graph.initializers.size() == 2);  // the folded W and B only
+    // The folded W and B only (the session's model may drop W once the Conv packed it).
+    CHECK(kept.graph.initializers.size() <= 2);
+    CHECK(kept.graph.initializers.count("k0") == 0);
+    CHECK(kept.graph.initializers.count("k1") == 0);
   }
   Model scalar = compare_levels(conv_then(false, {{"Mul", Tensor::scalar_f32(0.5f)}}), seeded({1, 3, 6, 6}, 5), 1e-5);
   CHECK(scalar.graph.nodes.size() == 1);
