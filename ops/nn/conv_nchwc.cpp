@@ -159,6 +159,8 @@ class NchwcConvKernel final : public Kernel {
       kernels::NchwcConvParams p = p_;
       p.nchw_input = true;
       nchw_w_ = kernels::pack_nchwc_weights(p, raw_w_.data(), raw_b_.data());
+      std::vector<float>().swap(raw_w_);  // the copy was only kept for this packing
+      std::vector<float>().swap(raw_b_);
     });
   }
 
@@ -172,7 +174,7 @@ class NchwcConvKernel final : public Kernel {
   WindowAttrs attrs_;
   kernels::NchwcConvParams p_;
   kernels::NchwcPackedWeights w_;
-  std::vector<float> raw_w_, raw_b_;
+  mutable std::vector<float> raw_w_, raw_b_;
   mutable std::once_flag nchw_once_;
   mutable kernels::NchwcPackedWeights nchw_w_;
 };
@@ -214,11 +216,15 @@ std::unique_ptr<Kernel> create_nchwc_conv(const KernelInit& init) {
   }
   const float* bias = Bt ? Bt->data<float>() : nullptr;
   auto kernel = std::make_unique<NchwcConvKernel>(std::move(attrs), p, kernels::pack_nchwc_weights(p, W->data<float>(), bias));
-  if (p.groups == 1) {
+  // A raw copy of W is kept only while an NCHW input is still possible (rank unknown at creation);
+  // a known rank-4 input packs for it now. Compute never reads W itself, so the session may free it.
+  const TypeInfo* tx = init.input_types.empty() ? nullptr : init.input_types[0];
+  const int64_t x_rank = tx != nullptr && tx->is_tensor() && tx->has_shape ? static_cast<int64_t>(tx->dims.size()) : -1;
+  if (p.groups == 1 && x_rank != 5) {
     kernel->keep_raw(W->data<float>(), W->numel(), bias);
-    const TypeInfo* tx = init.input_types.empty() ? nullptr : init.input_types[0];
-    if (tx != nullptr && tx->is_tensor() && tx->has_shape && tx->dims.size() == 4) kernel->prepare_nchw_input();
+    if (x_rank == 4) kernel->prepare_nchw_input();
   }
+  init.consumed(1);
   return kernel;
 }
 

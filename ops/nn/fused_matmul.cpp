@@ -129,6 +129,9 @@ class FusedMatMulKernel final : public Kernel {
       const int64_t K = b->dim(a_.trans_b ? 1 : 0), N = b->dim(a_.trans_b ? 0 : 1);
       packed_b_ = std::make_shared<const kernels::PackedSgemmB>(
           kernels::pack_sgemm_b(a_.trans_b, K, N, b->data<float>(), b->dim(1)));
+      // With A's rows as they are, a 2-D B is always shared by the whole stack, so compute takes
+      // the packed path and reads B's shape only: the session may free B.
+      if (!a_.trans_a) init.consumed(1);
     }
   }
 
