@@ -102,8 +102,12 @@ std::string operators_markdown() {
      << ". An opset range `13+` means opset 13 and every later one; a model resolves to the newest "
         "implementation whose first opset is not above its import.\n";
   for (const auto& [domain, ops] : by_domain) {
-    md << "\n## " << domain_label(domain) << " (" << ops.size() << " operators)\n\n"
-       << "| Operator | Opsets | Types |\n|---|---|---|\n";
+    md << "\n## " << domain_label(domain) << " (" << ops.size() << " operators)\n\n";
+    if (domain == "com.onnxi") {
+      md << "onnxi's own ops: what the graph passes write (and `onnxi optimize` saves). Their inputs, "
+            "attributes and semantics are in [FUSED_OPS.md](FUSED_OPS.md).\n\n";
+    }
+    md << "| Operator | Opsets | Types |\n|---|---|---|\n";
     for (const auto& [op, e] : ops) md << "| " << op << " | " << versions_str(e) << " | " << escape_cell(types_str(e, "<br>")) << " |\n";
   }
   return md.str();
