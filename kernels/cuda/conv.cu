@@ -80,12 +80,13 @@ void conv2d_nhwc(const ConvParams& p, const float* x, const float* w, const floa
           "pads must be >= 0");
   const std::int64_t oh = p.out_h(), ow = p.out_w();
   require(oh >= 1 && ow >= 1, "conv2d_nhwc", "the kernel (with dilation) is larger than the padded input");
-  require(x && w && y, "conv2d_nhwc", "null operand");
   const bool depthwise_shape = p.groups == p.c && p.c > 1;
   if (algo == ConvAlgo::Auto) algo = depthwise_shape ? ConvAlgo::Depthwise : ConvAlgo::ImplicitGemmF32;
+  require(algo != ConvAlgo::Depthwise || depthwise_shape, "conv2d_nhwc",
+          "ConvAlgo::Depthwise needs groups == channels (> 1)");
+  require(x && w && y, "conv2d_nhwc", "null operand");
   cudaStream_t s = as_stream(stream);
   if (algo == ConvAlgo::Depthwise) {
-    require(depthwise_shape, "conv2d_nhwc", "ConvAlgo::Depthwise needs groups == channels (> 1)");
     const std::int64_t total = p.n * oh * ow * p.cout;
     depthwise_nhwc_kernel<<<grid_for(total, 256), 256, 0, s>>>(p, oh, ow, p.cout / p.c, x, w, bias, residual, y, act,
                                                               total);
