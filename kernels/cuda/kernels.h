@@ -27,6 +27,9 @@ enum class GemmType {
   F16,   // half in and out, tensor cores (mma.sync), fp32 accumulate
   BF16,  // bfloat16 in and out, tensor cores (mma.sync), fp32 accumulate
 };
+// Auto: SIMT for F32, mma.sync for the tensor-core types. Wgmma (sm_90a, F16/BF16/TF32) is opt-in
+// until it has been validated on hardware; Simt runs any type on CUDA cores (TF32 then is full fp32).
+enum class GemmAlgo { Auto, Simt, MmaSync, Wgmma };
 struct GemmParams {
   std::int64_t m = 0, n = 0, k = 0;
   bool trans_a = false, trans_b = false;
@@ -36,6 +39,7 @@ struct GemmParams {
   const float* bias = nullptr;   // length n (one per output column), or nullptr
   bool bias_per_row = false;     // bias has length m instead (Gemm's C of shape [M,1])
   ActivationParams act;
+  GemmAlgo algo = GemmAlgo::Auto;
 };
 void gemm(GemmType type, const GemmParams& p, const void* a, const void* b, void* c, StreamHandle stream);
 

@@ -55,7 +55,7 @@ std::vector<std::uint16_t> to_bits(cu::GemmType t, const std::vector<float>& v) 
   return b;
 }
 
-void run_gemm_case(cu::GemmType type, const GemmCase& g) {
+void run_gemm_case(cu::GemmType type, const GemmCase& g, cu::GemmAlgo algo = cu::GemmAlgo::Auto) {
   const std::int64_t lda = g.ta ? g.m : g.k, ldb = g.tb ? g.k : g.n, ldc = g.n;
   const std::int64_t sa = g.m * g.k, sb = g.broadcast_b ? 0 : g.k * g.n, sc = g.m * g.n;
   std::vector<float> a = random_vec(static_cast<std::size_t>(sa * g.batch), 11);
@@ -89,7 +89,7 @@ void run_gemm_case(cu::GemmType type, const GemmCase& g) {
         if (g.relu) v = std::max(v, 0.0);
         want[at] = v;
         double t = 2.0 * g.k * std::ldexp(1.0, -23) * s + 1e-6;
-        if (type == cu::GemmType::TF32) t += std::ldexp(1.0, -10) * s;
+        if (type == cu::GemmType::TF32 && algo != cu::GemmAlgo::Simt) t += std::ldexp(1.0, -10) * s;
         if (half) t += out_ulp * std::fabs(v);
         tol[at] = t;
       }
@@ -111,6 +111,7 @@ void run_gemm_case(cu::GemmType type, const GemmCase& g) {
   p.stride_c = sc;
   p.alpha = g.alpha;
   p.beta = g.beta;
+  p.algo = algo;
   if (g.relu) p.act.kind = cu::Activation::Relu;
   DeviceVec<float> dbias(bias, stream);
   if (g.bias) p.bias = dbias.ptr();
@@ -390,6 +391,30 @@ TEST_CASE("cuda gemm matches kernels::sgemm for every precision over tile tails"
       CAPTURE(g.k);
       CAPTURE(g.batch);
       run_gemm_case(type, g);
+      if (type == cu::GemmType::F16) run_gemm_case(type, g, cu::GemmAlgo::Simt);
+    }
+}
+
+TEST_CASE("cuda gemm on wgmma (sm_90a) matches kernels::sgemm, or says why it cannot run") {
+  CUDA_TEST_REQUIRE_DEVICE();
+  const cu::DeviceInfo info = cu::device_info();
+  if (info.major != 9 || info.minor != 0) {
+    cu::GemmParams p;
+    p.m = p.n = p.k = p.lda = p.ldb = p.ldc = 8;
+    p.algo = cu::GemmAlgo::Wgmma;
+    cu::Stream stream;
+    DeviceVec<std::uint16_t> buf(64, stream);
+    CHECK_THROWS_AS(cu::gemm(cu::GemmType::F16, p, buf.ptr(), buf.ptr(), buf.ptr(), stream.handle()), onnxi::Error);
+    return;
+  }
+  for (cu::GemmType type : {cu::GemmType::TF32, cu::GemmType::F16, cu::GemmType::BF16})
+    for (const GemmCase& g : kGemmCases) {
+      CAPTURE(static_cast<int>(type));
+      CAPTURE(g.m);
+      CAPTURE(g.n);
+      CAPTURE(g.k);
+      CAPTURE(g.batch);
+      run_gemm_case(type, g, cu::GemmAlgo::Wgmma);
     }
 }
 
