@@ -36,8 +36,8 @@ constexpr int kSimtBM = 64, kSimtBN = 64, kSimtBK = 16, kSimtThreads = 256;
 
 template <class Loader, class Epilogue>
 __global__ void __launch_bounds__(kSimtThreads) simt_gemm_kernel(Loader ld, Epilogue epi) {
-  __shared__ float As[kSimtBK][kSimtBM];  // k-major, so a thread's 4 rows are one float4 read
-  __shared__ float Bs[kSimtBK][kSimtBN];
+  __shared__ __align__(16) float As[kSimtBK][kSimtBM];  // k-major: a thread's 4 rows are one float4 read
+  __shared__ __align__(16) float Bs[kSimtBK][kSimtBN];
   const int batch = blockIdx.z;
   const std::int64_t i0 = static_cast<std::int64_t>(blockIdx.x) * kSimtBM;
   const std::int64_t j0 = static_cast<std::int64_t>(blockIdx.y) * kSimtBN;
