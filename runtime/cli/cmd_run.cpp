@@ -27,6 +27,7 @@ struct RunArgs {
   std::string model;
   std::vector<std::string> inputs;
   int threads = 0;
+  std::string device = "cpu";
   int repeat = 0;
   std::string save_dir;
   std::vector<std::string> dims;
@@ -396,6 +397,7 @@ void print_profile(const RunProfile& profile, int max_nodes) {
 int run_model(const RunArgs& args) {
   SessionOptions options;
   options.threads = args.threads;
+  options.device = args.device;
   auto load_start = std::chrono::steady_clock::now();
   Session session = Session::from_file(args.model, options);
   double load_ms = ms_since(load_start);
@@ -452,6 +454,7 @@ Command add_run_command(CLI::App& app) {
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   sub->add_option("-t,--threads", args->threads, "intra-op threads (0: all cores)")->check(CLI::NonNegativeNumber);
+  sub->add_option("--device", args->device, "cpu or cuda (cuda: the kernels exist, graphs do not run there yet)");
   sub->add_option("-r,--repeat", args->repeat, "one warm-up, then N timed runs")->check(CLI::NonNegativeNumber);
   sub->add_option("--save-outputs", args->save_dir, "write each output to DIR/NAME.npy");
   sub->add_option("--dim", args->dims, "NAME=VALUE: size of a symbolic dim for random inputs; repeatable")

@@ -11,6 +11,7 @@
 #include "onnxi/error.h"
 #include "onnxi/loader.h"
 #include "ops/training/gradient.h"
+#include "runtime/exec/device_cuda.h"
 #include "runtime/exec/executor.h"
 #include "runtime/graph/prepare.h"
 #include "runtime/passes/passes.h"
@@ -71,6 +72,7 @@ Session& Session::operator=(Session&&) noexcept = default;
 Session::~Session() = default;
 
 Session Session::from_file(const std::string& path, const SessionOptions& options) {
+  exec::require_device(options.device);  // before a possibly long load
   return from_model(load_model_file(path), options);
 }
 
@@ -81,6 +83,7 @@ Session Session::from_bytes(const void* data, size_t size, const SessionOptions&
 Session Session::from_model(Model model, const SessionOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  exec::require_device(options.device);
   passes::check_level(options.optimization_level);
   ONNXI_CHECK(options.threads >= 0, ErrorCode::InvalidArgument, "threads must be >= 0 (0: all cores), got ", options.threads);
   int threads = options.threads > 0 ? options.threads : kernels::hardware_threads();

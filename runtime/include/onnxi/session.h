@@ -18,6 +18,7 @@ namespace onnxi {
 
 struct SessionOptions {
   int threads = 0;                         // intra-op threads; 0: all cores
+  std::string device = "cpu";              // cpu | cuda (cuda: a clear error until graphs run there)
   std::string optimization_level = "all";  // none | basic | extended | all (passes hook)
   // Extra ops (a custom domain, or overrides), searched before the built-in ones.
   std::shared_ptr<const Registry> custom_ops;
