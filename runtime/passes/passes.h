@@ -3,10 +3,14 @@
 //   basic: no-op elimination (Identity, inference Dropout, same-type Cast, same-shape
 //     Expand/Reshape/Slice/...), reshape chains, Shape/Size folding, constant folding, common
 //     subexpression elimination, dead nodes and unused initializers, repeated until nothing changes;
-//   extended and all: basic, then Conv + BatchNormalization and Conv + per-channel Mul/Add folded
-//     into the Conv, then Conv + Relu/Clip fused into com.onnxi FusedConv, then unused
-//     initializers again.
-// Each pass is a file of its own (runtime/passes/*.cpp, declared in pass_util.h).
+//   extended: basic, then Conv + BatchNormalization and Conv + per-channel Mul/Add folded into the
+//     Conv; LayerNorm / SkipLayerNorm / RMSNorm and GELU fused; spelled-out attention fused into
+//     com.onnxi Attention (before the Transpose fold, which would take its K transpose); Transpose
+//     folded into MatMul/Gemm; MatMul + bias + activation into FusedMatMul or Gemm; Conv +
+//     Relu/Clip into FusedConv; then unused initializers again;
+//   all: extended, then the blocked-channel (NCHWc) layout for conv regions (AVX-512 only).
+// Each pass is a file of its own (runtime/passes/*.cpp, declared in pass_util.h); the ops they
+// write are documented in docs/FUSED_OPS.md.
 #pragma once
 
 #include <map>
