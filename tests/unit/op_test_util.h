@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <string>
@@ -33,6 +34,42 @@ inline Attribute attr_strings(std::string name, std::vector<std::string> v) {
 }
 inline Attribute attr_tensor(std::string name, Tensor t) {
   Attribute a; a.name = std::move(name); a.type = Attribute::Type::Tensor; a.t = std::move(t); return a;
+}
+
+// Reproducible test values: n floats in [lo, hi) from a xorshift64 stream started at
+// seed * 0x9E3779B97F4A7C15 + salt, each the stream value modulo `buckets` scaled into the range.
+// (salt and buckets only keep the values each test file was written with.)
+inline std::vector<float> xorshift_floats(size_t n, uint64_t seed, float lo, float hi, uint64_t salt,
+                                          uint64_t buckets = 100000) {
+  std::vector<float> v(n);
+  uint64_t s = seed * 0x9E3779B97F4A7C15ULL + salt;
+  for (float& x : v) {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    x = lo + (hi - lo) * static_cast<float>(s % buckets) / static_cast<float>(buckets);
+  }
+  return v;
+}
+inline Tensor xorshift_tensor(Shape shape, uint64_t seed, float lo, float hi, uint64_t salt, uint64_t buckets = 100000) {
+  Tensor t(DataType::Float, std::move(shape));
+  const std::vector<float> v = xorshift_floats(static_cast<size_t>(t.numel()), seed, lo, hi, salt, buckets);
+  std::copy(v.begin(), v.end(), t.data<float>());
+  return t;
+}
+
+// A graph node named after its first output ("<out>_node"; the op type when it has none), as the
+// graph-pass tests build models in onnxi's IR directly.
+inline Node graph_node(std::string op, std::vector<std::string> inputs, std::vector<std::string> outputs,
+                       std::vector<Attribute> attrs = {}, std::string domain = "") {
+  Node n;
+  n.name = outputs.empty() ? op : outputs[0] + "_node";
+  n.op_type = std::move(op);
+  n.domain = std::move(domain);
+  n.inputs = std::move(inputs);
+  n.outputs = std::move(outputs);
+  n.attributes = std::move(attrs);
+  return n;
 }
 
 struct NodeRun {

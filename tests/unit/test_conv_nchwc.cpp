@@ -20,17 +20,7 @@ using namespace onnxi::kernels;
 
 namespace {
 
-std::vector<float> seeded(size_t n, uint64_t seed, float lo = -1.f, float hi = 1.f) {
-  std::vector<float> v(n);
-  uint64_t s = seed * 0x9E3779B97F4A7C15ULL + 11;
-  for (float& x : v) {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    x = lo + (hi - lo) * static_cast<float>(s % 100003) / 100003.f;
-  }
-  return v;
-}
+std::vector<float> seeded(size_t n, uint64_t seed, float lo = -1.f, float hi = 1.f) { return onnxi::test::xorshift_floats(n, seed, lo, hi, 11, 100003); }
 
 struct Variant {
   const char* name;

@@ -15,22 +15,13 @@
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/gelu.h"
 #include "kernels/cpu/layer_norm.h"
+#include "tests/unit/op_test_util.h"
 
 using namespace onnxi::kernels;
 
 namespace {
 
-std::vector<float> seeded(size_t n, uint64_t seed, float lo, float hi) {
-  std::vector<float> v(n);
-  uint64_t s = seed * 0x9E3779B97F4A7C15ULL + 11;
-  for (float& f : v) {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    f = lo + (hi - lo) * static_cast<float>(s % 1000003) / 1000003.f;
-  }
-  return v;
-}
+std::vector<float> seeded(size_t n, uint64_t seed, float lo, float hi) { return onnxi::test::xorshift_floats(n, seed, lo, hi, 11, 1000003); }
 
 using RowFn = void (*)(const float*, float*, int64_t, const float*, const LayerNormParams&, bool, float*, float*,
                        float*);

@@ -15,26 +15,8 @@ using namespace onnxi::test;
 
 namespace {
 
-Tensor seeded(Shape shape, uint64_t seed, float lo, float hi) {
-  Tensor t(DataType::Float, std::move(shape));
-  uint64_t s = seed * 0x9E3779B97F4A7C15ULL + 7;
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    t.data<float>()[i] = lo + (hi - lo) * static_cast<float>(s % 100000) / 100000.f;
-  }
-  return t;
-}
+Tensor seeded(Shape shape, uint64_t seed, float lo, float hi) { return xorshift_tensor(std::move(shape), seed, lo, hi, 7); }
 
-Node node(std::string op, std::vector<std::string> inputs, std::vector<std::string> outputs) {
-  Node n;
-  n.name = outputs.empty() ? op : outputs[0] + "_node";
-  n.op_type = std::move(op);
-  n.inputs = std::move(inputs);
-  n.outputs = std::move(outputs);
-  return n;
-}
 
 // x [1, 3, 6, 6] -> Conv 3x3 (4 channels, pad 1, optional bias) -> BatchNormalization -> y.
 Model conv_bn_model(bool conv_bias) {
@@ -49,11 +31,11 @@ Model conv_bn_model(bool conv_bias) {
   m.graph.initializers["bias"] = seeded({4}, 4, -0.3f, 0.3f);
   m.graph.initializers["mean"] = seeded({4}, 5, -0.2f, 0.2f);
   m.graph.initializers["var"] = seeded({4}, 6, 0.5f, 2.0f);
-  Node conv = node("Conv", conv_bias ? std::vector<std::string>{"x", "W", "B"} : std::vector<std::string>{"x", "W"},
+  Node conv = graph_node("Conv", conv_bias ? std::vector<std::string>{"x", "W", "B"} : std::vector<std::string>{"x", "W"},
                    {"c"});
   conv.attributes.push_back(attr_ints("pads", {1, 1, 1, 1}));
   m.graph.nodes.push_back(conv);
-  Node bn = node("BatchNormalization", {"c", "scale", "bias", "mean", "var"}, {"y"});
+  Node bn = graph_node("BatchNormalization", {"c", "scale", "bias", "mean", "var"}, {"y"});
   bn.attributes.push_back(attr_float("epsilon", 1e-3f));
   m.graph.nodes.push_back(bn);
   m.graph.outputs.push_back(ValueInfo{"y", {}, {}});
@@ -98,7 +80,7 @@ TEST_CASE("Conv + BatchNormalization stays when folding could change what is com
   }
   SUBCASE("the Conv output has another consumer") {
     Model m = conv_bn_model(false);
-    m.graph.nodes.push_back(node("Relu", {"c"}, {"r"}));
+    m.graph.nodes.push_back(graph_node("Relu", {"c"}, {"r"}));
     m.graph.outputs.push_back(ValueInfo{"r", {}, {}});
     CHECK(compare_levels(m, "BatchNormalization") == 1);
   }
@@ -139,7 +121,7 @@ TEST_CASE("passes are idempotent: a second run changes nothing") {
   CHECK(passes::run_passes(m, "extended") == 0);
   CHECK(m.graph.nodes.size() == nodes);
   Model fused = conv_bn_model(true);
-  fused.graph.nodes.push_back(node("Relu", {"y"}, {"z"}));
+  fused.graph.nodes.push_back(graph_node("Relu", {"y"}, {"z"}));
   fused.graph.outputs = {ValueInfo{"z", {}, {}}};
   report.clear();
   passes::run_passes(fused, "extended", &report);
@@ -157,7 +139,7 @@ namespace {
 Model with_activation(Model m, const std::string& op, std::vector<std::string> extra_inputs = {}) {
   std::vector<std::string> inputs{"y"};
   inputs.insert(inputs.end(), extra_inputs.begin(), extra_inputs.end());
-  m.graph.nodes.push_back(node(op, inputs, {"z"}));
+  m.graph.nodes.push_back(graph_node(op, inputs, {"z"}));
   m.graph.outputs = {ValueInfo{"z", {}, {}}};
   return m;
 }
@@ -218,8 +200,8 @@ TEST_CASE("Conv + activation stays apart when the fusion could change what is co
     Model m = conv_bn_model(false);
     m.graph.nodes.pop_back();  // no BN: Conv -> c
     m.graph.outputs = {};
-    m.graph.nodes.push_back(node("Relu", {"c"}, {"r"}));
-    m.graph.nodes.push_back(node("Neg", {"c"}, {"n"}));
+    m.graph.nodes.push_back(graph_node("Relu", {"c"}, {"r"}));
+    m.graph.nodes.push_back(graph_node("Neg", {"c"}, {"n"}));
     m.graph.outputs = {ValueInfo{"r", {}, {}}, ValueInfo{"n", {}, {}}};
     CHECK(compare_levels(m, "Relu") == 1);
     CHECK(fused_after_all(m) == 0);

@@ -23,17 +23,7 @@ namespace {
 
 constexpr int64_t kSeq = 10, kHeads = 3, kHead = 8, kHidden = kHeads * kHead;
 
-Tensor seeded(Shape shape, uint64_t seed, float lo, float hi) {
-  Tensor t(DataType::Float, std::move(shape));
-  uint64_t s = seed * 0x9E3779B97F4A7C15ULL + 11;
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    t.data<float>()[i] = lo + (hi - lo) * static_cast<float>(s % 100000) / 100000.f;
-  }
-  return t;
-}
+Tensor seeded(Shape shape, uint64_t seed, float lo, float hi) { return xorshift_tensor(std::move(shape), seed, lo, hi, 11); }
 
 Tensor int64s(std::vector<int64_t> v) {
   Tensor t(DataType::Int64, {static_cast<int64_t>(v.size())});
@@ -41,16 +31,6 @@ Tensor int64s(std::vector<int64_t> v) {
   return t;
 }
 
-Node node(std::string op, std::vector<std::string> inputs, std::vector<std::string> outputs,
-          std::vector<Attribute> attrs = {}) {
-  Node n;
-  n.name = outputs[0] + "_node";
-  n.op_type = std::move(op);
-  n.inputs = std::move(inputs);
-  n.outputs = std::move(outputs);
-  n.attributes = std::move(attrs);
-  return n;
-}
 
 enum class Spelling {
   Bert,     // Div(scores, sqrt(D)); K through one Transpose(0,2,3,1)
@@ -76,44 +56,44 @@ Model attention_model(Spelling spelling, bool with_mask) {
   for (const char* p : {"q", "k", "v"}) {
     const std::string w = std::string("W") + p;
     g.initializers[w] = seeded({kHidden, kHidden}, static_cast<uint64_t>(p[0]), -0.4f, 0.4f);
-    g.nodes.push_back(node("MatMul", {"x", w}, {std::string(p) + "3"}));
+    g.nodes.push_back(graph_node("MatMul", {"x", w}, {std::string(p) + "3"}));
   }
   std::string q3 = "q3";
   if (spelling == Spelling::Tf2onnx) {
-    g.nodes.push_back(node("Mul", {"q3", "inv_sqrt_d"}, {"q3s"}));
+    g.nodes.push_back(graph_node("Mul", {"q3", "inv_sqrt_d"}, {"q3s"}));
     q3 = "q3s";
   }
-  g.nodes.push_back(node("Reshape", {q3, "heads_shape"}, {"q4"}));
-  g.nodes.push_back(node("Reshape", {"k3", "heads_shape"}, {"k4"}));
-  g.nodes.push_back(node("Reshape", {"v3", "heads_shape"}, {"v4"}));
-  g.nodes.push_back(node("Transpose", {"q4"}, {"qt"}, {attr_ints("perm", {0, 2, 1, 3})}));
-  g.nodes.push_back(node("Transpose", {"v4"}, {"vt"}, {attr_ints("perm", {0, 2, 1, 3})}));
+  g.nodes.push_back(graph_node("Reshape", {q3, "heads_shape"}, {"q4"}));
+  g.nodes.push_back(graph_node("Reshape", {"k3", "heads_shape"}, {"k4"}));
+  g.nodes.push_back(graph_node("Reshape", {"v3", "heads_shape"}, {"v4"}));
+  g.nodes.push_back(graph_node("Transpose", {"q4"}, {"qt"}, {attr_ints("perm", {0, 2, 1, 3})}));
+  g.nodes.push_back(graph_node("Transpose", {"v4"}, {"vt"}, {attr_ints("perm", {0, 2, 1, 3})}));
   std::string q = "qt", kt = "kt", scores = "scores";
   if (spelling == Spelling::HfScale) {
-    g.nodes.push_back(node("Mul", {"qt", "root"}, {"qts"}));
-    g.nodes.push_back(node("Transpose", {"k4"}, {"kh"}, {attr_ints("perm", {0, 2, 1, 3})}));
-    g.nodes.push_back(node("Mul", {"root", "kh"}, {"khs"}));
-    g.nodes.push_back(node("Transpose", {"khs"}, {"kt"}, {attr_ints("perm", {0, 1, 3, 2})}));
+    g.nodes.push_back(graph_node("Mul", {"qt", "root"}, {"qts"}));
+    g.nodes.push_back(graph_node("Transpose", {"k4"}, {"kh"}, {attr_ints("perm", {0, 2, 1, 3})}));
+    g.nodes.push_back(graph_node("Mul", {"root", "kh"}, {"khs"}));
+    g.nodes.push_back(graph_node("Transpose", {"khs"}, {"kt"}, {attr_ints("perm", {0, 1, 3, 2})}));
     q = "qts";
   } else {
-    g.nodes.push_back(node("Transpose", {"k4"}, {"kt"}, {attr_ints("perm", {0, 2, 3, 1})}));
+    g.nodes.push_back(graph_node("Transpose", {"k4"}, {"kt"}, {attr_ints("perm", {0, 2, 3, 1})}));
   }
-  g.nodes.push_back(node("MatMul", {q, kt}, {"scores"}));
+  g.nodes.push_back(graph_node("MatMul", {q, kt}, {"scores"}));
   if (spelling == Spelling::Bert) {
-    g.nodes.push_back(node("Div", {"scores", "sqrt_d"}, {"scaled"}));
+    g.nodes.push_back(graph_node("Div", {"scores", "sqrt_d"}, {"scaled"}));
     scores = "scaled";
   }
   if (with_mask) {
     // The mask as the first operand in one spelling, the second in the others.
-    g.nodes.push_back(node("Add", spelling == Spelling::Tf2onnx ? std::vector<std::string>{"mask", scores}
+    g.nodes.push_back(graph_node("Add", spelling == Spelling::Tf2onnx ? std::vector<std::string>{"mask", scores}
                                                                  : std::vector<std::string>{scores, "mask"},
                            {"masked"}));
     scores = "masked";
   }
-  g.nodes.push_back(node("Softmax", {scores}, {"probs"}, {attr_int("axis", -1)}));
-  g.nodes.push_back(node("MatMul", {"probs", "vt"}, {"context"}));
-  g.nodes.push_back(node("Transpose", {"context"}, {"context_t"}, {attr_ints("perm", {0, 2, 1, 3})}));
-  g.nodes.push_back(node("Reshape", {"context_t", "merged_shape"}, {"y"}));
+  g.nodes.push_back(graph_node("Softmax", {scores}, {"probs"}, {attr_int("axis", -1)}));
+  g.nodes.push_back(graph_node("MatMul", {"probs", "vt"}, {"context"}));
+  g.nodes.push_back(graph_node("Transpose", {"context"}, {"context_t"}, {attr_ints("perm", {0, 2, 1, 3})}));
+  g.nodes.push_back(graph_node("Reshape", {"context_t", "merged_shape"}, {"y"}));
   g.outputs.push_back(ValueInfo{"y", {}, {}});
   return m;
 }
@@ -189,7 +169,7 @@ TEST_CASE("fuse_attention leaves the graph alone when the probabilities or score
   }
   SUBCASE("the scores have a second reader") {
     Model m = attention_model(Spelling::Bert, true);
-    m.graph.nodes.push_back(node("ReduceMax", {"scores"}, {"score_max"}, {attr_int("keepdims", 0)}));
+    m.graph.nodes.push_back(graph_node("ReduceMax", {"scores"}, {"score_max"}, {attr_int("keepdims", 0)}));
     m.graph.outputs.push_back(ValueInfo{"score_max", {}, {}});
     CHECK(count_op(compare_levels(m), "Attention", "com.onnxi") == 0);
   }

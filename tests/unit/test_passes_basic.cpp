@@ -19,35 +19,15 @@ using namespace onnxi::test;
 
 namespace {
 
-Tensor seeded(Shape shape, uint64_t seed, float lo = -1.f, float hi = 1.f) {
-  Tensor t(DataType::Float, std::move(shape));
-  uint64_t s = seed * 0x9E3779B97F4A7C15ULL + 11;
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    t.data<float>()[i] = lo + (hi - lo) * static_cast<float>(s % 100000) / 100000.f;
-  }
-  return t;
-}
+Tensor seeded(Shape shape, uint64_t seed, float lo = -1.f, float hi = 1.f) { return xorshift_tensor(std::move(shape), seed, lo, hi, 11); }
 
 Tensor i64(std::vector<int64_t> v) {
   const auto n = static_cast<int64_t>(v.size());
   return Tensor::from_vector(v, {n});
 }
 
-Node node(std::string op, std::vector<std::string> inputs, std::vector<std::string> outputs,
-          std::vector<Attribute> attributes = {}) {
-  Node n;
-  n.name = outputs.empty() ? op : outputs[0] + "_node";
-  n.op_type = std::move(op);
-  n.inputs = std::move(inputs);
-  n.outputs = std::move(outputs);
-  n.attributes = std::move(attributes);
-  return n;
-}
 
-Node constant(const std::string& out, Tensor value) { return node("Constant", {}, {out}, {attr_tensor("value", value)}); }
+Node constant(const std::string& out, Tensor value) { return graph_node("Constant", {}, {out}, {attr_tensor("value", value)}); }
 
 // A model with float input x of `shape` (symbolic dims where negative) and outputs `outputs`.
 Model model_with(Shape shape, std::vector<std::string> outputs, int64_t opset = 17) {
@@ -105,9 +85,9 @@ Model constant_chain() {
   Model m = model_with({2, 3}, {"y"});
   m.graph.initializers["K"] = seeded({3}, 1, 0.5f, 2.f);
   m.graph.nodes.push_back(constant("c", seeded({3}, 2, 0.5f, 2.f)));
-  m.graph.nodes.push_back(node("Mul", {"c", "K"}, {"m"}));
-  m.graph.nodes.push_back(node("Sqrt", {"m"}, {"s"}));
-  m.graph.nodes.push_back(node("Add", {"x", "s"}, {"y"}));
+  m.graph.nodes.push_back(graph_node("Mul", {"c", "K"}, {"m"}));
+  m.graph.nodes.push_back(graph_node("Sqrt", {"m"}, {"s"}));
+  m.graph.nodes.push_back(graph_node("Add", {"x", "s"}, {"y"}));
   return m;
 }
 
@@ -133,8 +113,8 @@ TEST_CASE("constant folding leaves nodes alone when their value is not fixed at 
   }
   SUBCASE("a random op") {
     Model m = model_with({2, 3}, {"y"});
-    m.graph.nodes.push_back(node("RandomUniform", {}, {"r"}, {attr_ints("shape", {2, 3})}));
-    m.graph.nodes.push_back(node("Mul", {"r", "x"}, {"y"}));
+    m.graph.nodes.push_back(graph_node("RandomUniform", {}, {"r"}, {attr_ints("shape", {2, 3})}));
+    m.graph.nodes.push_back(graph_node("Mul", {"r", "x"}, {"y"}));
     Model g = m;
     passes::run_passes(g, "all");
     CHECK(count_op(g, "RandomUniform") == 1);
@@ -142,7 +122,7 @@ TEST_CASE("constant folding leaves nodes alone when their value is not fixed at 
   SUBCASE("the node produces a graph output") {
     Model m = model_with({2, 3}, {"y", "c"});
     m.graph.nodes.push_back(constant("c", seeded({3}, 2)));
-    m.graph.nodes.push_back(node("Add", {"x", "c"}, {"y"}));
+    m.graph.nodes.push_back(graph_node("Add", {"x", "c"}, {"y"}));
     Model kept = compare_levels(m, seeded({2, 3}, 3));
     CHECK(count_op(kept, "Constant") == 1);
   }
@@ -150,8 +130,8 @@ TEST_CASE("constant folding leaves nodes alone when their value is not fixed at 
     Model m = model_with({2, 3}, {"y"});
     m.graph.initializers["table"] = seeded({4, 3}, 4);
     m.graph.initializers["idx"] = i64({7});  // out of range
-    m.graph.nodes.push_back(node("Gather", {"table", "idx"}, {"g"}));
-    m.graph.nodes.push_back(node("Add", {"x", "g"}, {"y"}));
+    m.graph.nodes.push_back(graph_node("Gather", {"table", "idx"}, {"g"}));
+    m.graph.nodes.push_back(graph_node("Add", {"x", "g"}, {"y"}));
     Session s = Session::from_model(m);
     CHECK(count_op(s.model(), "Gather") == 1);
     CHECK(error_of([&] { run(s, seeded({2, 3}, 3)); }).find("g_node") != std::string::npos);
@@ -161,8 +141,8 @@ TEST_CASE("constant folding leaves nodes alone when their value is not fixed at 
       INFO("rows: ", rows);
       Model m = model_with({1, 2048}, {"y"});
       m.graph.initializers["shape"] = i64({rows, 2048});
-      m.graph.nodes.push_back(node("ConstantOfShape", {"shape"}, {"k"}, {attr_tensor("value", seeded({1}, 5))}));
-      m.graph.nodes.push_back(node("Add", {"x", "k"}, {"y"}));
+      m.graph.nodes.push_back(graph_node("ConstantOfShape", {"shape"}, {"k"}, {attr_tensor("value", seeded({1}, 5))}));
+      m.graph.nodes.push_back(graph_node("Add", {"x", "k"}, {"y"}));
       passes::run_passes(m, "all");
       CHECK(count_op(m, "ConstantOfShape") == (rows == 4 ? 0 : 1));
     }
@@ -182,8 +162,8 @@ TEST_CASE("constant folding leaves nodes alone when their value is not fixed at 
     custom->add(neg);
     Model m = model_with({3}, {"y"});
     m.graph.initializers["k"] = seeded({3}, 6);
-    m.graph.nodes.push_back(node("Neg", {"k"}, {"n"}));
-    m.graph.nodes.push_back(node("Add", {"x", "n"}, {"y"}));
+    m.graph.nodes.push_back(graph_node("Neg", {"k"}, {"n"}));
+    m.graph.nodes.push_back(graph_node("Add", {"x", "n"}, {"y"}));
     SessionOptions o;
     o.custom_ops = custom;
     Session s = Session::from_model(m, o);
@@ -200,13 +180,13 @@ TEST_CASE("Shape and Size of static shapes fold, and the chain into a Reshape ta
     m.graph.initializers["zero"] = Tensor::scalar_i64(0);
     m.graph.initializers["axes0"] = i64({0});
     m.graph.initializers["minus1"] = i64({-1});
-    m.graph.nodes.push_back(node("Shape", {"x"}, {"s"}));
-    m.graph.nodes.push_back(node("Gather", {"s", "zero"}, {"d0"}));
-    m.graph.nodes.push_back(node("Unsqueeze", {"d0", "axes0"}, {"d0v"}));
-    m.graph.nodes.push_back(node("Concat", {"d0v", "minus1"}, {"target"}, {attr_int("axis", 0)}));
-    m.graph.nodes.push_back(node("Reshape", {"x", "target"}, {"y"}));
-    m.graph.nodes.push_back(node("Size", {"x"}, {"size"}));
-    m.graph.nodes.push_back(node("Cast", {"size"}, {"n"}, {attr_int("to", static_cast<int64_t>(DataType::Float))}));
+    m.graph.nodes.push_back(graph_node("Shape", {"x"}, {"s"}));
+    m.graph.nodes.push_back(graph_node("Gather", {"s", "zero"}, {"d0"}));
+    m.graph.nodes.push_back(graph_node("Unsqueeze", {"d0", "axes0"}, {"d0v"}));
+    m.graph.nodes.push_back(graph_node("Concat", {"d0v", "minus1"}, {"target"}, {attr_int("axis", 0)}));
+    m.graph.nodes.push_back(graph_node("Reshape", {"x", "target"}, {"y"}));
+    m.graph.nodes.push_back(graph_node("Size", {"x"}, {"size"}));
+    m.graph.nodes.push_back(graph_node("Cast", {"size"}, {"n"}, {attr_int("to", static_cast<int64_t>(DataType::Float))}));
     return m;
   };
   SUBCASE("static") {
@@ -225,10 +205,10 @@ TEST_CASE("Shape and Size of static shapes fold, and the chain into a Reshape ta
   }
   SUBCASE("Shape with start takes only the static dims it needs") {
     Model m = model_with({-1, 3, 4}, {"y"}, 15);
-    m.graph.nodes.push_back(node("Shape", {"x"}, {"s"}, {attr_int("start", -2)}));
+    m.graph.nodes.push_back(graph_node("Shape", {"x"}, {"s"}, {attr_int("start", -2)}));
     m.graph.initializers["batch"] = i64({-1});
-    m.graph.nodes.push_back(node("Concat", {"batch", "s"}, {"target"}, {attr_int("axis", 0)}));
-    m.graph.nodes.push_back(node("Reshape", {"x", "target"}, {"y"}));
+    m.graph.nodes.push_back(graph_node("Concat", {"batch", "s"}, {"target"}, {attr_int("axis", 0)}));
+    m.graph.nodes.push_back(graph_node("Reshape", {"x", "target"}, {"y"}));
     Model kept = compare_levels(m, seeded({2, 3, 4}, 9));
     CHECK(kept.graph.nodes.size() == 1);
     CHECK(kept.graph.initializers.at("target").to_int64_vector() == std::vector<int64_t>{-1, 3, 4});
@@ -239,9 +219,9 @@ TEST_CASE("dead nodes and unused initializers go; what a subgraph or a feed may 
   SUBCASE("a dead chain") {
     Model m = model_with({2, 3}, {"y"});
     m.graph.initializers["unused"] = seeded({3}, 1);
-    m.graph.nodes.push_back(node("Neg", {"x"}, {"n"}));
-    m.graph.nodes.push_back(node("Abs", {"n"}, {"a"}));
-    m.graph.nodes.push_back(node("Relu", {"x"}, {"y"}));
+    m.graph.nodes.push_back(graph_node("Neg", {"x"}, {"n"}));
+    m.graph.nodes.push_back(graph_node("Abs", {"n"}, {"a"}));
+    m.graph.nodes.push_back(graph_node("Relu", {"x"}, {"y"}));
     std::vector<passes::PassStat> report;
     passes::run_passes(m, "basic", &report);
     CHECK(changes_of(report, "eliminate_dead_nodes") == 2);
@@ -253,7 +233,7 @@ TEST_CASE("dead nodes and unused initializers go; what a subgraph or a feed may 
     Model m = model_with({2, 3}, {"y"});
     m.graph.initializers["d"] = seeded({3}, 1);
     m.graph.inputs.push_back(ValueInfo{"d", TypeInfo::tensor_of_shape(DataType::Float, {3}), {}});
-    m.graph.nodes.push_back(node("Relu", {"x"}, {"y"}));
+    m.graph.nodes.push_back(graph_node("Relu", {"x"}, {"y"}));
     CHECK(passes::run_passes(m, "all") == 0);
     CHECK(m.graph.initializers.count("d") == 1);
   }
@@ -261,11 +241,11 @@ TEST_CASE("dead nodes and unused initializers go; what a subgraph or a feed may 
     Model m = model_with({2, 3}, {"y"});
     m.graph.inputs.push_back(ValueInfo{"cond", TypeInfo::tensor_of_shape(DataType::Bool, {}), {}});
     m.graph.initializers["bias"] = seeded({3}, 2);
-    m.graph.nodes.push_back(node("Neg", {"x"}, {"n"}));
+    m.graph.nodes.push_back(graph_node("Neg", {"x"}, {"n"}));
     auto branch = [](const std::string& read) {
       auto g = std::make_shared<Graph>();
       g->name = "branch_" + read;
-      g->nodes.push_back(node("Identity", {read}, {"out_" + read}));
+      g->nodes.push_back(graph_node("Identity", {read}, {"out_" + read}));
       g->outputs.push_back(ValueInfo{"out_" + read, {}, {}});
       return g;
     };
@@ -276,7 +256,7 @@ TEST_CASE("dead nodes and unused initializers go; what a subgraph or a feed may 
     else_a.name = "else_branch";
     else_a.type = Attribute::Type::Graph;
     else_a.g = branch("bias");
-    m.graph.nodes.push_back(node("If", {"cond"}, {"y"}, {then_a, else_a}));
+    m.graph.nodes.push_back(graph_node("If", {"cond"}, {"y"}, {then_a, else_a}));
     Session s = Session::from_model(m);
     CHECK(count_op(s.model(), "Neg") == 1);
     CHECK(s.model().graph.initializers.count("bias") == 1);
@@ -293,24 +273,24 @@ TEST_CASE("dead nodes and unused initializers go; what a subgraph or a feed may 
 TEST_CASE("common subexpressions merge when op, inputs and every attribute are equal") {
   SUBCASE("two equal chains become one") {
     Model m = model_with({2, 3}, {"y"});
-    m.graph.nodes.push_back(node("LeakyRelu", {"x"}, {"a1"}, {attr_float("alpha", 0.2f)}));
-    m.graph.nodes.push_back(node("LeakyRelu", {"x"}, {"b1"}, {attr_float("alpha", 0.2f)}));
-    m.graph.nodes.push_back(node("Exp", {"a1"}, {"a2"}));
-    m.graph.nodes.push_back(node("Exp", {"b1"}, {"b2"}));
-    m.graph.nodes.push_back(node("Sub", {"a2", "b2"}, {"y"}));
+    m.graph.nodes.push_back(graph_node("LeakyRelu", {"x"}, {"a1"}, {attr_float("alpha", 0.2f)}));
+    m.graph.nodes.push_back(graph_node("LeakyRelu", {"x"}, {"b1"}, {attr_float("alpha", 0.2f)}));
+    m.graph.nodes.push_back(graph_node("Exp", {"a1"}, {"a2"}));
+    m.graph.nodes.push_back(graph_node("Exp", {"b1"}, {"b2"}));
+    m.graph.nodes.push_back(graph_node("Sub", {"a2", "b2"}, {"y"}));
     Model kept = compare_levels(m, seeded({2, 3}, 1));
     CHECK(count_op(kept, "LeakyRelu") == 1);
     CHECK(count_op(kept, "Exp") == 1);
   }
   SUBCASE("different attributes, random ops, and a duplicate that is a graph output stay") {
     Model m = model_with({2, 3}, {"y", "r2"});
-    m.graph.nodes.push_back(node("LeakyRelu", {"x"}, {"a"}, {attr_float("alpha", 0.2f)}));
-    m.graph.nodes.push_back(node("LeakyRelu", {"x"}, {"b"}, {attr_float("alpha", 0.3f)}));
-    m.graph.nodes.push_back(node("Relu", {"x"}, {"r1"}));
-    m.graph.nodes.push_back(node("Relu", {"x"}, {"r2"}));
-    m.graph.nodes.push_back(node("RandomUniformLike", {"x"}, {"u1"}));
-    m.graph.nodes.push_back(node("RandomUniformLike", {"x"}, {"u2"}));
-    m.graph.nodes.push_back(node("Sum", {"a", "b", "r1", "u1", "u2"}, {"y"}));
+    m.graph.nodes.push_back(graph_node("LeakyRelu", {"x"}, {"a"}, {attr_float("alpha", 0.2f)}));
+    m.graph.nodes.push_back(graph_node("LeakyRelu", {"x"}, {"b"}, {attr_float("alpha", 0.3f)}));
+    m.graph.nodes.push_back(graph_node("Relu", {"x"}, {"r1"}));
+    m.graph.nodes.push_back(graph_node("Relu", {"x"}, {"r2"}));
+    m.graph.nodes.push_back(graph_node("RandomUniformLike", {"x"}, {"u1"}));
+    m.graph.nodes.push_back(graph_node("RandomUniformLike", {"x"}, {"u2"}));
+    m.graph.nodes.push_back(graph_node("Sum", {"a", "b", "r1", "u1", "u2"}, {"y"}));
     Model g = m;
     CHECK(passes::eliminate_common_subexpressions(g, nullptr) == 0);
     CHECK(g.graph.nodes.size() == m.graph.nodes.size());
@@ -331,9 +311,9 @@ TEST_CASE("common subexpressions merge when op, inputs and every attribute are e
       INFO("case ", i);
       Model m = model_with({2}, {"y"});
       m.graph.inputs.push_back(ValueInfo{"shape", TypeInfo::tensor_of_shape(DataType::Int64, {1}), {}});
-      m.graph.nodes.push_back(node("ConstantOfShape", {"shape"}, {"k1"}, {attr_tensor("value", cases[i].a)}));
-      m.graph.nodes.push_back(node("ConstantOfShape", {"shape"}, {"k2"}, {attr_tensor("value", cases[i].b)}));
-      m.graph.nodes.push_back(node("Concat", {"k1", "k2"}, {"y"}, {attr_int("axis", 0)}));
+      m.graph.nodes.push_back(graph_node("ConstantOfShape", {"shape"}, {"k1"}, {attr_tensor("value", cases[i].a)}));
+      m.graph.nodes.push_back(graph_node("ConstantOfShape", {"shape"}, {"k2"}, {attr_tensor("value", cases[i].b)}));
+      m.graph.nodes.push_back(graph_node("Concat", {"k1", "k2"}, {"y"}, {attr_int("axis", 0)}));
       CHECK(passes::eliminate_common_subexpressions(m, nullptr) == (cases[i].merged ? 1 : 0));
     }
   }
@@ -349,33 +329,33 @@ TEST_CASE("no-op nodes go and their readers read the input") {
   const auto to = [](DataType t) { return attr_int("to", static_cast<int64_t>(t)); };
   const Tensor training = Tensor::from_vector<bool>({true}, {});
   const std::vector<Case> cases{
-      {"Identity chain", {node("Identity", {"x"}, {"i"}), node("Identity", {"i"}, {"p"})}, {}, 0},
-      {"Dropout, inference", {node("Dropout", {"x"}, {"p"})}, {}, 0},
-      {"Dropout, unread mask", {node("Dropout", {"x"}, {"p", "mask"})}, {}, 0},
-      {"Dropout, training_mode false", {node("Dropout", {"x", "", "t"}, {"p"})},
+      {"Identity chain", {graph_node("Identity", {"x"}, {"i"}), graph_node("Identity", {"i"}, {"p"})}, {}, 0},
+      {"Dropout, inference", {graph_node("Dropout", {"x"}, {"p"})}, {}, 0},
+      {"Dropout, unread mask", {graph_node("Dropout", {"x"}, {"p", "mask"})}, {}, 0},
+      {"Dropout, training_mode false", {graph_node("Dropout", {"x", "", "t"}, {"p"})},
        {{"t", Tensor::from_vector<bool>({false}, {})}}, 0},
       // Ratio 0 keeps the outputs comparable; the node stays all the same.
-      {"Dropout, training_mode true", {node("Dropout", {"x", "r", "t"}, {"p"})},
+      {"Dropout, training_mode true", {graph_node("Dropout", {"x", "r", "t"}, {"p"})},
        {{"t", training}, {"r", Tensor::scalar_f32(0.f)}}, 1},
-      {"Cast to float", {node("Cast", {"x"}, {"p"}, {to(DataType::Float)})}, {}, 0},
-      {"Cast to double and back", {node("Cast", {"x"}, {"d"}, {to(DataType::Double)}),
-                                   node("Cast", {"d"}, {"p"}, {to(DataType::Float)})}, {}, 2},
-      {"Expand to the same shape", {node("Expand", {"x", "s"}, {"p"})}, {{"s", i64({3, 1})}}, 0},
-      {"Expand that grows", {node("Expand", {"x", "s"}, {"p"})}, {{"s", i64({2, 2, 3, 4})}}, 1},
-      {"Reshape to the same shape", {node("Reshape", {"x", "s"}, {"p"})}, {{"s", i64({2, 0, -1})}}, 0},
-      {"Slice of everything", {node("Slice", {"x", "b", "e"}, {"p"})}, {{"b", i64({0})}, {"e", i64({100})}}, 0},
-      {"Slice of everything, reversed", {node("Slice", {"x", "b", "e", "a", "st"}, {"p"})},
+      {"Cast to float", {graph_node("Cast", {"x"}, {"p"}, {to(DataType::Float)})}, {}, 0},
+      {"Cast to double and back", {graph_node("Cast", {"x"}, {"d"}, {to(DataType::Double)}),
+                                   graph_node("Cast", {"d"}, {"p"}, {to(DataType::Float)})}, {}, 2},
+      {"Expand to the same shape", {graph_node("Expand", {"x", "s"}, {"p"})}, {{"s", i64({3, 1})}}, 0},
+      {"Expand that grows", {graph_node("Expand", {"x", "s"}, {"p"})}, {{"s", i64({2, 2, 3, 4})}}, 1},
+      {"Reshape to the same shape", {graph_node("Reshape", {"x", "s"}, {"p"})}, {{"s", i64({2, 0, -1})}}, 0},
+      {"Slice of everything", {graph_node("Slice", {"x", "b", "e"}, {"p"})}, {{"b", i64({0})}, {"e", i64({100})}}, 0},
+      {"Slice of everything, reversed", {graph_node("Slice", {"x", "b", "e", "a", "st"}, {"p"})},
        {{"b", i64({-1})}, {"e", i64({-100})}, {"a", i64({2})}, {"st", i64({-1})}}, 1},
-      {"Slice of a part", {node("Slice", {"x", "b", "e"}, {"p"})}, {{"b", i64({1})}, {"e", i64({100})}}, 1},
-      {"Transpose, identity perm", {node("Transpose", {"x"}, {"p"}, {attr_ints("perm", {0, 1, 2})})}, {}, 0},
-      {"Transpose, real perm", {node("Transpose", {"x"}, {"p"}, {attr_ints("perm", {0, 2, 1})})}, {}, 1},
+      {"Slice of a part", {graph_node("Slice", {"x", "b", "e"}, {"p"})}, {{"b", i64({1})}, {"e", i64({100})}}, 1},
+      {"Transpose, identity perm", {graph_node("Transpose", {"x"}, {"p"}, {attr_ints("perm", {0, 1, 2})})}, {}, 0},
+      {"Transpose, real perm", {graph_node("Transpose", {"x"}, {"p"}, {attr_ints("perm", {0, 2, 1})})}, {}, 1},
   };
   for (const Case& c : cases) {
     INFO(std::string(c.what));
     Model m = model_with({2, 3, 4}, {"y"}, 13);
     m.graph.nodes = c.nodes;
     m.graph.initializers = c.initializers;
-    m.graph.nodes.push_back(node("Relu", {"p"}, {"y"}));
+    m.graph.nodes.push_back(graph_node("Relu", {"p"}, {"y"}));
     Model kept = compare_levels(m, seeded({2, 3, 4}, 1));
     CHECK(kept.graph.nodes.size() == static_cast<size_t>(c.kept) + 1);
   }
@@ -395,7 +375,7 @@ TEST_CASE("a Reshape that keeps every dim goes, symbolic dims included") {
     INFO("target: ", shape_str(c.target));
     Model m = model_with({-1, 3, 4}, {"y"}, 13);
     m.graph.initializers["t"] = i64(c.target);
-    m.graph.nodes = {node("Relu", {"x"}, {"r"}), node("Reshape", {"r", "t"}, {"s"}), node("Neg", {"s"}, {"y"})};
+    m.graph.nodes = {graph_node("Relu", {"x"}, {"r"}), graph_node("Reshape", {"r", "t"}, {"s"}), graph_node("Neg", {"s"}, {"y"})};
     Model kept = compare_levels(m, seeded({2, 3, 4}, 4));
     CHECK(count_op(kept, "Reshape") == (c.removed ? 0 : 1));
   }
@@ -404,9 +384,9 @@ TEST_CASE("a Reshape that keeps every dim goes, symbolic dims included") {
 TEST_CASE("a removed no-op keeps the graph output's name") {
   SUBCASE("the producer of its input takes the name") {
     Model m = model_with({2, 3}, {"y"});
-    m.graph.nodes.push_back(node("Relu", {"x"}, {"r"}));
-    m.graph.nodes.push_back(node("Neg", {"r"}, {"n"}));  // another reader of r
-    m.graph.nodes.push_back(node("Identity", {"r"}, {"y"}));
+    m.graph.nodes.push_back(graph_node("Relu", {"x"}, {"r"}));
+    m.graph.nodes.push_back(graph_node("Neg", {"r"}, {"n"}));  // another reader of r
+    m.graph.nodes.push_back(graph_node("Identity", {"r"}, {"y"}));
     m.graph.outputs.push_back(ValueInfo{"n", {}, {}});
     Model kept = compare_levels(m, seeded({2, 3}, 1));
     CHECK(kept.graph.nodes.size() == 2);
@@ -415,9 +395,9 @@ TEST_CASE("a removed no-op keeps the graph output's name") {
   }
   SUBCASE("its input is a graph input or another graph output: it stays") {
     Model m = model_with({2, 3}, {"y", "r", "z"});
-    m.graph.nodes.push_back(node("Identity", {"x"}, {"y"}));
-    m.graph.nodes.push_back(node("Relu", {"x"}, {"r"}));
-    m.graph.nodes.push_back(node("Identity", {"r"}, {"z"}));
+    m.graph.nodes.push_back(graph_node("Identity", {"x"}, {"y"}));
+    m.graph.nodes.push_back(graph_node("Relu", {"x"}, {"r"}));
+    m.graph.nodes.push_back(graph_node("Identity", {"r"}, {"z"}));
     Model kept = compare_levels(m, seeded({2, 3}, 1));
     CHECK(count_op(kept, "Identity") == 2);
   }
@@ -427,15 +407,15 @@ TEST_CASE("a rename that a subgraph's own value of the same name would capture i
   // i = Identity(r); the If branch reads i and defines a value of its own called r.
   Model m = model_with({2, 3}, {"y"});
   m.graph.inputs.push_back(ValueInfo{"cond", TypeInfo::tensor_of_shape(DataType::Bool, {}), {}});
-  m.graph.nodes.push_back(node("Relu", {"x"}, {"r"}));
-  m.graph.nodes.push_back(node("Identity", {"r"}, {"i"}));
+  m.graph.nodes.push_back(graph_node("Relu", {"x"}, {"r"}));
+  m.graph.nodes.push_back(graph_node("Identity", {"r"}, {"i"}));
   auto branch = std::make_shared<Graph>();
   branch->name = "then";
-  branch->nodes.push_back(node("Neg", {"i"}, {"r"}));
+  branch->nodes.push_back(graph_node("Neg", {"i"}, {"r"}));
   branch->outputs.push_back(ValueInfo{"r", {}, {}});
   auto other = std::make_shared<Graph>();
   other->name = "else";
-  other->nodes.push_back(node("Abs", {"x"}, {"e"}));
+  other->nodes.push_back(graph_node("Abs", {"x"}, {"e"}));
   other->outputs.push_back(ValueInfo{"e", {}, {}});
   Attribute then_a, else_a;
   then_a.name = "then_branch";
@@ -444,7 +424,7 @@ TEST_CASE("a rename that a subgraph's own value of the same name would capture i
   else_a.name = "else_branch";
   else_a.type = Attribute::Type::Graph;
   else_a.g = other;
-  m.graph.nodes.push_back(node("If", {"cond"}, {"y"}, {then_a, else_a}));
+  m.graph.nodes.push_back(graph_node("If", {"cond"}, {"y"}, {then_a, else_a}));
   Model g = m;
   passes::run_passes(g, "all");
   CHECK(count_op(g, "Identity") == 1);
@@ -460,30 +440,30 @@ TEST_CASE("reshape chains collapse into one reshape; Squeeze and Unsqueeze of th
     size_t nodes_after;  // Relu included
   };
   const std::vector<Case> cases{
-      {"Reshape, Reshape", {node("Reshape", {"r", "s1"}, {"a"}), node("Reshape", {"a", "s2"}, {"y"})},
+      {"Reshape, Reshape", {graph_node("Reshape", {"r", "s1"}, {"a"}), graph_node("Reshape", {"a", "s2"}, {"y"})},
        {{"s1", i64({6, 4})}, {"s2", i64({4, -1})}}, 13, 2},
-      {"Flatten, Reshape", {node("Flatten", {"r"}, {"a"}), node("Reshape", {"a", "s2"}, {"y"})},
+      {"Flatten, Reshape", {graph_node("Flatten", {"r"}, {"a"}), graph_node("Reshape", {"a", "s2"}, {"y"})},
        {{"s2", i64({12, 2})}}, 13, 2},
-      {"Reshape, Reshape copying a dim (0) of the middle shape", {node("Reshape", {"r", "s1"}, {"a"}),
-                                                                  node("Reshape", {"a", "s2"}, {"y"})},
+      {"Reshape, Reshape copying a dim (0) of the middle shape", {graph_node("Reshape", {"r", "s1"}, {"a"}),
+                                                                  graph_node("Reshape", {"a", "s2"}, {"y"})},
        {{"s1", i64({6, 4})}, {"s2", i64({0, 2, 2})}}, 13, 3},
-      {"Unsqueeze, Squeeze (opset 13 inputs)", {node("Unsqueeze", {"r", "ax"}, {"a"}),
-                                                node("Squeeze", {"a", "ax"}, {"y"})},
+      {"Unsqueeze, Squeeze (opset 13 inputs)", {graph_node("Unsqueeze", {"r", "ax"}, {"a"}),
+                                                graph_node("Squeeze", {"a", "ax"}, {"y"})},
        {{"ax", i64({0, -1})}}, 13, 1},
       {"Unsqueeze, Squeeze (opset 11 attributes)",
-       {node("Unsqueeze", {"r"}, {"a"}, {attr_ints("axes", {1})}), node("Squeeze", {"a"}, {"y"}, {attr_ints("axes", {1})})},
+       {graph_node("Unsqueeze", {"r"}, {"a"}, {attr_ints("axes", {1})}), graph_node("Squeeze", {"a"}, {"y"}, {attr_ints("axes", {1})})},
        {}, 11, 1},
       {"Unsqueeze, Squeeze of other axes",
-       {node("Unsqueeze", {"r"}, {"a"}, {attr_ints("axes", {0, 1})}), node("Squeeze", {"a"}, {"y"}, {attr_ints("axes", {0})})},
+       {graph_node("Unsqueeze", {"r"}, {"a"}, {attr_ints("axes", {0, 1})}), graph_node("Squeeze", {"a"}, {"y"}, {attr_ints("axes", {0})})},
        {}, 11, 3},
-      {"Squeeze, Unsqueeze", {node("Unsqueeze", {"r", "ax"}, {"a"}), node("Squeeze", {"a", "ax"}, {"b"}),
-                              node("Unsqueeze", {"b", "ax"}, {"y"})},
+      {"Squeeze, Unsqueeze", {graph_node("Unsqueeze", {"r", "ax"}, {"a"}), graph_node("Squeeze", {"a", "ax"}, {"b"}),
+                              graph_node("Unsqueeze", {"b", "ax"}, {"y"})},
        {{"ax", i64({2})}}, 13, 2},
   };
   for (const Case& c : cases) {
     INFO(std::string(c.what));
     Model m = model_with({2, 3, 4}, {"y"}, c.opset);
-    m.graph.nodes = {node("Relu", {"x"}, {"r"})};
+    m.graph.nodes = {graph_node("Relu", {"x"}, {"r"})};
     m.graph.nodes.insert(m.graph.nodes.end(), c.nodes.begin(), c.nodes.end());
     m.graph.initializers = c.initializers;
     Model kept = compare_levels(m, seeded({2, 3, 4}, 2));
@@ -495,8 +475,8 @@ TEST_CASE("a Squeeze that could fail at run time is never skipped") {
   // x [N,4]: Squeeze(axes 0) fails unless N is 1, so Squeeze then Unsqueeze is no identity.
   Model m = model_with({-1, 4}, {"y"}, 13);
   m.graph.initializers["ax"] = i64({0});
-  m.graph.nodes = {node("Relu", {"x"}, {"r"}), node("Squeeze", {"r", "ax"}, {"s"}),
-                   node("Unsqueeze", {"s", "ax"}, {"y"})};
+  m.graph.nodes = {graph_node("Relu", {"x"}, {"r"}), graph_node("Squeeze", {"r", "ax"}, {"s"}),
+                   graph_node("Unsqueeze", {"s", "ax"}, {"y"})};
   Model kept = compare_levels(m, seeded({1, 4}, 3));
   CHECK(kept.graph.nodes.size() == 3);
   Session s = Session::from_model(m);
@@ -511,14 +491,14 @@ Model conv_then(bool bias, const std::vector<std::pair<std::string, Tensor>>& op
   Model m = model_with({1, 3, 6, 6}, {"y"});
   m.graph.initializers["W"] = seeded({4, 3, 3, 3}, 1, -0.5f, 0.5f);
   if (bias) m.graph.initializers["B"] = seeded({4}, 2, -0.2f, 0.2f);
-  m.graph.nodes.push_back(node("Conv", bias ? std::vector<std::string>{"x", "W", "B"} : std::vector<std::string>{"x", "W"},
+  m.graph.nodes.push_back(graph_node("Conv", bias ? std::vector<std::string>{"x", "W", "B"} : std::vector<std::string>{"x", "W"},
                                {"c0"}, {attr_ints("pads", {1, 1, 1, 1})}));
   for (size_t i = 0; i < ops.size(); ++i) {
     const std::string k = "k" + std::to_string(i), in = "c" + std::to_string(i);
     const std::string out = i + 1 == ops.size() ? "y" : "c" + std::to_string(i + 1);
     m.graph.initializers[k] = ops[i].second;
     // Constant first for Mul: the pass takes either side.
-    m.graph.nodes.push_back(node(ops[i].first, ops[i].first == "Mul" ? std::vector<std::string>{k, in}
+    m.graph.nodes.push_back(graph_node(ops[i].first, ops[i].first == "Mul" ? std::vector<std::string>{k, in}
                                                                      : std::vector<std::string>{in, k},
                                  {out}));
   }
@@ -554,7 +534,7 @@ TEST_CASE("Conv + Mul/Add stays when the constant is not per channel or the Conv
   }
   SUBCASE("the Conv output has another reader") {
     Model m = conv_then(true, {{"Add", seeded({4, 1, 1}, 3)}});
-    m.graph.nodes.push_back(node("Neg", {"c0"}, {"n"}));
+    m.graph.nodes.push_back(graph_node("Neg", {"c0"}, {"n"}));
     m.graph.outputs.push_back(ValueInfo{"n", {}, {}});
     Model kept = compare_levels(m, seeded({1, 3, 6, 6}, 5));
     CHECK(count_op(kept, "Add") == 1);
@@ -568,7 +548,7 @@ TEST_CASE("Conv + Mul/Add stays when the constant is not per channel or the Conv
 
 TEST_CASE("the pass report says what each pass changed, op by op") {
   Model m = constant_chain();
-  m.graph.nodes.push_back(node("Identity", {"y"}, {"unused"}));
+  m.graph.nodes.push_back(graph_node("Identity", {"y"}, {"unused"}));
   std::vector<passes::PassStat> report;
   const int total = passes::run_passes(m, "all", &report);
   int sum = 0;

@@ -20,17 +20,7 @@ using namespace onnxi::test;
 
 namespace {
 
-Tensor seeded(Shape shape, uint64_t seed, float lo, float hi) {
-  Tensor t(DataType::Float, std::move(shape));
-  uint64_t s = seed * 0x9E3779B97F4A7C15ULL + 3;
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    t.data<float>()[i] = lo + (hi - lo) * static_cast<float>(s % 100000) / 100000.f;
-  }
-  return t;
-}
+Tensor seeded(Shape shape, uint64_t seed, float lo, float hi) { return xorshift_tensor(std::move(shape), seed, lo, hi, 3); }
 
 struct Builder {
   Model m;

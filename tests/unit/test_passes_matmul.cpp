@@ -21,29 +21,8 @@ using namespace onnxi::test;
 
 namespace {
 
-Tensor seeded(Shape shape, uint64_t seed, float lo = -1.f, float hi = 1.f) {
-  Tensor t(DataType::Float, std::move(shape));
-  uint64_t s = seed * 0x9E3779B97F4A7C15ULL + 7;
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    t.data<float>()[i] = lo + (hi - lo) * static_cast<float>(s % 100000) / 100000.f;
-  }
-  return t;
-}
+Tensor seeded(Shape shape, uint64_t seed, float lo = -1.f, float hi = 1.f) { return xorshift_tensor(std::move(shape), seed, lo, hi, 7); }
 
-Node node(std::string op, std::vector<std::string> inputs, std::vector<std::string> outputs,
-          std::vector<Attribute> attrs = {}, std::string domain = "") {
-  Node n;
-  n.name = outputs[0] + "_node";
-  n.op_type = std::move(op);
-  n.domain = std::move(domain);
-  n.inputs = std::move(inputs);
-  n.outputs = std::move(outputs);
-  n.attributes = std::move(attrs);
-  return n;
-}
 
 Model empty_model() {
   Model m;
@@ -64,10 +43,10 @@ Model linear_model(const Shape& x_shape, int64_t N, const std::string& act = "",
   add_input(m, "x", x_shape);
   m.graph.initializers["W"] = seeded({x_shape.back(), N}, 1);
   m.graph.initializers["b"] = seeded({N}, 2);
-  m.graph.nodes.push_back(node("MatMul", {"x", "W"}, {"mm"}));
-  m.graph.nodes.push_back(node("Add", bias_left ? std::vector<std::string>{"b", "mm"} : std::vector<std::string>{"mm", "b"},
+  m.graph.nodes.push_back(graph_node("MatMul", {"x", "W"}, {"mm"}));
+  m.graph.nodes.push_back(graph_node("Add", bias_left ? std::vector<std::string>{"b", "mm"} : std::vector<std::string>{"mm", "b"},
                                {act.empty() ? "y" : "lin"}));
-  if (!act.empty()) m.graph.nodes.push_back(node(act, {"lin"}, {"y"}, act_attrs));
+  if (!act.empty()) m.graph.nodes.push_back(graph_node(act, {"lin"}, {"y"}, act_attrs));
   m.graph.outputs.push_back(ValueInfo{"y", {}, {}});
   return m;
 }
@@ -195,7 +174,7 @@ TEST_CASE("MatMul + Add stays apart when fusing could change what is computed") 
   }
   SUBCASE("the MatMul output has another consumer") {
     Model m = linear_model({5, 7}, 11);
-    m.graph.nodes.push_back(node("Neg", {"mm"}, {"n"}));
+    m.graph.nodes.push_back(graph_node("Neg", {"mm"}, {"n"}));
     m.graph.outputs.push_back(ValueInfo{"n", {}, {}});
     CHECK(compare_levels(m) == Ops{"MatMul", "Add", "Neg"});
   }
@@ -223,7 +202,7 @@ TEST_CASE("MatMul + Add stays apart when fusing could change what is computed") 
   }
   SUBCASE("the Add output is read twice: the Gelu stays") {
     Model m = linear_model({2, 5, 7}, 11, "Gelu");
-    m.graph.nodes.push_back(node("Neg", {"lin"}, {"n"}));
+    m.graph.nodes.push_back(graph_node("Neg", {"lin"}, {"n"}));
     m.graph.outputs.push_back(ValueInfo{"n", {}, {}});
     CHECK(compare_levels(m) == Ops{"FusedMatMul", "Gelu", "Neg"});
   }
@@ -243,8 +222,8 @@ Model transpose_model(const Shape& a_shape, const std::vector<int64_t>& perm, co
   }
   std::vector<Attribute> attrs;
   if (!perm.empty()) attrs.push_back(attr_ints("perm", perm));
-  m.graph.nodes.push_back(node("Transpose", {"a"}, {"t"}, attrs));
-  m.graph.nodes.push_back(node("MatMul", side == 0 ? std::vector<std::string>{"t", "b"} : std::vector<std::string>{"b", "t"},
+  m.graph.nodes.push_back(graph_node("Transpose", {"a"}, {"t"}, attrs));
+  m.graph.nodes.push_back(graph_node("MatMul", side == 0 ? std::vector<std::string>{"t", "b"} : std::vector<std::string>{"b", "t"},
                                {"y"}));
   m.graph.outputs.push_back(ValueInfo{"y", {}, {}});
   return m;
@@ -291,9 +270,9 @@ TEST_CASE("Transpose into Gemm toggles its attribute; into FusedMatMul with a bi
     m.graph.initializers["c"] = seeded({6}, 4);
     // W is also a graph input (an overridable default), so constant folding leaves the Neg alone.
     m.graph.inputs.push_back(ValueInfo{"W", TypeInfo::tensor(DataType::Float, {Dim::known(7), Dim::known(6)}), {}});
-    m.graph.nodes.push_back(node("Neg", {"W"}, {"w2"}));        // w2's rank is not declared
-    m.graph.nodes.push_back(node("Transpose", {"w2"}, {"wt"}));  // no perm: Gemm's B is 2-D, so a swap
-    m.graph.nodes.push_back(node("Gemm", {"x", "wt", "c"}, {"y"}, {attr_int("transB", 1), attr_float("alpha", 0.5f)}));
+    m.graph.nodes.push_back(graph_node("Neg", {"W"}, {"w2"}));        // w2's rank is not declared
+    m.graph.nodes.push_back(graph_node("Transpose", {"w2"}, {"wt"}));  // no perm: Gemm's B is 2-D, so a swap
+    m.graph.nodes.push_back(graph_node("Gemm", {"x", "wt", "c"}, {"y"}, {attr_int("transB", 1), attr_float("alpha", 0.5f)}));
     m.graph.outputs.push_back(ValueInfo{"y", {}, {}});
     CHECK(compare_levels(m) == Ops{"Neg", "Gemm"});
     Model folded = m;
@@ -306,10 +285,10 @@ TEST_CASE("Transpose into Gemm toggles its attribute; into FusedMatMul with a bi
     add_input(m, "x", {2, 9, 5});  // x^T per batch: [2, 5, 9]
     m.graph.initializers["W"] = seeded({9, 12}, 3);
     m.graph.initializers["b"] = seeded({12}, 4);
-    m.graph.nodes.push_back(node("Transpose", {"x"}, {"xt"}, {attr_ints("perm", {0, 2, 1})}));
-    m.graph.nodes.push_back(node("MatMul", {"xt", "W"}, {"mm"}));
-    m.graph.nodes.push_back(node("Add", {"mm", "b"}, {"lin"}));
-    m.graph.nodes.push_back(node("Gelu", {"lin"}, {"y"}));
+    m.graph.nodes.push_back(graph_node("Transpose", {"x"}, {"xt"}, {attr_ints("perm", {0, 2, 1})}));
+    m.graph.nodes.push_back(graph_node("MatMul", {"xt", "W"}, {"mm"}));
+    m.graph.nodes.push_back(graph_node("Add", {"mm", "b"}, {"lin"}));
+    m.graph.nodes.push_back(graph_node("Gelu", {"lin"}, {"y"}));
     m.graph.outputs.push_back(ValueInfo{"y", {}, {}});
     CHECK(compare_levels(m) == Ops{"FusedMatMul"});
     check_idempotent(m);
@@ -335,8 +314,8 @@ TEST_CASE("Transpose stays where folding could change what is computed") {
   SUBCASE("the Transpose output feeds both operands") {
     Model m = empty_model();
     add_input(m, "a", {6, 6});
-    m.graph.nodes.push_back(node("Transpose", {"a"}, {"t"}, {attr_ints("perm", {1, 0})}));
-    m.graph.nodes.push_back(node("MatMul", {"t", "t"}, {"y"}));
+    m.graph.nodes.push_back(graph_node("Transpose", {"a"}, {"t"}, {attr_ints("perm", {1, 0})}));
+    m.graph.nodes.push_back(graph_node("MatMul", {"t", "t"}, {"y"}));
     m.graph.outputs.push_back(ValueInfo{"y", {}, {}});
     CHECK(compare_levels(m) == Ops{"Transpose", "MatMul"});
   }
@@ -374,8 +353,8 @@ TEST_CASE("Transpose folds into MatMul of double and int64 too: FusedMatMul copi
     Model m = empty_model();
     m.graph.inputs.push_back(ValueInfo{"a", TypeInfo::tensor_of_shape(dt, {2, 7, 5}), {}});
     m.graph.inputs.push_back(ValueInfo{"b", TypeInfo::tensor_of_shape(dt, {2, 7, 3}), {}});
-    m.graph.nodes.push_back(node("Transpose", {"a"}, {"t"}, {attr_ints("perm", {0, 2, 1})}));
-    m.graph.nodes.push_back(node("MatMul", {"t", "b"}, {"y"}));
+    m.graph.nodes.push_back(graph_node("Transpose", {"a"}, {"t"}, {attr_ints("perm", {0, 2, 1})}));
+    m.graph.nodes.push_back(graph_node("MatMul", {"t", "b"}, {"y"}));
     m.graph.outputs.push_back(ValueInfo{"y", {}, {}});
     Tensor a(dt, {2, 7, 5}), b(dt, {2, 7, 3});
     for (int64_t i = 0; i < a.numel(); ++i) {

@@ -21,17 +21,7 @@ namespace {
 
 constexpr int64_t kRows = 6, kCols = 37;  // 37: a tail after two vectors of either ISA
 
-Tensor seeded(Shape shape, uint64_t seed, float lo, float hi) {
-  Tensor t(DataType::Float, std::move(shape));
-  uint64_t s = seed * 0x9E3779B97F4A7C15ULL + 3;
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    t.data<float>()[i] = lo + (hi - lo) * static_cast<float>(s % 100003) / 100003.f;
-  }
-  return t;
-}
+Tensor seeded(Shape shape, uint64_t seed, float lo, float hi) { return xorshift_tensor(std::move(shape), seed, lo, hi, 3, 100003); }
 
 // A model under construction: graph inputs [2, kRows / 2, kCols] named as given, float scalars and
 // vectors as initializers, nodes appended in order.
