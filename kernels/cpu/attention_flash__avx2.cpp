@@ -8,30 +8,14 @@
 #include <immintrin.h>
 
 #include "kernels/cpu/attention_flash.h"
+#include "kernels/cpu/vec_math__avx2.h"
 
 namespace onnxi::kernels {
 namespace {
 
 inline __m256 exp256(__m256 x) {
-  const __m256 lo = _mm256_set1_ps(-87.33f);
-  const __m256 under = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
-  __m256 c = _mm256_min_ps(_mm256_set1_ps(88.7f), _mm256_max_ps(lo, x));  // NaN stays NaN
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(c, _mm256_set1_ps(1.44269504088896341f)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), c);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.f / 5040.f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f / 720.f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f / 120.f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f / 24.f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f / 6.f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f));
-  // n is in [-126, 128]; the kernel only asks for x <= 0 (scores minus their running maximum).
-  const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  const __m256 y = _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
-  return _mm256_andnot_ps(under, y);
+  const __m256 under = _mm256_cmp_ps(x, _mm256_set1_ps(-87.33f), _CMP_LT_OQ);
+  return _mm256_andnot_ps(under, exp8(x));
 }
 
 struct Vec256 {

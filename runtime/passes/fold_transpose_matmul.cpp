@@ -20,16 +20,6 @@ namespace {
 
 constexpr const char* kOnnxiDomain = "com.onnxi";
 
-int64_t declared_rank(const Graph& g, const std::string& name) {
-  if (auto it = g.initializers.find(name); it != g.initializers.end()) return it->second.rank();
-  for (const auto* list : {&g.inputs, &g.value_info}) {
-    for (const ValueInfo& v : *list) {
-      if (v.name == name && v.type.is_tensor() && v.type.has_shape) return static_cast<int64_t>(v.type.dims.size());
-    }
-  }
-  return -1;
-}
-
 // The rank of the Transpose's input when its perm swaps exactly the last two axes, else -1. A
 // Transpose without perm feeding a Gemm swaps: Gemm's operands are 2-D.
 int64_t swap_last_two_rank(const Graph& g, const Node& t, bool feeds_gemm) {

@@ -20,17 +20,6 @@ namespace {
 
 constexpr const char* kOnnxiDomain = "com.onnxi";
 
-// The rank the model declares for `name` (graph input, value_info or initializer), or -1.
-int64_t declared_rank(const Graph& g, const std::string& name) {
-  if (auto it = g.initializers.find(name); it != g.initializers.end()) return it->second.rank();
-  for (const auto* list : {&g.inputs, &g.value_info}) {
-    for (const ValueInfo& v : *list) {
-      if (v.name == name && v.type.is_tensor() && v.type.has_shape) return static_cast<int64_t>(v.type.dims.size());
-    }
-  }
-  return -1;
-}
-
 int64_t default_opset(const Model& m) {
   auto it = m.opset_imports.find("");
   return it == m.opset_imports.end() ? 0 : it->second;

@@ -193,4 +193,14 @@ bool is_standard_op(const Node& n, const Model& model, const Registry* custom) {
   return Registry::standard().find(n.domain, n.op_type, opset) != nullptr;
 }
 
+int64_t declared_rank(const Graph& g, const std::string& name) {
+  if (auto it = g.initializers.find(name); it != g.initializers.end()) return it->second.rank();
+  for (const auto* list : {&g.inputs, &g.value_info}) {
+    for (const ValueInfo& v : *list) {
+      if (v.name == name && v.type.is_tensor() && v.type.has_shape) return static_cast<int64_t>(v.type.dims.size());
+    }
+  }
+  return -1;
+}
+
 }  // namespace onnxi::passes

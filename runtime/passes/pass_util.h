@@ -35,6 +35,8 @@ class GraphUses {
 
 // `base`, or base_1, base_2, ... : a name no value or initializer of g uses yet.
 std::string unique_name(const Graph& g, const std::string& base);
+// The rank the model declares for `name` (graph input, value_info or initializer), or -1.
+int64_t declared_rank(const Graph& g, const std::string& name);
 // Removes the nodes at the given indices, keeping the order of the rest.
 void erase_nodes(Graph& g, const std::set<size_t>& indices);
 // Every read of `from` becomes a read of `to`: node inputs of g, and inside subgraphs wherever
