@@ -252,12 +252,20 @@ NchwcPackedWeights pack_nchwc_weights(const NchwcConvParams& p, const float* w, 
   const int64_t cg = p.in_channels / p.groups;
   const int64_t cgb = ic_blocks_per_group(p), icn = ic_per_block(p);
   packed.w.assign(static_cast<size_t>(out_blocks * cgb * taps * icn * B), 0.f);
-  for (int64_t m = 0; m < p.out_channels; ++m) {
-    for (int64_t c = 0; c < cg; ++c) {
-      const int64_t icb = p.nchw_input ? 0 : c / B, ic = p.nchw_input ? c : c % B;
+  // Written in packed order (16 output channels of one input channel and tap at a time), so the
+  // stores stream and the reads stay within 16 rows of W: a scattered store per weight made this
+  // a tenth of ResNet-50's session creation.
+  float* dst = packed.w.data();
+  for (int64_t ob = 0; ob < out_blocks; ++ob) {
+    const int64_t m_end = std::min<int64_t>(B, p.out_channels - ob * B);
+    for (int64_t icb = 0; icb < cgb; ++icb) {
       for (int64_t t = 0; t < taps; ++t) {
-        const int64_t at = ((((m / B) * cgb + icb) * taps + t) * icn + ic) * B + m % B;
-        packed.w[static_cast<size_t>(at)] = w[(m * cg + c) * taps + t];
+        for (int64_t ic = 0; ic < icn; ++ic, dst += B) {
+          const int64_t c = p.nchw_input ? ic : icb * B + ic;
+          if (c >= cg) continue;  // padding channels keep their zero weights
+          const float* src = w + ((ob * B) * cg + c) * taps + t;
+          for (int64_t mb = 0; mb < m_end; ++mb) dst[mb] = src[mb * cg * taps];
+        }
       }
     }
   }

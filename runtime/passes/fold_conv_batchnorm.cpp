@@ -56,13 +56,14 @@ int fold_conv_batchnorm(Graph& g) {
     if (has_b && !per_channel(b)) continue;
 
     const double eps = bn.attr_float("epsilon", 1e-5f);
-    Tensor new_w(DataType::Float, w->shape()), new_b(DataType::Float, {M});
+    // Every element is written below: no zero fill (the fresh pages are what this pass pays for).
+    Tensor new_w = Tensor::uninitialized(DataType::Float, w->shape()), new_b(DataType::Float, {M});
     const int64_t per_out = w->numel() / M;
     for (int64_t m = 0; m < M; ++m) {
       const double s = scale->data<float>()[m] / std::sqrt(static_cast<double>(var->data<float>()[m]) + eps);
-      for (int64_t k = 0; k < per_out; ++k) {
-        new_w.data<float>()[m * per_out + k] = static_cast<float>(w->data<float>()[m * per_out + k] * s);
-      }
+      const float* src = w->data<float>() + m * per_out;
+      float* dst = new_w.data<float>() + m * per_out;
+      for (int64_t k = 0; k < per_out; ++k) dst[k] = static_cast<float>(src[k] * s);
       const double b0 = has_b ? b->data<float>()[m] : 0.0;
       new_b.data<float>()[m] = static_cast<float>((b0 - mean->data<float>()[m]) * s + bias->data<float>()[m]);
     }
