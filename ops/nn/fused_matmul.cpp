@@ -198,6 +198,8 @@ class FusedMatMulKernel final : public Kernel {
     if (ctx.has_input(2) || a_.relu || a_.activation != kernels::SgemmActivation::None) {
       ctx.fail(cat("input A is ", A.describe(), "; FusedMatMul with a bias or activation takes float"));
     }
+    // A float32 constant B was packed (and possibly freed): A of another type cannot multiply it.
+    if (packed_b_) ctx.fail(cat("input A is ", A.describe(), " but B is a float32 constant: A must be float32 too"));
     const Tensor& B = ctx.input(1);
     const Tensor a = a_.trans_a ? swap_last_two(ctx, A, "A") : A;
     const Tensor b = a_.trans_b ? swap_last_two(ctx, B, "B") : B;
