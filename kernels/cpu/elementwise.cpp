@@ -255,6 +255,8 @@ void unary(UnaryOp op, const float* x, float* y, int64_t n, const UnaryParams& p
       case UnaryOp::Erf: return erf_f32__avx512(x, y, n);
       case UnaryOp::Gelu: return gelu_f32__avx512(x, y, n);
       case UnaryOp::Exp: return exp_elementwise_f32__avx512(x, y, n);
+      case UnaryOp::Sigmoid: return sigmoid_f32__avx512(x, y, n);
+      case UnaryOp::Tanh: return tanh_f32__avx512(x, y, n);
       default: break;
     }
   }

@@ -188,5 +188,7 @@ void select(const bool* cond, const std::string* x, const std::string* y, std::s
 void erf_f32__avx512(const float* x, float* y, int64_t n);
 void gelu_f32__avx512(const float* x, float* y, int64_t n);
 void exp_elementwise_f32__avx512(const float* x, float* y, int64_t n);
+void sigmoid_f32__avx512(const float* x, float* y, int64_t n);
+void tanh_f32__avx512(const float* x, float* y, int64_t n);
 
 }  // namespace onnxi::kernels

@@ -2,6 +2,7 @@
 // special values (0, -0, +-inf, NaN, huge arguments). Skipped on CPUs without AVX-512.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -88,4 +89,54 @@ TEST_CASE("exp_elementwise_f32__avx512 within 1 ulp of std::exp; edges saturate"
   CHECK(out[1] == inf);
   CHECK(std::isnan(out[2]));
   CHECK(out[3] == 1.f);
+}
+
+TEST_CASE("sigmoid_f32__avx512 and tanh_f32__avx512 against the C library") {
+  if (detected_isa() < Isa::Avx512) {
+    MESSAGE("no AVX-512 on this CPU: skipped");
+    return;
+  }
+  // A ramp over [-20, 20] plus the region near 0 where tanh's two formulas meet, and a tail.
+  std::vector<float> x;
+  for (int64_t i = 0; i < (1 << 20); ++i) x.push_back(-20.f + 40.f * static_cast<float>(i) / static_cast<float>(1 << 20));
+  for (int64_t i = 0; i < 20001; ++i) x.push_back(-1.f + 2.f * static_cast<float>(i) / 20000.f);
+  x.push_back(1e-30f);
+  x.push_back(-1e-30f);
+  x.push_back(1e-42f);  // denormal
+  const int64_t n = static_cast<int64_t>(x.size());
+  std::vector<float> s(x.size()), t(x.size());
+  sigmoid_f32__avx512(x.data(), s.data(), n);
+  tanh_f32__avx512(x.data(), t.data(), n);
+  int64_t worst_s = 0, worst_t = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double xi = x[static_cast<size_t>(i)];
+    const float want_s = static_cast<float>(1.0 / (1.0 + std::exp(-xi)));
+    const float want_t = static_cast<float>(std::tanh(xi));
+    worst_s = std::max(worst_s, ulps(s[static_cast<size_t>(i)], want_s));
+    worst_t = std::max(worst_t, ulps(t[static_cast<size_t>(i)], want_t));
+  }
+  MESSAGE("sigmoid_f32__avx512: max error ", worst_s, " ulp over [-20, 20]; tanh_f32__avx512: ", worst_t, " ulp");
+  CHECK(worst_s <= 4);
+  CHECK(worst_t <= 4);
+  // Special values: +-inf saturate, NaN stays NaN, -0 stays -0 for tanh, large |x| exact.
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> sp = {inf, -inf, nan, -0.f, 0.f, 100.f, -100.f, 1e30f, -1e30f};
+  std::vector<float> ys(sp.size()), yt(sp.size());
+  sigmoid_f32__avx512(sp.data(), ys.data(), static_cast<int64_t>(sp.size()));
+  tanh_f32__avx512(sp.data(), yt.data(), static_cast<int64_t>(sp.size()));
+  CHECK(ys[0] == 1.f);
+  CHECK(ys[1] == 0.f);
+  CHECK(std::isnan(ys[2]));
+  CHECK(ys[3] == 0.5f);
+  CHECK(ys[5] == 1.f);
+  CHECK(ys[6] == doctest::Approx(std::exp(-100.0)).epsilon(1e-5));
+  CHECK(yt[0] == 1.f);
+  CHECK(yt[1] == -1.f);
+  CHECK(std::isnan(yt[2]));
+  CHECK((yt[3] == 0.f && std::signbit(yt[3])));
+  CHECK(yt[4] == 0.f);
+  CHECK(yt[5] == 1.f);
+  CHECK(yt[6] == -1.f);
+  CHECK(yt[7] == 1.f);
+  CHECK(yt[8] == -1.f);
 }
