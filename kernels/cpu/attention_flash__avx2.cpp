@@ -75,13 +75,7 @@ struct Vec256 {
 namespace onnxi::kernels {
 
 FlashBlockKernel flash_block_kernel_f32__avx2() {
-  using Block = FlashBlock<Vec256>;
-  FlashBlockKernel k;
-  k.run = &Block::run;
-  k.keys_per_panel = Block::NR;
-  k.query_block = Block::kQueryBlock;
-  k.key_block = Block::kKeyBlock;
-  return k;
+  return make_flash_block_kernel<Vec256>();
 }
 
 }  // namespace onnxi::kernels

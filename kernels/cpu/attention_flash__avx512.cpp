@@ -23,14 +23,7 @@ struct Vec512 {
   static reg max(reg a, reg b) { return _mm512_max_ps(a, b); }
   static reg exp(reg x) { return exp_ps(x); }
   static float exp1(float x) { return _mm512_cvtss_f32(exp_ps(_mm512_set1_ps(x))); }
-  // tanh(x) = sign(x) (1 - e) / (1 + e) with e = exp(-2|x|): no overflow, about 1e-7 absolute.
-  static reg tanh_(reg x) {
-    const reg ax = _mm512_abs_ps(x);
-    const reg e = exp_ps(_mm512_mul_ps(ax, _mm512_set1_ps(-2.f)));
-    const reg t = _mm512_div_ps(_mm512_sub_ps(_mm512_set1_ps(1.f), e), _mm512_add_ps(_mm512_set1_ps(1.f), e));
-    const __m512i sign = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(static_cast<int>(0x80000000u)));
-    return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(t), sign));
-  }
+  static reg tanh_(reg x) { return tanh_ps(x); }
   static float hmax(reg x) { return _mm512_reduce_max_ps(x); }
   static float hsum(reg x) { return _mm512_reduce_add_ps(x); }
   static __mmask16 tail(int n) { return static_cast<__mmask16>(tail_mask(n)); }
@@ -54,13 +47,7 @@ struct Vec512 {
 namespace onnxi::kernels {
 
 FlashBlockKernel flash_block_kernel_f32__avx512() {
-  using Block = FlashBlock<Vec512>;
-  FlashBlockKernel k;
-  k.run = &Block::run;
-  k.keys_per_panel = Block::NR;
-  k.query_block = Block::kQueryBlock;
-  k.key_block = Block::kKeyBlock;
-  return k;
+  return make_flash_block_kernel<Vec512>();
 }
 
 }  // namespace onnxi::kernels

@@ -251,5 +251,17 @@ struct FlashBlock {
   }
 };
 
+// The entry the ISA file hands out: FlashBlock<V>'s run function and its tile sizes.
+template <class V>
+FlashBlockKernel make_flash_block_kernel() {
+  using Block = FlashBlock<V>;
+  FlashBlockKernel k;
+  k.run = &Block::run;
+  k.keys_per_panel = Block::NR;
+  k.query_block = Block::kQueryBlock;
+  k.key_block = Block::kKeyBlock;
+  return k;
+}
+
 }  // namespace
 }  // namespace onnxi::kernels

@@ -111,16 +111,6 @@ void sgemm_1x32(int64_t kc, const float* a, int64_t a_stride, const float* b, fl
   _mm512_mask_storeu_ps(c + 16, m1, hi);
 }
 
-// GELU, tanh form: 0.5 x (1 + tanh(u)) = x * sigmoid(2u) = x / (1 + exp(-2u)), u = sqrt(2/pi) (x +
-// 0.044715 x^3). One exp and one division; exp(-2u) overflowing to inf gives -0 for very negative
-// x, as the tanh form does, and NaN stays NaN.
-inline __m512 gelu_tanh_ps(__m512 x) {
-  const __m512 x2 = _mm512_mul_ps(x, x);
-  const __m512 inner = _mm512_fmadd_ps(_mm512_set1_ps(0.044715f), x2, _mm512_set1_ps(1.f));
-  const __m512 minus_2u = _mm512_mul_ps(_mm512_mul_ps(x, inner), _mm512_set1_ps(-2.f * 0.79788456080286536f));
-  return _mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.f), exp_ps(minus_2u)));
-}
-
 // SgemmEpilogue over one block of C, 16 columns at a time. The erf form reuses the Gelu op's
 // vectorized row function (elementwise__avx512.cpp) on the row while it is still in L1.
 void epilogue_avx512(const SgemmEpilogue& e, int64_t i0, int64_t j0, int64_t rows, int64_t cols, float* c,
