@@ -1,8 +1,9 @@
 // Blocked GEMM driver. B is packed into column panels nr wide, A into row panels mr tall (alpha
 // folded in), both k-major, and a register-tiled micro-kernel (kernels/cpu/gemm_ukernel.h)
 // multiplies one A panel by one B panel. Float uses the micro-kernel of the active ISA (AVX-512
-// 12x32, AVX2 6x16, or the portable 4x8 below); double always uses the portable one. A is packed
-// once per call (or ahead, for convolution weights); work is split into column chunks of C for
+// 8x48, AVX2 6x16, or the portable 4x8 below); double always uses the portable one. A is packed
+// once per call (or ahead, for convolution weights), or read in place by micro-kernels that can
+// (row-major A, alpha 1); work is split into column chunks of C for
 // parallel_for (gemm_b_stationary), each task owning its chunk; B is packed ahead (constant
 // weights), all at once (many rows), or per chunk and depth block (few rows); problems too small
 // to pay for threads run on the caller's. Each finished strip of C (mr rows of a column chunk)
@@ -26,8 +27,8 @@ namespace onnxi::kernels {
 namespace {
 
 constexpr int64_t kKc = 256;  // depth of one packed block
-constexpr int64_t kMcTarget = 120;  // rows per task: a multiple of 4, 6 and 12
-constexpr int64_t kNc = 256;  // columns per task: a multiple of 8, 16 and 32
+constexpr int64_t kMcTarget = 120;  // rows per block of packed A: a multiple of 4, 6, 8 and 12
+constexpr int64_t kNc = 256;  // most columns per task, rounded down to a multiple of nr (240 for 48)
 constexpr double kSerialFlops = 2.0e5;  // below this, threads cost more than they save
 
 // Set while a thread runs whole products of sgemm_batch: the batch is what runs in parallel, so
@@ -300,30 +301,39 @@ void pack_all_a(const Operand<T>& a, int64_t M, int64_t K, T alpha, int64_t mr, 
 // packed); prepacked B (pack_b's layout, n_padded columns) is read in place. Splitting N, not M,
 // keeps every thread busy when M is a few hundred rows (BERT's 128 tokens, a convolution's
 // output channels), and A is packed once instead of once per chunk.
+//
+// Tasks get near-equal runs of whole nr-wide panels (chunk_count decides how many), so two threads
+// finish together: 64 panels in chunks of at most 5 would leave one thread a 13th chunk.
 template <class T>
 void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C, int64_t ldc,
-                       TileFn<T> tile, int64_t mr, int64_t nr, int64_t nc_max, const PackSliceFn<T>& pack_slice,
+                       TileFn<T> tile, int64_t mr, int64_t nr, int64_t n_tasks, const PackSliceFn<T>& pack_slice,
                        SgemmRowFn row = nullptr, const T* prepacked_a = nullptr, TileEpilogue epilogue = {},
-                       const T* prepacked_b = nullptr) {
+                       const T* prepacked_b = nullptr, SgemmUkernelDirectFn direct = nullptr) {
   const int64_t mc_max = balanced_rows(M, mr);
   const int64_t n_padded = (N + nr - 1) / nr * nr;
-  const int64_t n_tasks = (N + nc_max - 1) / nc_max;
-  const int64_t nc_padded = (nc_max + nr - 1) / nr * nr;
+  const int64_t panels = n_padded / nr;
+  n_tasks = std::clamp<int64_t>(n_tasks, 1, panels);
+  const int64_t nc_padded = (panels + n_tasks - 1) / n_tasks * nr;
   // All of alpha*A packed once (pack_all_a), shared by the tasks: block (pc, i0) at pc * m_padded + i0 * kc.
   const int64_t m_padded = (M + mr - 1) / mr * mr;
   // One row (a GEMV) is read in place by the one-row kernel: packing it would spread it over
   // mr-strided panels that every thread then reads from the packing thread's cache.
   const bool direct_row = row != nullptr && M == 1 && alpha == T(1) && prepacked_a == nullptr;
   const int64_t a_step = a.trans ? a.ld : 1;  // between consecutive k of the one row
-  const bool pack_a_now = !prepacked_a && !direct_row;
+  // Row-major A read in place by the micro-kernel: no packing pass (and no fork and join for it).
+  bool direct_a = false;
+  if constexpr (std::is_same_v<T, float>) {
+    direct_a = direct != nullptr && !direct_row && !a.trans && alpha == T(1) && prepacked_a == nullptr;
+  }
+  const bool pack_a_now = !prepacked_a && !direct_row && !direct_a;
   const ScratchLease<T, 3> a_lease(pack_a_now ? static_cast<size_t>(m_padded * K) : 0);
   const T* packed_a_all = prepacked_a ? prepacked_a : a_lease.get();
   if (pack_a_now) pack_all_a(a, M, K, alpha, mr, a_lease.get());
   auto run = [&](int64_t begin, int64_t end) {
     T* slice = prepacked_b ? nullptr : scratch<T, 2>(static_cast<size_t>(nc_padded * std::min(kKc, K)));
     for (int64_t t = begin; t < end; ++t) {
-      const int64_t j0 = t * nc_max;
-      const int64_t nc = std::min(nc_max, N - j0);
+      const int64_t j0 = t * panels / n_tasks * nr;
+      const int64_t nc = std::min((t + 1) * panels / n_tasks * nr, N) - j0;
       if (beta != T(0) && beta != T(1)) scale_c(beta, M, nc, C + j0, ldc);
       for (int64_t pc = 0; pc < K; pc += kKc) {
         const int64_t kc = std::min(kKc, K - pc);
@@ -337,11 +347,21 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
         }
         for (int64_t i0 = 0; i0 < M; i0 += mc_max) {
           const int64_t mc = std::min(mc_max, M - i0);
-          const T* packed_a = packed_a_all + pc * m_padded + i0 * kc;
+          const bool packed = !direct_row && !direct_a;
+          const T* packed_a = packed ? packed_a_all + pc * m_padded + i0 * kc : nullptr;
           for (int64_t ip = 0; ip < mc; ip += mr) {
-            const T* ap = direct_row ? a.data + pc * a_step : packed_a + ip * kc;
+            const T* ap = direct_row ? a.data + pc * a_step : packed ? packed_a + ip * kc : nullptr;
             const int64_t rows = std::min(mr, mc - ip);
-            for (int64_t jp = 0; jp < nc; jp += nr) {
+            if constexpr (std::is_same_v<T, float>) {
+              if (direct_a) {
+                const float* ar = a.data + (i0 + ip) * a.ld + pc;
+                for (int64_t jp = 0; jp < nc; jp += nr) {
+                  direct(kc, ar, a.ld, b_slice + jp * kc, C + (i0 + ip) * ldc + j0 + jp, ldc, rows,
+                         std::min(nr, nc - jp), accumulate);
+                }
+              }
+            }
+            for (int64_t jp = 0; !direct_a && jp < nc; jp += nr) {
               T* c = C + (i0 + ip) * ldc + j0 + jp;
               const int64_t cols = std::min(nr, nc - jp);
               run_tile(tile, row, kc, ap, direct_row ? a_step : mr, b_slice + jp * kc, c, ldc, rows, cols, accumulate);
@@ -366,16 +386,20 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
   }
 }
 
-// Column chunk width for gemm_b_stationary: kNc, or narrower (a multiple of nr) so that every
-// thread gets at least `per_thread` chunks. B packed ahead costs nothing per chunk, so it takes
-// four (a thread that wakes late then still finds work: 2 threads on BERT's N = 768 ran at 158
-// GFLOP/s with two chunks each and 183 with four); B packed per chunk takes two.
-int64_t chunk_columns(int64_t N, int64_t nr, int per_thread = 2) {
-  const int threads = current_concurrency();
-  // One thread: the widest chunk that fits L2, so each A panel in L1 meets as many B panels as it can.
-  const int64_t want = threads <= 1 ? 1 : int64_t{per_thread} * threads;
-  const int64_t per = (N + want - 1) / want;
-  return std::clamp<int64_t>((per + nr - 1) / nr * nr, nr, kNc);
+// How many column chunks gemm_b_stationary splits N into: chunks of at most kNc columns (whole
+// panels), and with several threads at least `per_thread` per thread, the count a multiple of the
+// threads. B packed ahead costs nothing per chunk, so it takes four (a thread that wakes late then
+// still finds work: 2 threads on BERT's N = 768 ran at 158 GFLOP/s with two chunks each and 183
+// with four); B packed per chunk takes two.
+int64_t chunk_count(int64_t N, int64_t nr, int per_thread = 2) {
+  const int64_t threads = current_concurrency();
+  const int64_t panels = (N + nr - 1) / nr, cap = std::max<int64_t>(1, kNc / nr);
+  int64_t chunks = (panels + cap - 1) / cap;
+  if (threads > 1) {
+    chunks = std::max(chunks, per_thread * threads);
+    chunks = (chunks + threads - 1) / threads * threads;
+  }
+  return std::clamp<int64_t>(chunks, 1, panels);
 }
 
 // Whether gemm_b_stationary beats packing all of B first: one block of rows (A is small, so
@@ -402,23 +426,24 @@ bool gemm_trivial(int64_t M, int64_t N, int64_t K, T alpha, T beta, T* C, int64_
 template <class T>
 void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
                   const T* B, int64_t ldb, T beta, T* C, int64_t ldc, TileFn<T> tile, int64_t mr, int64_t nr,
-                  SgemmRowFn row = nullptr, TileEpilogue epilogue = {}) {
+                  SgemmRowFn row = nullptr, TileEpilogue epilogue = {}, SgemmUkernelDirectFn direct = nullptr) {
   if (gemm_trivial(M, N, K, alpha, beta, C, ldc, epilogue)) return;
   if (prefer_b_stationary(M, N, mr)) {
     const Operand<T> b{B, ldb, trans_b};
     const PackSliceFn<T> pack = [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, T* out) {
       pack_b_slice(b, pc, kc, j0, nc, nr, out);
     };
-    gemm_b_stationary(Operand<T>{A, lda, trans_a}, M, N, K, alpha, beta, C, ldc, tile, mr, nr, chunk_columns(N, nr),
-                      pack, row, static_cast<const T*>(nullptr), epilogue);
+    gemm_b_stationary(Operand<T>{A, lda, trans_a}, M, N, K, alpha, beta, C, ldc, tile, mr, nr, chunk_count(N, nr),
+                      pack, row, static_cast<const T*>(nullptr), epilogue, static_cast<const T*>(nullptr), direct);
     return;
   }
   const int64_t n_padded = (N + nr - 1) / nr * nr;
   const ScratchLease<T, 1> lease(static_cast<size_t>(K * n_padded));
   T* packed_b = lease.get();
   pack_b(Operand<T>{B, ldb, trans_b}, K, N, nr, n_padded, packed_b);
-  gemm_b_stationary(Operand<T>{A, lda, trans_a}, M, N, K, alpha, beta, C, ldc, tile, mr, nr, chunk_columns(N, nr, 4),
-                    PackSliceFn<T>(), row, static_cast<const T*>(nullptr), epilogue, static_cast<const T*>(packed_b));
+  gemm_b_stationary(Operand<T>{A, lda, trans_a}, M, N, K, alpha, beta, C, ldc, tile, mr, nr, chunk_count(N, nr, 4),
+                    PackSliceFn<T>(), row, static_cast<const T*>(nullptr), epilogue, static_cast<const T*>(packed_b),
+                    direct);
 }
 
 const SgemmUkernel& active_sgemm_ukernel() {
@@ -454,7 +479,7 @@ SgemmUkernel sgemm_ukernel_4x8__scalar() { return {micro_tile<float>, 4, 8, "f32
 
 SgemmUkernel sgemm_ukernel_for(Isa isa) {
   switch (isa) {
-    case Isa::Avx512: return sgemm_ukernel_12x32__avx512();
+    case Isa::Avx512: return sgemm_ukernel_8x48__avx512();
     case Isa::Avx2: return sgemm_ukernel_6x16__avx2();
     case Isa::Scalar: break;
   }
@@ -465,14 +490,14 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
            const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const SgemmEpilogue* epilogue) {
   const SgemmUkernel& k = active_sgemm_ukernel();
   gemm_blocked<float>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, k.fn, k.mr, k.nr, k.row,
-                      tile_epilogue(epilogue, k.epilogue));
+                      tile_epilogue(epilogue, k.epilogue), k.direct);
 }
 
 void sgemm_with(const SgemmUkernel& k, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                 const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
                 const SgemmEpilogue* epilogue) {
   gemm_blocked<float>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, k.fn, k.mr, k.nr, k.row,
-                      tile_epilogue(epilogue, k.epilogue));
+                      tile_epilogue(epilogue, k.epilogue), k.direct);
 }
 
 PackedSgemmB pack_sgemm_b(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb) {
@@ -493,8 +518,8 @@ void sgemm_packed(bool trans_a, int64_t M, float alpha, const float* A, int64_t 
   const TileEpilogue epi = tile_epilogue(epilogue, k.epilogue);
   if (gemm_trivial(M, B.N, B.K, alpha, beta, C, ldc, epi)) return;
   gemm_b_stationary(Operand<float>{A, lda, trans_a}, M, B.N, B.K, alpha, beta, C, ldc, k.fn, k.mr, k.nr,
-                    chunk_columns(B.N, k.nr, 4), PackSliceFn<float>(), k.row, static_cast<const float*>(nullptr), epi,
-                    B.data.data());
+                    chunk_count(B.N, k.nr, 4), PackSliceFn<float>(), k.row, static_cast<const float*>(nullptr), epi,
+                    B.data.data(), k.direct);
 }
 
 namespace {
@@ -545,8 +570,8 @@ void sgemm_pack_b_by(int64_t M, int64_t N, int64_t K, float alpha, const float* 
   const PackSliceFn<float> pack = [&](int64_t pc, int64_t kc, int64_t j0, int64_t nc, float* out) {
     pack_b(pc, kc, j0, nc, nr, out);
   };
-  gemm_b_stationary(Operand<float>{A, lda, false}, M, N, K, alpha, beta, C, ldc, k.fn, k.mr, nr, chunk_columns(N, nr),
-                    pack, k.row, static_cast<const float*>(nullptr), epi);
+  gemm_b_stationary(Operand<float>{A, lda, false}, M, N, K, alpha, beta, C, ldc, k.fn, k.mr, nr, chunk_count(N, nr),
+                    pack, k.row, static_cast<const float*>(nullptr), epi, static_cast<const float*>(nullptr), k.direct);
 }
 
 void sgemm_pack_b_rows(const float* B, int64_t ldb, int64_t pc, int64_t kc, int64_t j0, int64_t nc, int64_t nr,
@@ -575,7 +600,7 @@ void sgemm_pack_b_by(const PackedSgemmA& A, int64_t N, const SgemmPackB& pack_b,
     pack_b(pc, kc, j0, nc, nr, out);
   };
   gemm_b_stationary(Operand<float>{nullptr, A.K, false}, A.M, N, A.K, 1.f, beta, C, ldc, k.fn, k.mr, nr,
-                    chunk_columns(N, nr), pack, k.row, A.data.data(), epi);
+                    chunk_count(N, nr), pack, k.row, A.data.data(), epi);
 }
 
 void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,

@@ -20,6 +20,11 @@ using SgemmUkernelFn = void (*)(int64_t kc, const float* a, const float* b, floa
 using SgemmRowFn = void (*)(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t cols,
                             bool accumulate);
 
+// The same tile with A read in place instead of packed: a points at row 0, depth 0 of the tile's rows
+// of a row-major A (a[i * lda + k]); alpha is 1. Saves packing A when its rows are contiguous.
+using SgemmUkernelDirectFn = void (*)(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
+                                      int64_t rows, int64_t cols, bool accumulate);
+
 struct SgemmEpilogue;
 // Applies an SgemmEpilogue (kernels/cpu/gemm.h) to the rows x cols block of C at (i0, j0) of the
 // whole product; c points at that block.
@@ -32,11 +37,12 @@ struct SgemmUkernel {
   const char* name = "";
   SgemmRowFn row = nullptr;            // null: one-row tiles use fn
   SgemmEpilogueFn epilogue = nullptr;  // null: the portable sgemm_epilogue_ref
+  SgemmUkernelDirectFn direct = nullptr;  // null: A is always packed
 };
 
 SgemmUkernel sgemm_ukernel_4x8__scalar();     // gemm.cpp
 SgemmUkernel sgemm_ukernel_6x16__avx2();      // gemm__avx2.cpp
-SgemmUkernel sgemm_ukernel_12x32__avx512();   // gemm__avx512.cpp
+SgemmUkernel sgemm_ukernel_8x48__avx512();    // gemm__avx512.cpp
 
 // The micro-kernel for `isa` (which the CPU must have); sgemm uses the one of active_isa().
 SgemmUkernel sgemm_ukernel_for(Isa isa);

@@ -76,7 +76,7 @@ double check_case(const SgemmUkernel* k, const Case& c, uint64_t seed, bool pack
 std::vector<SgemmUkernel> available_kernels() {
   std::vector<SgemmUkernel> ks{sgemm_ukernel_4x8__scalar()};
   if (detected_isa() >= Isa::Avx2) ks.push_back(sgemm_ukernel_6x16__avx2());
-  if (detected_isa() >= Isa::Avx512) ks.push_back(sgemm_ukernel_12x32__avx512());
+  if (detected_isa() >= Isa::Avx512) ks.push_back(sgemm_ukernel_8x48__avx512());
   return ks;
 }
 
