@@ -1,0 +1,204 @@
+// SGEMM over the grid of shapes around every tile size (M 1, 2, 7, 13, 128; N 1, 15, 16, 17, 33,
+// 768; K 1, 7, 64, 769), at 1 and 2 threads, through every path: each micro-kernel the CPU can run
+// (sgemm_with: row-major A read in place where the kernel can, packed otherwise), the active one
+// with B packed ahead (sgemm_packed) and the general entry (sgemm), each with an epilogue, against
+// a double-precision triple loop.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "kernels/cpu/cpu_features.h"
+#include "kernels/cpu/gemm.h"
+#include "kernels/cpu/gemm_ukernel.h"
+#include "kernels/cpu/parallel.h"
+
+using namespace onnxi::kernels;
+
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+std::vector<float> random_values(size_t n, uint64_t seed) {
+  std::vector<float> v(n);
+  uint64_t s = seed * 0x9E3779B97F4A7C15ULL + 1;
+  for (auto& x : v) {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    x = static_cast<float>(static_cast<double>(s % 20001) / 5000.0 - 2.0);  // [-2, 2]
+  }
+  return v;
+}
+
+struct Options {
+  bool ta, tb;
+  float alpha, beta;
+  SgemmActivation act;
+  float lo, hi;
+  bool row_bias, col_bias, residual;
+};
+
+// The options a shape gets, cycling so that each appears with every size class: plain alpha 1 /
+// beta 0 (A read in place), scaled and accumulating (A packed), transposed operands, and each
+// epilogue term.
+Options options_for(uint64_t i) {
+  static const Options table[] = {
+      {false, false, 1.f, 0.f, SgemmActivation::None, -kInf, kInf, false, false, false},
+      {false, false, 1.f, 0.f, SgemmActivation::GeluErf, -kInf, kInf, false, true, false},    // FFN
+      {false, false, 1.f, 0.f, SgemmActivation::None, -kInf, kInf, false, true, true},        // + residual
+      {false, true, 0.5f, 1.f, SgemmActivation::None, 0.f, kInf, true, false, false},         // Relu
+      {true, false, 1.f, -0.5f, SgemmActivation::GeluTanh, -kInf, kInf, false, true, false},
+      {false, false, -1.5f, 0.f, SgemmActivation::None, -0.5f, 0.75f, true, true, true},     // clamp
+  };
+  return table[i % 6];
+}
+
+struct Problem {
+  int64_t M, N, K;
+  Options o;
+  int64_t lda, ldb, ldc, ldr;
+  std::vector<float> A, B, C0, row_bias, col_bias, residual;
+  std::vector<double> want, bound;
+
+  Problem(int64_t m, int64_t n, int64_t k, const Options& opt, uint64_t seed) : M(m), N(n), K(k), o(opt) {
+    lda = (o.ta ? M : K) + 1;
+    ldb = (o.tb ? K : N) + 3;
+    ldc = N + 2;
+    ldr = N + 1;
+    A = random_values(static_cast<size_t>((o.ta ? K : M) * lda), seed);
+    B = random_values(static_cast<size_t>((o.tb ? N : K) * ldb), seed + 1);
+    C0 = random_values(static_cast<size_t>(M * ldc), seed + 2);
+    row_bias = random_values(static_cast<size_t>(M), seed + 3);
+    col_bias = random_values(static_cast<size_t>(N), seed + 4);
+    residual = random_values(static_cast<size_t>(M * ldr), seed + 5);
+    want.resize(static_cast<size_t>(M * N));
+    bound.resize(want.size());
+    for (int64_t i = 0; i < M; ++i) {
+      for (int64_t j = 0; j < N; ++j) {
+        double sum = 0, mag = 0;
+        for (int64_t p = 0; p < K; ++p) {
+          const double t =
+              static_cast<double>(A[o.ta ? p * lda + i : i * lda + p]) * B[o.tb ? j * ldb + p : p * ldb + j];
+          sum += t;
+          mag += std::fabs(t);
+        }
+        const double cterm = o.beta == 0 ? 0.0 : o.beta * static_cast<double>(C0[i * ldc + j]);
+        double v = o.alpha * sum + cterm + (o.row_bias ? row_bias[i] : 0.0) + (o.col_bias ? col_bias[j] : 0.0) +
+                   (o.residual ? residual[i * ldr + j] : 0.0);
+        if (o.act == SgemmActivation::GeluErf) v = 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+        if (o.act == SgemmActivation::GeluTanh) {
+          v = 0.5 * v * (1 + std::tanh(std::sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
+        }
+        want[i * N + j] = std::min<double>(std::max<double>(v, o.lo), o.hi);
+        // float rounding of a K-term dot product (GELU's slope is at most 1.13), plus a few ulps
+        // of the activation and the epilogue's adds.
+        constexpr double eps = std::numeric_limits<float>::epsilon();
+        bound[i * N + j] = 1.2 * 4 * eps * (std::fabs(o.alpha) * mag + std::fabs(cterm) + 8.0) * std::sqrt(K + 2.0) +
+                           8 * eps * std::max(1.0, std::fabs(v));
+      }
+    }
+  }
+
+  SgemmEpilogue epilogue() const {
+    SgemmEpilogue e;
+    e.row_bias = o.row_bias ? row_bias.data() : nullptr;
+    e.col_bias = o.col_bias ? col_bias.data() : nullptr;
+    e.residual = o.residual ? residual.data() : nullptr;
+    e.ldr = ldr;
+    e.activation = o.act;
+    e.lo = o.lo;
+    e.hi = o.hi;
+    return e;
+  }
+
+  // The worst error relative to its bound; infinite when the gap between C's rows was written.
+  double worst(const std::vector<float>& C) const {
+    double w = 0;
+    for (int64_t i = 0; i < M; ++i) {
+      for (int64_t j = 0; j < N; ++j) {
+        const double err = std::fabs(C[i * ldc + j] - want[i * N + j]);
+        w = std::max(w, std::isnan(err) ? INFINITY : err / bound[i * N + j]);
+      }
+      for (int64_t j = N; j < ldc; ++j) {
+        if (C[i * ldc + j] != C0[i * ldc + j]) return INFINITY;
+      }
+    }
+    return w;
+  }
+};
+
+std::vector<SgemmUkernel> runnable_kernels() {
+  std::vector<SgemmUkernel> ks{sgemm_ukernel_4x8__scalar()};
+  if (detected_isa() >= Isa::Avx2) ks.push_back(sgemm_ukernel_6x16__avx2());
+  if (detected_isa() >= Isa::Avx512) ks.push_back(sgemm_ukernel_8x48__avx512());
+  return ks;
+}
+
+}  // namespace
+
+TEST_CASE("SGEMM on the shape grid around the tiles, every kernel and path, 1 and 2 threads, with epilogues") {
+  const int64_t Ms[] = {1, 2, 7, 13, 128}, Ns[] = {1, 15, 16, 17, 33, 768}, Ks[] = {1, 7, 64, 769};
+  const std::vector<SgemmUkernel> kernels = runnable_kernels();
+  uint64_t seed = 5000;
+  for (int64_t M : Ms) {
+    for (int64_t N : Ns) {
+      for (int64_t K : Ks) {
+        ++seed;
+        const Problem p(M, N, K, options_for(seed), seed);
+        const SgemmEpilogue e = p.epilogue();
+        for (int threads : {1, 2}) {
+          ThreadArena arena(threads);
+          auto check = [&](const std::string& path, auto&& run) {
+            std::vector<float> C = p.C0;
+            arena.execute([&] { run(C.data()); });
+            INFO(path, " M=", M, " N=", N, " K=", K, " threads=", threads, " ta=", p.o.ta, " tb=", p.o.tb,
+                 " alpha=", p.o.alpha, " beta=", p.o.beta, " act=", static_cast<int>(p.o.act));
+            REQUIRE(p.worst(C) <= 1.0);
+          };
+          for (const SgemmUkernel& k : kernels) {
+            check(k.name, [&](float* C) {
+              sgemm_with(k, p.o.ta, p.o.tb, M, N, K, p.o.alpha, p.A.data(), p.lda, p.B.data(), p.ldb, p.o.beta, C,
+                         p.ldc, &e);
+            });
+          }
+          check("sgemm", [&](float* C) {
+            sgemm(p.o.ta, p.o.tb, M, N, K, p.o.alpha, p.A.data(), p.lda, p.B.data(), p.ldb, p.o.beta, C, p.ldc, &e);
+          });
+          check("sgemm_packed", [&](float* C) {
+            const PackedSgemmB packed = pack_sgemm_b(p.o.tb, K, N, p.B.data(), p.ldb);
+            sgemm_packed(p.o.ta, M, p.o.alpha, p.A.data(), p.lda, packed, p.o.beta, C, p.ldc, &e);
+          });
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("SGEMM reads A in place only where it may: alpha 1, rows not transposed; results equal the packed path") {
+  // The AVX-512 kernel reads row-major A in place; the same product with alpha folded into a packed
+  // A must agree to rounding, and a transposed A (packed) must give the same product as its copy.
+  if (detected_isa() < Isa::Avx512) return;
+  const SgemmUkernel k = sgemm_ukernel_8x48__avx512();
+  REQUIRE(static_cast<bool>(k.direct));
+  const int64_t M = 13, N = 100, K = 300;
+  const auto A = random_values(static_cast<size_t>(M * K), 1), B = random_values(static_cast<size_t>(K * N), 2);
+  std::vector<float> At(static_cast<size_t>(K * M));
+  for (int64_t i = 0; i < M; ++i) {
+    for (int64_t p = 0; p < K; ++p) At[p * M + i] = A[i * K + p];
+  }
+  std::vector<float> direct(static_cast<size_t>(M * N)), packed(direct.size()), transposed(direct.size());
+  sgemm_with(k, false, false, M, N, K, 1.f, A.data(), K, B.data(), N, 0.f, direct.data(), N);
+  sgemm_with(k, false, false, M, N, K, 2.f, A.data(), K, B.data(), N, 0.f, packed.data(), N);
+  sgemm_with(k, true, false, M, N, K, 1.f, At.data(), M, B.data(), N, 0.f, transposed.data(), N);
+  for (size_t i = 0; i < direct.size(); ++i) {
+    INFO("element ", i);
+    // Doubling is exact in float, and both paths sum the same products in the same order.
+    REQUIRE(packed[i] == 2.f * direct[i]);
+    REQUIRE(transposed[i] == direct[i]);
+  }
+}
