@@ -202,3 +202,55 @@ TEST_CASE("SGEMM reads A in place only where it may: alpha 1, rows not transpose
     REQUIRE(transposed[i] == direct[i]);
   }
 }
+
+TEST_CASE("SGEMM epilogue GELU (erf form) of each kernel against double: error, tails, NaN and infinities") {
+  // K == 0 with beta 1 leaves C as it is, so the epilogue sees exactly the values written here.
+  std::vector<float> x;
+  for (int64_t i = -200000; i <= 200000; ++i) x.push_back(static_cast<float>(i) * 7.5e-5f);  // [-15, 15]
+  for (float v : {1e-30f, -1e-30f, 0.f, -0.f, 1e-7f, -3e-4f, 12.99f, -12.99f, 13.f, -13.f, 13.01f, -13.01f, 100.f,
+                  -100.f, 3e38f, -3e38f}) {
+    x.push_back(v);
+  }
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> special{nan, kInf, -kInf};
+  for (const SgemmUkernel& k : runnable_kernels()) {
+    std::vector<float> c = x;
+    c.insert(c.end(), special.begin(), special.end());
+    SgemmEpilogue e;
+    e.activation = SgemmActivation::GeluErf;
+    sgemm_with(k, false, false, 1, static_cast<int64_t>(c.size()), 0, 1.f, nullptr, 1, nullptr, 1, 1.f, c.data(),
+               static_cast<int64_t>(c.size()), &e);
+    double worst = 0;
+    float worst_at = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+      const double v = x[i], want = 0.5 * v * std::erfc(-v / std::sqrt(2.0));
+      const double err = std::fabs(c[i] - want) / std::max(1.0, std::fabs(v));
+      if (!(err <= worst)) {
+        worst = err;
+        worst_at = x[i];
+      }
+    }
+    INFO(std::string(k.name), " worst error ", worst, " of max(1, |x|) at x = ", worst_at);
+    CHECK(worst <= 1.5e-7);
+    if (k.epilogue != nullptr) {
+      // The SIMD form goes through erfc, so the negative side, where the result is a small product,
+      // keeps its relative accuracy (1 + erf(x) would cancel to nothing there).
+      // Its error there is the float rounding of the exponent -x^2/2 + P: a few ulps times x^2.
+      double worst_rel = 0;
+      for (size_t i = 0; i < x.size(); ++i) {
+        const double v = x[i];
+        if (v >= 0 || v < -12.9) continue;
+        const double want = 0.5 * v * std::erfc(-v / std::sqrt(2.0));
+        const double bound = (8 + v * v) * std::numeric_limits<float>::epsilon();
+        worst_rel = std::max(worst_rel, std::fabs(c[i] - want) / std::fabs(want) / bound);
+      }
+      INFO("worst relative error on the negative side, over its bound: ", worst_rel);
+      CHECK(worst_rel <= 1.0);
+    }
+    const size_t n = x.size();
+    CHECK(std::isnan(c[n]));
+    CHECK(c[n + 1] == kInf);
+    // GELU(-inf) is 0; the portable reference computes -inf * 0 (NaN), as std::erf gives no more.
+    if (k.epilogue != nullptr) CHECK(c[n + 2] == 0.f);
+  }
+}
