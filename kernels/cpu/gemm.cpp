@@ -326,17 +326,21 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
     direct_a = direct != nullptr && !direct_row && !a.trans && alpha == T(1) && prepacked_a == nullptr;
   }
   const bool pack_a_now = !prepacked_a && !direct_row && !direct_a;
+  // Depth per block: kKc (the packed layouts of A and B are built on it), or twice that when
+  // neither operand is packed ahead and C is too tall to stay in L2 between depth blocks: each
+  // block reads and writes the chunk of C once more (2048^3: 180 -> 188 GFLOP/s at 2 threads).
+  const int64_t kc_max = !prepacked_b && !prepacked_a && !pack_a_now && M > 512 ? 2 * kKc : kKc;
   const ScratchLease<T, 3> a_lease(pack_a_now ? static_cast<size_t>(m_padded * K) : 0);
   const T* packed_a_all = prepacked_a ? prepacked_a : a_lease.get();
   if (pack_a_now) pack_all_a(a, M, K, alpha, mr, a_lease.get());
   auto run = [&](int64_t begin, int64_t end) {
-    T* slice = prepacked_b ? nullptr : scratch<T, 2>(static_cast<size_t>(nc_padded * std::min(kKc, K)));
+    T* slice = prepacked_b ? nullptr : scratch<T, 2>(static_cast<size_t>(nc_padded * std::min(kc_max, K)));
     for (int64_t t = begin; t < end; ++t) {
       const int64_t j0 = t * panels / n_tasks * nr;
       const int64_t nc = std::min((t + 1) * panels / n_tasks * nr, N) - j0;
       if (beta != T(0) && beta != T(1)) scale_c(beta, M, nc, C + j0, ldc);
-      for (int64_t pc = 0; pc < K; pc += kKc) {
-        const int64_t kc = std::min(kKc, K - pc);
+      for (int64_t pc = 0; pc < K; pc += kc_max) {
+        const int64_t kc = std::min(kc_max, K - pc);
         const bool accumulate = pc > 0 || beta != T(0);
         const bool last = pc + kc >= K;
         const T* b_slice = slice;

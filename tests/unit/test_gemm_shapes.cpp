@@ -254,3 +254,30 @@ TEST_CASE("SGEMM epilogue GELU (erf form) of each kernel against double: error, 
     if (k.epilogue != nullptr) CHECK(c[n + 2] == 0.f);
   }
 }
+
+TEST_CASE("SGEMM with a tall C (deeper blocks when neither operand is packed ahead), 1 and 2 threads") {
+  struct Tall {
+    int64_t M, N, K;
+    uint64_t options;
+  };
+  // M above 512 with A read in place and B packed per column chunk (N of 2048 or more, as at
+  // 2048^3) takes blocks of 512 deep, K = 530 a partial second one; the others pack all of B first.
+  const Tall cases[] = {{516, 2050, 530, 1}, {600, 100, 1100, 0}, {700, 50, 513, 3}, {520, 49, 600, 4}};
+  uint64_t seed = 9000;
+  for (const Tall& t : cases) {
+    const Problem p(t.M, t.N, t.K, options_for(t.options), ++seed);
+    const SgemmEpilogue e = p.epilogue();
+    for (int threads : {1, 2}) {
+      ThreadArena arena(threads);
+      for (const SgemmUkernel& k : runnable_kernels()) {
+        std::vector<float> C = p.C0;
+        arena.execute([&] {
+          sgemm_with(k, p.o.ta, p.o.tb, t.M, t.N, t.K, p.o.alpha, p.A.data(), p.lda, p.B.data(), p.ldb, p.o.beta,
+                     C.data(), p.ldc, &e);
+        });
+        INFO(std::string(k.name), " M=", t.M, " N=", t.N, " K=", t.K, " threads=", threads);
+        REQUIRE(p.worst(C) <= 1.0);
+      }
+    }
+  }
+}
