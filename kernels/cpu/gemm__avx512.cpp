@@ -27,14 +27,6 @@ inline __mmask16 lanes(int64_t left) { return left <= 0 ? __mmask16(0) : tail_ma
 template <int R, bool kDirect>
 void sgemm_rx48(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int64_t cols,
                 bool accumulate) {
-  // C's lines are fetched while the product runs: a tall C (2048 rows) is not in L2 between depth
-  // blocks, and 8 rows of misses at the store would stall the tile's end.
-#pragma GCC unroll 8
-  for (int i = 0; i < R; ++i) {
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 47), _MM_HINT_T0);
-  }
   __m512 acc0[R], acc1[R], acc2[R];
 #pragma GCC unroll 8
   for (int i = 0; i < R; ++i) acc0[i] = acc1[i] = acc2[i] = _mm512_setzero_ps();
