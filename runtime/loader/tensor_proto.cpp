@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -41,6 +43,23 @@ struct ExternalData::Mapping {
   }
 };
 
+namespace {
+
+// A copy of `bytes` bytes of weight data in a buffer of its own (not the tensor buffer cache): a
+// weight a kernel packs is freed once the session is made, and its memory should then go back to
+// the system instead of staying cached.
+Tensor copied_tensor(DataType dtype, const Shape& shape, const void* src, size_t bytes) {
+  const size_t rounded = std::max(kTensorAlignment, (bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment);
+  void* p = std::aligned_alloc(kTensorAlignment, rounded);
+  ONNXI_CHECK(p != nullptr, ErrorCode::Runtime, "out of memory: ", bytes, " bytes for a ", dtype_name(dtype),
+              shape_str(shape), " initializer");
+  if (bytes) std::memcpy(p, src, bytes);
+  std::shared_ptr<const void> owner(p, [](const void* q) { std::free(const_cast<void*>(q)); });
+  return Tensor::wrap(dtype, shape, std::move(owner), p);
+}
+
+}  // namespace
+
 std::shared_ptr<ExternalData::Mapping> ExternalData::map_file(const std::string& location, const std::string& what) {
   auto it = files_.find(location);
   if (it != files_.end()) return it->second;
@@ -68,7 +87,8 @@ std::shared_ptr<ExternalData::Mapping> ExternalData::map_file(const std::string&
   auto m = std::make_shared<Mapping>();
   m->size = static_cast<size_t>(st.st_size);
   if (m->size > 0) {
-    m->base = mmap(nullptr, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    // Writable but private: a pass may fold into a weight in place (copy on write), never into the file.
+    m->base = mmap(nullptr, m->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     if (m->base == MAP_FAILED) {
       m->base = nullptr;
       ::close(fd);
@@ -117,9 +137,7 @@ Tensor ExternalData::load(const onnx::TensorProto& proto, DataType dtype, const 
   if (reinterpret_cast<uintptr_t>(src) % kTensorAlignment == 0 && dtype != DataType::String) {
     return Tensor::wrap(dtype, shape, m, src);
   }
-  Tensor t(dtype, shape);
-  if (need) std::memcpy(t.raw(), src, need);
-  return t;
+  return copied_tensor(dtype, shape, src, need);
 }
 
 Tensor tensor_from_proto_adopting(onnx::TensorProto& proto, const std::string& what, ExternalData* external) {
@@ -163,9 +181,7 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& what
       bad(what, cat("raw_data has ", proto.raw_data().size(), " bytes but ", dtype_name(dtype), shape_str(shape),
                     " needs ", need));
     }
-    Tensor t(dtype, shape);
-    if (need) std::memcpy(t.raw(), proto.raw_data().data(), need);
-    return t;
+    return copied_tensor(dtype, shape, proto.raw_data().data(), need);
   }
   Tensor t(dtype, shape);
   const int64_t packed_count = static_cast<int64_t>(storage_bytes(dtype, n));

@@ -70,7 +70,8 @@ void check_level(const std::string& level) {
               "optimization level '", level, "' is not one of none, basic, extended, all");
 }
 
-int run_passes(Model& model, const std::string& level, std::vector<PassStat>* report, const Registry* custom) {
+int run_passes(Model& model, const std::string& level, std::vector<PassStat>* report, const Registry* custom,
+               bool initializers_writable) {
   check_level(level);
   Runner r(model, report);
   Graph& g = model.graph;
@@ -87,7 +88,7 @@ int run_passes(Model& model, const std::string& level, std::vector<PassStat>* re
     if (changes == 0) break;
   }
   if (level == "extended" || level == "all") {
-    r.run("fold_conv_batchnorm", [&] { return fold_conv_batchnorm(g); });
+    r.run("fold_conv_batchnorm", [&] { return fold_conv_batchnorm(g, initializers_writable); });
     r.run("fold_conv_mul_add", [&] { return fold_conv_mul_add(g); });
     r.run("fuse_layernorm", [&] { return fuse_layernorm(model); });
     r.run("fuse_gelu", [&] { return fuse_gelu(model); });

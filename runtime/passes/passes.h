@@ -35,9 +35,11 @@ struct PassStat {
 void check_level(const std::string& level);
 // Rewrites the model's main graph at `level`. Returns the number of changes made; `report`, when
 // given, gets one entry per pass that ran (repeated passes summed). `custom` is the session's
-// custom registry: ops it provides are never folded, merged or removed.
+// custom registry: ops it provides are never folded, merged or removed. `initializers_writable`:
+// the model's tensors belong to the caller alone (a session that just loaded the file), so a fold
+// may overwrite an initializer in place when its buffer has no other holder and no other reader.
 int run_passes(Model& model, const std::string& level, std::vector<PassStat>* report = nullptr,
-               const Registry* custom = nullptr);
+               const Registry* custom = nullptr, bool initializers_writable = false);
 
 // "Conv", or "domain::Op" outside ai.onnx: the key of PassStat::op_delta.
 std::string op_key(const Node& n);
