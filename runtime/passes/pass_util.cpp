@@ -62,13 +62,29 @@ const Tensor* GraphUses::constant(const std::string& name) const {
   return it == g_.initializers.end() ? nullptr : &it->second;
 }
 
-NameAllocator::NameAllocator(const Graph& g) {
-  for (const auto& [name, t] : g.initializers) used_.insert(name);
-  for (const ValueInfo& v : g.inputs) used_.insert(v.name);
+namespace {
+
+// Every name g defines or reads, and every name its subgraphs mention: a new value must not take
+// an outer name that g (or a body below it) reads, which it would then shadow.
+void collect_names(const Graph& g, std::set<std::string>& used) {
+  for (const auto& [name, t] : g.initializers) used.insert(name);
+  for (const ValueInfo& v : g.inputs) used.insert(v.name);
+  for (const ValueInfo& v : g.outputs) used.insert(v.name);
   for (const Node& n : g.nodes) {
-    for (const std::string& o : n.outputs) used_.insert(o);
+    used.insert(n.inputs.begin(), n.inputs.end());
+    used.insert(n.outputs.begin(), n.outputs.end());
+    for (const Attribute& a : n.attributes) {
+      if (a.g) collect_names(*a.g, used);
+      for (const auto& sub : a.graphs) {
+        if (sub) collect_names(*sub, used);
+      }
+    }
   }
 }
+
+}  // namespace
+
+NameAllocator::NameAllocator(const Graph& g) { collect_names(g, used_); }
 
 std::string NameAllocator::make(const std::string& base) {
   std::string candidate = base;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 
 #include "onnxi/error.h"
 #include "runtime/passes/pass_util.h"
@@ -45,6 +46,8 @@ class Runner {
     return changes;
   }
   int total() const { return total_; }
+  void add(int changes) { total_ += changes; }
+  std::vector<PassStat>* report() const { return report_; }
 
  private:
   Model& model_;
@@ -70,12 +73,30 @@ void check_level(const std::string& level) {
               "optimization level '", level, "' is not one of none, basic, extended, all");
 }
 
-int run_passes(Model& model, const std::string& level, std::vector<PassStat>* report, const Registry* custom,
-               bool initializers_writable) {
-  check_level(level);
-  Runner r(model, report);
+namespace {
+
+// Gives g a copy of its own of every subgraph below it: copies of a Graph share their bodies
+// (shared_ptr), so a body rewritten in place would change the caller's model too.
+void own_bodies(Graph& g) {
+  for (Node& n : g.nodes) {
+    for (Attribute& a : n.attributes) {
+      if (a.g) {
+        a.g = std::make_shared<Graph>(*a.g);
+        own_bodies(*a.g);
+      }
+      for (auto& sub : a.graphs) {
+        if (!sub) continue;
+        sub = std::make_shared<Graph>(*sub);
+        own_bodies(*sub);
+      }
+    }
+  }
+}
+
+// The basic passes to a fixed point, then the extended ones, on model.graph. The NCHWc layout is
+// left to the caller (main graph only).
+void run_level(Model& model, const std::string& level, Runner& r, const Registry* custom, bool writable) {
   Graph& g = model.graph;
-  if (level == "none") return 0;
   for (int round = 0; round < kMaxBasicRounds; ++round) {
     int changes = 0;
     changes += r.run("eliminate_noops", [&] { return eliminate_noops(model, custom); });
@@ -88,7 +109,7 @@ int run_passes(Model& model, const std::string& level, std::vector<PassStat>* re
     if (changes == 0) break;
   }
   if (level == "extended" || level == "all") {
-    r.run("fold_conv_batchnorm", [&] { return fold_conv_batchnorm(g, initializers_writable); });
+    r.run("fold_conv_batchnorm", [&] { return fold_conv_batchnorm(g, writable); });
     r.run("fold_conv_mul_add", [&] { return fold_conv_mul_add(g); });
     r.run("fuse_layernorm", [&] { return fuse_layernorm(model); });
     r.run("fuse_gelu", [&] { return fuse_gelu(model); });
@@ -100,6 +121,49 @@ int run_passes(Model& model, const std::string& level, std::vector<PassStat>* re
     // The folds above leave the original weights behind.
     r.run("remove_unused_initializers", [&] { return remove_unused_initializers(g); });
   }
+}
+
+// Runs the basic and extended passes on every If/Loop/Scan body below g, innermost first, each
+// as a graph of its own: its inputs and outputs are its interface (kept, like a main graph's),
+// and the outer values it reads are unknown non-constants to it (they are neither its
+// initializers nor defined in it), so nothing is folded from them. The outer graph's passes
+// run afterwards and see what the bodies still read (GraphUses counts those reads).
+void run_on_bodies(Model& model, Graph& g, const std::string& level, Runner& r, const Registry* custom) {
+  for (Node& n : g.nodes) {
+    for (Attribute& a : n.attributes) {
+      std::vector<std::shared_ptr<Graph>*> bodies;
+      if (a.g) bodies.push_back(&a.g);
+      for (auto& sub : a.graphs) {
+        if (sub) bodies.push_back(&sub);
+      }
+      for (std::shared_ptr<Graph>* body : bodies) {
+        run_on_bodies(model, **body, level, r, custom);
+        Model scope;
+        scope.ir_version = model.ir_version;
+        scope.opset_imports = model.opset_imports;
+        scope.base_dir = model.base_dir;
+        scope.graph = std::move(**body);
+        Runner inner(scope, r.report());
+        run_level(scope, level, inner, custom, /*writable=*/false);
+        r.add(inner.total());
+        **body = std::move(scope.graph);
+        // A fusion imports com.onnxi for the ops it wrote: the model must import it too.
+        for (const auto& [domain, version] : scope.opset_imports) model.opset_imports.emplace(domain, version);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int run_passes(Model& model, const std::string& level, std::vector<PassStat>* report, const Registry* custom,
+               bool initializers_writable) {
+  check_level(level);
+  Runner r(model, report);
+  if (level == "none") return 0;
+  own_bodies(model.graph);
+  run_on_bodies(model, model.graph, level, r, custom);
+  run_level(model, level, r, custom, initializers_writable);
   if (level == "all") r.run("layout_nchwc", [&] { return layout_nchwc(model); });
   return r.total();
 }

@@ -9,6 +9,8 @@
 //     folded into MatMul/Gemm; MatMul + bias + activation into FusedMatMul or Gemm; Conv +
 //     Relu/Clip into FusedConv; then unused initializers again;
 //   all: extended, then the blocked-channel (NCHWc) layout for conv regions (AVX-512 only).
+// Basic and extended also run on If/Loop/Scan bodies (innermost first, before their graph), each
+// body on a copy of its own, so a Model that shares bodies with the caller's is never changed.
 // Each pass is a file of its own (runtime/passes/*.cpp, declared in pass_util.h); the ops they
 // write are documented in docs/FUSED_OPS.md.
 #pragma once
@@ -23,7 +25,7 @@
 namespace onnxi::passes {
 
 // What one pass did: its rewrites (nodes folded, removed, fused, rewired; initializers removed)
-// and how the main graph's node count per op ("Conv", "com.onnxi::FusedConv") changed.
+// and how the node count per op ("Conv", "com.onnxi::FusedConv") changed, bodies included.
 struct PassStat {
   std::string pass;
   int changes = 0;
