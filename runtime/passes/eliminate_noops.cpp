@@ -245,6 +245,12 @@ bool is_noop(const Model& model, const Graph& g, const ValueTypes& types, const 
 
 int eliminate_noops(Model& model, const Registry* custom) {
   Graph& g = model.graph;
+  // Inference is most of this pass's cost: skipped when no node is of an op it could remove.
+  static const std::set<std::string> kCandidates{"Identity", "Dropout", "Cast",    "CastLike",  "Transpose", "Expand",
+                                                 "Reshape",  "Slice",   "Squeeze", "Unsqueeze", "Flatten"};
+  bool any = false;
+  for (const Node& n : g.nodes) any = any || (n.domain.empty() && kCandidates.count(n.op_type));
+  if (!any) return 0;
   const ValueTypes types = ValueTypes::of_graph(model, g, custom);
   const GraphUses uses(g);
   std::set<size_t> removed;
