@@ -74,7 +74,8 @@ Session::~Session() = default;
 namespace {
 
 // `model_owned`: the model was loaded for this session and nobody else holds its tensors, so the
-// passes may overwrite initializers in place (the loader's buffers are private and writable).
+// passes may overwrite initializers in place (the loader's buffers are its own; the read-only
+// mappings of external data it registers, and the fold leaves those alone).
 std::unique_ptr<Session::Impl> create_session(Model model, const SessionOptions& options, bool model_owned) {
   auto impl = std::make_unique<Session::Impl>();
   impl->options = options;

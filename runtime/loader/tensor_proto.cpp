@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "onnxi/error.h"
+#include "runtime/loader/read_only_memory.h"
 
 namespace onnxi::loader {
 namespace fs = std::filesystem;
@@ -39,7 +40,10 @@ struct ExternalData::Mapping {
   void* base = nullptr;
   size_t size = 0;
   ~Mapping() {
-    if (base && size) munmap(base, size);
+    if (base && size) {
+      note_read_only_mapping(base, size, false);
+      munmap(base, size);
+    }
   }
 };
 
@@ -87,13 +91,13 @@ std::shared_ptr<ExternalData::Mapping> ExternalData::map_file(const std::string&
   auto m = std::make_shared<Mapping>();
   m->size = static_cast<size_t>(st.st_size);
   if (m->size > 0) {
-    // Writable but private: a pass may fold into a weight in place (copy on write), never into the file.
-    m->base = mmap(nullptr, m->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    m->base = mmap(nullptr, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (m->base == MAP_FAILED) {
       m->base = nullptr;
       ::close(fd);
       fail(ErrorCode::Io, cat(what, ": cannot map external data file '", full.string(), "'"));
     }
+    note_read_only_mapping(m->base, m->size, true);  // a fold must never write into it
   }
   ::close(fd);
   files_[location] = m;

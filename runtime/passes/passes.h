@@ -39,7 +39,8 @@ void check_level(const std::string& level);
 // given, gets one entry per pass that ran (repeated passes summed). `custom` is the session's
 // custom registry: ops it provides are never folded, merged or removed. `initializers_writable`:
 // the model's tensors belong to the caller alone (a session that just loaded the file), so a fold
-// may overwrite an initializer in place when its buffer has no other holder and no other reader.
+// may overwrite an initializer in place when its buffer has no other holder and no other reader
+// (and is not in a file the loader mapped read-only).
 int run_passes(Model& model, const std::string& level, std::vector<PassStat>* report = nullptr,
                const Registry* custom = nullptr, bool initializers_writable = false);
 

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -22,16 +23,16 @@ Tensor seeded(Shape shape, uint64_t seed, float lo, float hi) { return xorshift_
 
 // x [1, 3, 6, 6] -> Conv 3x3 (5 channels: not a multiple of any tile) -> BatchNormalization -> y;
 // with `second_conv`, another Conv reads the same W.
-Model conv_bn(bool second_conv) {
+Model conv_bn(bool second_conv, int64_t channels = 5) {
   Model m;
   m.ir_version = 8;
   m.opset_imports[""] = 17;
   m.graph.inputs.push_back(ValueInfo{"x", TypeInfo::tensor_of_shape(DataType::Float, {1, 3, 6, 6}), {}});
-  m.graph.initializers["W"] = seeded({5, 3, 3, 3}, 11, -0.5f, 0.5f);
-  m.graph.initializers["scale"] = seeded({5}, 12, 0.5f, 1.5f);
-  m.graph.initializers["bias"] = seeded({5}, 13, -0.3f, 0.3f);
-  m.graph.initializers["mean"] = seeded({5}, 14, -0.2f, 0.2f);
-  m.graph.initializers["var"] = seeded({5}, 15, 0.5f, 2.0f);
+  m.graph.initializers["W"] = seeded({channels, 3, 3, 3}, 11, -0.5f, 0.5f);
+  m.graph.initializers["scale"] = seeded({channels}, 12, 0.5f, 1.5f);
+  m.graph.initializers["bias"] = seeded({channels}, 13, -0.3f, 0.3f);
+  m.graph.initializers["mean"] = seeded({channels}, 14, -0.2f, 0.2f);
+  m.graph.initializers["var"] = seeded({channels}, 15, 0.5f, 2.0f);
   m.graph.nodes.push_back(graph_node("Conv", {"x", "W"}, {"c"}));
   m.graph.nodes.push_back(graph_node("BatchNormalization", {"c", "scale", "bias", "mean", "var"}, {"y"}));
   m.graph.outputs.push_back(ValueInfo{"y", {}, {}});
@@ -122,4 +123,30 @@ TEST_CASE("a session loaded from bytes folds in place and computes what the unfo
       for (size_t i = 0; i < got2.size(); ++i) check_close(got2[i].tensor(), reference[i].tensor(), 1e-5, 1e-6);
     }
   }
+}
+
+TEST_CASE("a weight in a read-only mapped external-data file is folded into a copy, never in place") {
+  // W (16 x 3 x 3 x 3 floats, 1728 bytes) alone goes to the .data file, which the loader maps
+  // read-only; a write there would fault.
+  const Model m = conv_bn(false, 16);
+  const auto dir = std::filesystem::temp_directory_path() / "onnxi_test_inplace_external";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "conv_bn.onnx").string();
+  SaveOptions save;
+  save.external_data_over = 0;
+  save.external_min_tensor_bytes = 1024;
+  save_model_file(m, path, save);
+  const std::string data_before = read_file_bytes(path + ".data");
+  REQUIRE(data_before.size() >= 1728);
+  const std::vector<Value> reference = run_model(m, "none");
+  for (const char* level : {"extended", "all"}) {
+    INFO("level ", level);
+    SessionOptions o;
+    o.optimization_level = level;
+    Session s = Session::from_file(path, o);
+    const std::vector<Value> got = s.run({{"x", Value(seeded({1, 3, 6, 6}, 19, -1.f, 1.f))}});
+    check_close(got[0].tensor(), reference[0].tensor(), 1e-5, 1e-6);
+  }
+  CHECK(read_file_bytes(path + ".data") == data_before);
+  std::filesystem::remove_all(dir);
 }
