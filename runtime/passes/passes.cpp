@@ -2,9 +2,12 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <set>
 
 #include "onnxi/error.h"
+#include "runtime/graph/prepare.h"
 #include "runtime/passes/pass_util.h"
 
 namespace onnxi::passes {
@@ -125,12 +128,28 @@ void run_level(Model& model, const std::string& level, Runner& r, const Registry
   }
 }
 
+// The constants g's bodies may read from outside: `outer` (what g itself sees) without the names
+// g defines, plus g's initializers that no input of g overrides.
+std::map<std::string, Tensor> constants_inside(const Graph& g, std::map<std::string, Tensor> outer) {
+  for (const ValueInfo& v : g.inputs) outer.erase(v.name);
+  for (const Node& n : g.nodes) {
+    for (const std::string& o : n.outputs) outer.erase(o);
+  }
+  for (const auto& [name, t] : g.initializers) outer[name] = t;
+  for (const ValueInfo& v : g.inputs) outer.erase(v.name);
+  return outer;
+}
+
 // Runs the basic and extended passes on every If/Loop/Scan body below g, innermost first, each
-// as a graph of its own: its inputs and outputs are its interface (kept, like a main graph's),
-// and the outer values it reads are unknown non-constants to it (they are neither its
-// initializers nor defined in it), so nothing is folded from them. The outer graph's passes
-// run afterwards and see what the bodies still read (GraphUses counts those reads).
-void run_on_bodies(Model& model, Graph& g, const std::string& level, Runner& r, const Registry* custom) {
+// as a graph of its own: its inputs and outputs are its interface (kept, like a main graph's).
+// An outer value it reads counts as a constant only when it is an initializer of an enclosing
+// graph that no input overrides and no nearer scope shadows: the body then gets it as an
+// initializer of its own (the same tensor, not a copy), so folds and fusions see it; any other
+// outer value is an unknown non-constant to it. The outer graph's passes run afterwards and see
+// what the bodies still read (GraphUses counts those reads).
+void run_on_bodies(Model& model, Graph& g, const std::string& level, Runner& r, const Registry* custom,
+                   const std::map<std::string, Tensor>& outer) {
+  const std::map<std::string, Tensor> visible = constants_inside(g, outer);
   for (Node& n : g.nodes) {
     for (Attribute& a : n.attributes) {
       std::vector<std::shared_ptr<Graph>*> bodies;
@@ -139,16 +158,24 @@ void run_on_bodies(Model& model, Graph& g, const std::string& level, Runner& r, 
         if (sub) bodies.push_back(&sub);
       }
       for (std::shared_ptr<Graph>* body : bodies) {
-        run_on_bodies(model, **body, level, r, custom);
+        Graph& b = **body;
+        std::set<std::string> outputs;
+        for (const ValueInfo& o : b.outputs) outputs.insert(o.name);
+        for (const std::string& name : graph::free_names(b)) {
+          auto it = visible.find(name);
+          // A body output that is an outer name stays a read of it: it has no node to fold.
+          if (it != visible.end() && !outputs.count(name)) b.initializers.emplace(name, it->second);
+        }
+        run_on_bodies(model, b, level, r, custom, visible);
         Model scope;
         scope.ir_version = model.ir_version;
         scope.opset_imports = model.opset_imports;
         scope.base_dir = model.base_dir;
-        scope.graph = std::move(**body);
+        scope.graph = std::move(b);
         Runner inner(scope, r.report());
         run_level(scope, level, inner, custom, /*writable=*/false);
         r.add(inner.total());
-        **body = std::move(scope.graph);
+        b = std::move(scope.graph);
         // A fusion imports com.onnxi for the ops it wrote: the model must import it too.
         for (const auto& [domain, version] : scope.opset_imports) model.opset_imports.emplace(domain, version);
       }
@@ -164,7 +191,7 @@ int run_passes(Model& model, const std::string& level, std::vector<PassStat>* re
   Runner r(model, report);
   if (level == "none") return 0;
   own_bodies(model.graph);
-  run_on_bodies(model, model.graph, level, r, custom);
+  run_on_bodies(model, model.graph, level, r, custom, {});
   run_level(model, level, r, custom, initializers_writable);
   if (level == "all") r.run("layout_nchwc", [&] { return layout_nchwc(model); });
   return r.total();
