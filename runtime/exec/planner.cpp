@@ -1,6 +1,7 @@
 #include "runtime/exec/planner.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -27,6 +28,41 @@ bool times_overlap(const Group& a, const Group& b) { return a.first <= b.last &&
 
 bool bytes_overlap(const Group& a, const Group& b) {
   return a.offset < b.offset + static_cast<int64_t>(b.bytes) && b.offset < a.offset + static_cast<int64_t>(a.bytes);
+}
+
+// Places the groups in `order`, each in a gap between the placed groups whose lifetimes overlap
+// its own: the lowest gap that fits, or with `tightest` the smallest one (above them all when
+// none fits). Returns the arena size; offsets[i] is group i's.
+size_t place(const std::vector<Group>& groups, const std::vector<size_t>& order, bool tightest,
+             std::vector<int64_t>& offsets) {
+  offsets.assign(groups.size(), -1);
+  size_t arena = 0;
+  std::vector<size_t> placed;
+  std::vector<std::pair<int64_t, int64_t>> busy;  // [begin, end) of the neighbours
+  for (size_t gi : order) {
+    const Group& g = groups[gi];
+    const auto need = static_cast<int64_t>(g.bytes);
+    busy.clear();
+    for (size_t pi : placed) {
+      if (times_overlap(g, groups[pi])) busy.emplace_back(offsets[pi], offsets[pi] + static_cast<int64_t>(groups[pi].bytes));
+    }
+    std::sort(busy.begin(), busy.end());
+    int64_t chosen = -1, chosen_gap = INT64_MAX, cursor = 0;
+    for (const auto& [begin, end] : busy) {
+      const int64_t gap = begin - cursor;
+      if (gap >= need && (chosen < 0 || (tightest && gap < chosen_gap))) {
+        chosen = cursor;
+        chosen_gap = gap;
+        if (!tightest) break;
+      }
+      cursor = std::max(cursor, end);
+    }
+    if (chosen < 0) chosen = cursor;
+    offsets[gi] = chosen;
+    arena = std::max(arena, static_cast<size_t>(chosen + need));
+    placed.push_back(gi);
+  }
+  return arena;
 }
 
 }  // namespace
@@ -71,30 +107,56 @@ MemoryPlan plan_memory(size_t num_slots, const std::vector<PlanRequest>& request
     groups.push_back(std::move(grp));
   }
 
-  std::vector<size_t> by_size(groups.size());
-  for (size_t i = 0; i < by_size.size(); ++i) by_size[i] = i;
-  std::stable_sort(by_size.begin(), by_size.end(), [&](size_t a, size_t b) {
-    if (groups[a].bytes != groups[b].bytes) return groups[a].bytes > groups[b].bytes;
-    return groups[a].first < groups[b].first;
-  });
-  std::vector<size_t> placed;
-  std::vector<const Group*> neighbours;
-  for (size_t gi : by_size) {
-    Group& g = groups[gi];
-    neighbours.clear();
-    for (size_t pi : placed) {
-      if (times_overlap(g, groups[pi])) neighbours.push_back(&groups[pi]);
+  // The lower bound: the most bytes alive at one step (no placement can do better).
+  {
+    int steps = 0;
+    for (const Group& g : groups) steps = std::max(steps, g.last + 1);
+    std::vector<int64_t> delta(static_cast<size_t>(steps) + 1, 0);
+    for (const Group& g : groups) {
+      delta[static_cast<size_t>(g.first)] += static_cast<int64_t>(g.bytes);
+      delta[static_cast<size_t>(g.last) + 1] -= static_cast<int64_t>(g.bytes);
     }
-    std::sort(neighbours.begin(), neighbours.end(), [](const Group* a, const Group* b) { return a->offset < b->offset; });
-    int64_t candidate = 0;
-    for (const Group* n : neighbours) {
-      if (candidate + static_cast<int64_t>(g.bytes) <= n->offset) break;
-      candidate = std::max(candidate, n->offset + static_cast<int64_t>(n->bytes));
+    int64_t live = 0;
+    for (int64_t d : delta) {
+      live += d;
+      plan.live_peak_bytes = std::max(plan.live_peak_bytes, static_cast<size_t>(live));
     }
-    g.offset = candidate;
-    plan.arena_bytes = std::max(plan.arena_bytes, static_cast<size_t>(candidate) + g.bytes);
-    placed.push_back(gi);
-    for (int m : g.members) plan.offset[static_cast<size_t>(m)] = candidate;
+  }
+
+  // Placement is a heuristic; a few orders of the groups and two choices of gap are tried and the
+  // smallest arena kept (ties: the first, largest-first and lowest offset, as before).
+  const auto by = [&](auto less) {
+    std::vector<size_t> order(groups.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return less(groups[a], groups[b]); });
+    return order;
+  };
+  const auto span = [](const Group& g) { return static_cast<size_t>(g.last - g.first + 1); };
+  const std::vector<std::vector<size_t>> orders = {
+      by([](const Group& a, const Group& b) { return a.bytes != b.bytes ? a.bytes > b.bytes : a.first < b.first; }),
+      by([&](const Group& a, const Group& b) {
+        const size_t x = a.bytes * span(a), y = b.bytes * span(b);
+        return x != y ? x > y : a.first < b.first;
+      }),
+      by([&](const Group& a, const Group& b) { return span(a) != span(b) ? span(a) > span(b) : a.bytes > b.bytes; }),
+      by([](const Group& a, const Group& b) { return a.first != b.first ? a.first < b.first : a.bytes > b.bytes; }),
+  };
+  std::vector<int64_t> best;
+  size_t best_bytes = SIZE_MAX;
+  for (const std::vector<size_t>& order : orders) {
+    for (bool tightest : {false, true}) {
+      std::vector<int64_t> offsets;
+      const size_t bytes = place(groups, order, tightest, offsets);
+      if (bytes < best_bytes) {
+        best_bytes = bytes;
+        best = std::move(offsets);
+      }
+    }
+  }
+  plan.arena_bytes = groups.empty() ? 0 : best_bytes;
+  for (size_t gi = 0; gi < groups.size(); ++gi) {
+    groups[gi].offset = best[gi];
+    for (int m : groups[gi].members) plan.offset[static_cast<size_t>(m)] = best[gi];
   }
 
   // Which earlier values a slot's block overlaps: the run checks they are dead before reusing it.

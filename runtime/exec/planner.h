@@ -34,6 +34,7 @@ struct MemoryPlan {
   std::vector<size_t> bytes;               // per slot, rounded to the tensor alignment
   std::vector<std::vector<int>> conflicts;  // per slot: planned slots placed earlier in bytes it overlaps
   size_t arena_bytes = 0;                   // the planned peak
+  size_t live_peak_bytes = 0;               // the most bytes alive at one step: no plan needs less
   size_t unshared_bytes = 0;                // sum of all planned sizes: the peak without reuse
   size_t num_planned = 0;
 
@@ -42,8 +43,11 @@ struct MemoryPlan {
   }
 };
 
-// Greedy by size: the largest lifetime group first, each at the lowest offset free of every group
-// whose lifetime overlaps it. An in-place request joins its input's group when sizes match.
+// Each lifetime group (a value and the in-place results chained onto it; an in-place request joins
+// its input's group when sizes match) goes into a gap between the groups whose lifetimes overlap
+// its own. Which order and which gap is a heuristic: four orders (largest first, largest
+// size x lifetime, longest lifetime, earliest first) times two gap rules (lowest, tightest) are
+// tried and the smallest arena kept.
 MemoryPlan plan_memory(size_t num_slots, const std::vector<PlanRequest>& requests);
 
 // One run's arena: the memory and a live flag per planned slot.

@@ -71,17 +71,13 @@ Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&&) noexcept = default;
 Session::~Session() = default;
 
-Session Session::from_file(const std::string& path, const SessionOptions& options) {
-  exec::require_device(options.device);  // before a possibly long load
-  return from_model(load_model_file(path), options);
-}
+namespace {
 
-Session Session::from_bytes(const void* data, size_t size, const SessionOptions& options, const std::string& base_dir) {
-  return from_model(load_model_bytes(data, size, base_dir), options);
-}
-
-Session Session::from_model(Model model, const SessionOptions& options) {
-  auto impl = std::make_unique<Impl>();
+// `model_owned`: the model was loaded for this session and nobody else holds its tensors, so the
+// passes may overwrite initializers in place (the loader's buffers are its own; the read-only
+// mappings of external data it registers, and the fold leaves those alone).
+std::unique_ptr<Session::Impl> create_session(Model model, const SessionOptions& options, bool model_owned) {
+  auto impl = std::make_unique<Session::Impl>();
   impl->options = options;
   exec::require_device(options.device);
   passes::check_level(options.optimization_level);
@@ -100,7 +96,9 @@ Session Session::from_model(Model model, const SessionOptions& options) {
   const Registry& standard = Registry::standard();
   graph::validate_graph(model.graph, {}, model, options.custom_ops.get(), standard);
   // In the arena: constant folding runs kernels, which should use the session's threads.
-  impl->arena->execute([&] { passes::run_passes(model, options.optimization_level, nullptr, options.custom_ops.get()); });
+  impl->arena->execute([&] {
+    passes::run_passes(model, options.optimization_level, nullptr, options.custom_ops.get(), model_owned);
+  });
   impl->model = std::move(model);
 
   exec::CompileEnv env;
@@ -118,8 +116,9 @@ Session Session::from_model(Model model, const SessionOptions& options) {
     impl->model.graph.initializers.erase(name);
   }
   if (!impl->main->released_constants.empty()) {
-    // Freed weights would otherwise sit in the buffer cache and the malloc heap, still resident.
-    trim_tensor_buffer_cache();
+    // Freed weights would otherwise sit in the malloc heap, still resident. The tensor buffer
+    // cache is left alone (trimming it dropped other sessions' buffers too): the weights passes
+    // fold, the ones kernels pack and release, come from the plain allocator.
 #ifdef __GLIBC__
     malloc_trim(0);
 #endif
@@ -133,7 +132,22 @@ Session Session::from_model(Model model, const SessionOptions& options) {
   for (size_t i = 0; i < cg.num_outputs(); ++i) {
     impl->outputs.push_back({impl->model.graph.outputs[i].name, cg.output_type(i)});
   }
-  return Session(std::move(impl));
+  return impl;
+}
+
+}  // namespace
+
+Session Session::from_file(const std::string& path, const SessionOptions& options) {
+  exec::require_device(options.device);  // before a possibly long load
+  return Session(create_session(load_model_file(path), options, true));
+}
+
+Session Session::from_bytes(const void* data, size_t size, const SessionOptions& options, const std::string& base_dir) {
+  return Session(create_session(load_model_bytes(data, size, base_dir), options, true));
+}
+
+Session Session::from_model(Model model, const SessionOptions& options) {
+  return Session(create_session(std::move(model), options, false));
 }
 
 const std::vector<IoInfo>& Session::inputs() const noexcept { return impl_->inputs; }

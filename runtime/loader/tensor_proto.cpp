@@ -5,11 +5,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
 #include "onnxi/error.h"
+#include "runtime/loader/read_only_memory.h"
 
 namespace onnxi::loader {
 namespace fs = std::filesystem;
@@ -37,9 +40,29 @@ struct ExternalData::Mapping {
   void* base = nullptr;
   size_t size = 0;
   ~Mapping() {
-    if (base && size) munmap(base, size);
+    if (base && size) {
+      note_read_only_mapping(base, size, false);
+      munmap(base, size);
+    }
   }
 };
+
+namespace {
+
+// A copy of `bytes` bytes of weight data in a buffer of its own (not the tensor buffer cache): a
+// weight a kernel packs is freed once the session is made, and its memory should then go back to
+// the system instead of staying cached.
+Tensor copied_tensor(DataType dtype, const Shape& shape, const void* src, size_t bytes) {
+  const size_t rounded = std::max(kTensorAlignment, (bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment);
+  void* p = std::aligned_alloc(kTensorAlignment, rounded);
+  ONNXI_CHECK(p != nullptr, ErrorCode::Runtime, "out of memory: ", bytes, " bytes for a ", dtype_name(dtype),
+              shape_str(shape), " initializer");
+  if (bytes) std::memcpy(p, src, bytes);
+  std::shared_ptr<const void> owner(p, [](const void* q) { std::free(const_cast<void*>(q)); });
+  return Tensor::wrap(dtype, shape, std::move(owner), p);
+}
+
+}  // namespace
 
 std::shared_ptr<ExternalData::Mapping> ExternalData::map_file(const std::string& location, const std::string& what) {
   auto it = files_.find(location);
@@ -74,6 +97,7 @@ std::shared_ptr<ExternalData::Mapping> ExternalData::map_file(const std::string&
       ::close(fd);
       fail(ErrorCode::Io, cat(what, ": cannot map external data file '", full.string(), "'"));
     }
+    note_read_only_mapping(m->base, m->size, true);  // a fold must never write into it
   }
   ::close(fd);
   files_[location] = m;
@@ -117,9 +141,7 @@ Tensor ExternalData::load(const onnx::TensorProto& proto, DataType dtype, const 
   if (reinterpret_cast<uintptr_t>(src) % kTensorAlignment == 0 && dtype != DataType::String) {
     return Tensor::wrap(dtype, shape, m, src);
   }
-  Tensor t(dtype, shape);
-  if (need) std::memcpy(t.raw(), src, need);
-  return t;
+  return copied_tensor(dtype, shape, src, need);
 }
 
 Tensor tensor_from_proto_adopting(onnx::TensorProto& proto, const std::string& what, ExternalData* external) {
@@ -163,9 +185,7 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& what
       bad(what, cat("raw_data has ", proto.raw_data().size(), " bytes but ", dtype_name(dtype), shape_str(shape),
                     " needs ", need));
     }
-    Tensor t(dtype, shape);
-    if (need) std::memcpy(t.raw(), proto.raw_data().data(), need);
-    return t;
+    return copied_tensor(dtype, shape, proto.raw_data().data(), need);
   }
   Tensor t(dtype, shape);
   const int64_t packed_count = static_cast<int64_t>(storage_bytes(dtype, n));

@@ -103,6 +103,15 @@ bool safe_to_skip(const Model& model, const ValueTypes& types, const Node& first
 
 int collapse_reshape_chains(Model& model, const Registry* custom) {
   Graph& g = model.graph;
+  // Inference is most of this pass's cost: skipped unless one reshape-like node reads another.
+  std::set<std::string> reshaped;
+  bool chain = false;
+  for (const Node& n : g.nodes) {
+    if (!preserves_data(n)) continue;
+    chain = chain || reshaped.count(n.inputs[0]) != 0;
+    reshaped.insert(n.outputs[0]);
+  }
+  if (!chain) return 0;
   const ValueTypes types = ValueTypes::of_graph(model, g, custom);
   std::map<std::string, size_t> producer;
   std::set<size_t> removed;

@@ -94,11 +94,31 @@ bool evaluate(const Model& model, const Node& n, const std::vector<const Tensor*
   }
 }
 
+// Whether some node might fold, without inference (most of the pass's cost): one whose inputs
+// are all initializers no input overrides, or outputs of such nodes, of Shape or of Size (whose
+// values inference may know from static shapes).
+bool may_have_constants(const Model& model, const Registry* custom, const GraphUses& uses) {
+  const Graph& g = model.graph;
+  std::set<std::string> known;
+  for (const auto& [name, t] : g.initializers) {
+    if (!uses.is_graph_input(name)) known.insert(name);
+  }
+  for (const Node& n : g.nodes) {
+    bool all = true;
+    for (const std::string& in : n.inputs) all = all && (in.empty() || known.count(in));
+    const bool shape_op = n.domain.empty() && (n.op_type == "Shape" || n.op_type == "Size");
+    if (all && may_fold(n, model, custom, uses)) return true;
+    if (all || shape_op) known.insert(n.outputs.begin(), n.outputs.end());
+  }
+  return false;
+}
+
 }  // namespace
 
 int fold_constants(Model& model, const Registry* custom) {
   Graph& g = model.graph;
   const GraphUses uses(g);
+  if (!may_have_constants(model, custom, uses)) return 0;
   ValueTypes types(model, g, custom);
   std::set<size_t> removed;
   size_t total = 0;

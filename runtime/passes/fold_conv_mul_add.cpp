@@ -62,7 +62,7 @@ int fold_conv_mul_add(Graph& g) {
         for (int64_t m = 0; m < M; ++m) new_b.data<float>()[m] = has_b ? b->data<float>()[m] : 0.f;
         const std::string base = conv.inputs[1];
         if (op.op_type == "Mul") {
-          Tensor new_w(DataType::Float, w->shape());
+          Tensor new_w = new_weight_buffer(DataType::Float, w->shape());
           const int64_t per_out = w->numel() / M;
           for (int64_t m = 0; m < M; ++m) {
             for (int64_t j = 0; j < per_out; ++j) {

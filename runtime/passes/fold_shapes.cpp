@@ -16,6 +16,9 @@ namespace onnxi::passes {
 
 int fold_shapes(Model& model, const Registry* custom) {
   Graph& g = model.graph;
+  bool any = false;  // inference is most of this pass's cost: skipped when there is nothing to fold
+  for (const Node& n : g.nodes) any = any || (n.domain.empty() && (n.op_type == "Shape" || n.op_type == "Size"));
+  if (!any) return 0;
   const GraphUses uses(g);
   ValueTypes types(model, g, custom);
   std::set<size_t> removed;

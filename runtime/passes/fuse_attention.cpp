@@ -6,6 +6,14 @@
 //                   or Transpose(0,2,1,3) [-> Mul/Div] -> Transpose(0,1,3,2)  [-> Mul/Div] -'
 //     -> [Add mask] -> Softmax(last axis) -> MatMul(., V4 -> Transpose(0,2,1,3)) -> Transpose(0,2,1,3) -> Y
 //
+// The mask may also be a bool one, Where(mask, scores, -inf) before or after the scale (it becomes
+// Attention's bool mask: true attends), and grouped KV heads may be repeated up to the query's
+// count before the products, as Hugging Face's repeat_kv exports it: heads [B, Hk, S, D] ->
+// Unsqueeze (or Reshape) to [B, Hk, 1, S, D] -> Expand or Tile to [B, Hk, n, S, D] -> Reshape to
+// [B, Hk*n, S, D] (query head h reads KV head h / n, Attention's grouping); those shapes must be
+// known statically, so only a repeat of whole heads along that axis matches. K and V then enter
+// with their Hk heads.
+//
 // becomes Y = com.onnxi Attention(Q4, K4, V4 [, mask]) with scale = the product of the scalars (Div
 // by c counts as 1/c; none: 1). Whatever produced Q4/K4/V4 (Reshape of a projection, usually) and
 // whatever reads Y (the Reshape to [B, S, H*D]) stay. This covers the PyTorch/BERT export (scale on
@@ -19,10 +27,12 @@
 // zeros (Attention's rule) where Softmax gives NaN.
 #include <cmath>
 #include <map>
+#include <memory>
 #include <set>
 #include <vector>
 
 #include "runtime/passes/pass_util.h"
+#include "runtime/passes/value_types.h"
 
 namespace onnxi::passes {
 namespace {
@@ -34,6 +44,7 @@ struct Matcher {
   const Graph& g;
   const GraphUses& uses;
   const std::set<size_t>& taken;
+  const ValueTypes* types;  // null when the graph repeats no heads (nothing needs shapes)
 
   const Node* producer(const std::string& name, size_t* index = nullptr) const {
     const int64_t at = uses.producer(name);
@@ -94,6 +105,49 @@ struct Matcher {
     return n->inputs[0];
   }
 
+  // `name` = heads [B, Hk, S, D] repeated to [B, Hk*n, S, D] (see the top): the unrepeated heads,
+  // with *repeat = n; else name unchanged and *repeat = 1.
+  std::string strip_repeat(const std::string& name, int64_t* repeat, std::vector<size_t>* nodes) const {
+    *repeat = 1;
+    if (types == nullptr || !private_value(name)) return name;
+    size_t rs_at = 0, ex_at = 0, un_at = 0;
+    const Node* rs = producer(name, &rs_at);
+    if (!is(rs, "Reshape") || !private_value(rs->inputs[0])) return name;
+    const Node* ex = producer(rs->inputs[0], &ex_at);
+    if (!(is(ex, "Expand") || is(ex, "Tile")) || ex->inputs.size() != 2 || !private_value(ex->inputs[0])) return name;
+    const Node* un = producer(ex->inputs[0], &un_at);
+    if (!(is(un, "Unsqueeze") || is(un, "Reshape")) || un->inputs.empty()) return name;
+    const Shape* src = types->static_shape(un->inputs[0]);
+    const Shape* one = types->static_shape(ex->inputs[0]);
+    const Shape* rep = types->static_shape(rs->inputs[0]);
+    const Shape* out = types->static_shape(name);
+    if (!src || !one || !rep || !out || src->size() != 4) return name;
+    const Shape& x = *src;
+    const int64_t n = rep->size() == 5 ? (*rep)[2] : 0;
+    if (*one != Shape{x[0], x[1], 1, x[2], x[3]} || n < 1 || *rep != Shape{x[0], x[1], n, x[2], x[3]} ||
+        *out != Shape{x[0], x[1] * n, x[2], x[3]}) {
+      return name;
+    }
+    nodes->insert(nodes->end(), {rs_at, ex_at, un_at});
+    *repeat = n;
+    return un->inputs[0];
+  }
+
+  // `name` = Where(mask, x, -inf): x, with *mask = the condition; else name unchanged.
+  std::string strip_where(const std::string& name, std::string* mask, std::vector<size_t>* nodes) const {
+    if (!private_value(name)) return name;
+    size_t at = 0;
+    const Node* w = producer(name, &at);
+    if (!is(w, "Where") || w->inputs.size() != 3 || w->inputs[0] == w->inputs[1]) return name;
+    const Tensor* fill = uses.constant_float(w->inputs[2]);
+    if (fill == nullptr || fill->numel() != 1 || !std::isinf(fill->data<float>()[0]) || fill->data<float>()[0] > 0) {
+      return name;
+    }
+    nodes->push_back(at);
+    *mask = w->inputs[0];
+    return w->inputs[1];
+  }
+
   // Whether `name` is known to hold float32: a float initializer, a typed graph input or
   // value_info, or the output of an op that keeps its first input's type, within a few steps.
   bool known_float(const std::string& name, int depth = 0) const {
@@ -126,11 +180,18 @@ struct Match {
   std::string q, k, v, mask, y;
   float scale = 1.f;
   bool is_float = false;
+  bool bool_mask = false;  // the mask came from a Where: the scale must keep -inf at -inf
+  int64_t k_repeat = 1, v_repeat = 1;
 };
 
 // The scores side (MatMul(Q, K^T), optionally scaled) ending at `name`.
 bool match_scores(const Matcher& m, std::string name, Match& out) {
   name = m.strip_scale(name, &out.scale, &out.nodes, &out.is_float);
+  if (out.mask.empty()) {
+    name = m.strip_where(name, &out.mask, &out.nodes);
+    out.bool_mask = !out.mask.empty();
+    if (out.bool_mask) name = m.strip_scale(name, &out.scale, &out.nodes, &out.is_float);
+  }
   if (!m.private_value(name)) return false;
   size_t at = 0;
   const Node* qk = m.producer(name, &at);
@@ -145,6 +206,7 @@ bool match_scores(const Matcher& m, std::string name, Match& out) {
     std::string k_heads = m.through_transpose(k_t, {0, 1, 3, 2}, &out.nodes);
     if (k_heads.empty()) return false;
     k_heads = m.strip_scale(k_heads, &out.scale, &out.nodes, &out.is_float);
+    k_heads = m.strip_repeat(k_heads, &out.k_repeat, &out.nodes);
     out.k = m.through_transpose(k_heads, {0, 2, 1, 3}, &out.nodes);
   }
   return !out.k.empty();
@@ -179,7 +241,7 @@ bool match_at(const Matcher& m, size_t si, Match& out) {
     return false;
   }
   out.nodes.push_back(pv_at);
-  out.v = m.through_transpose(pv->inputs[1], {0, 2, 1, 3}, &out.nodes);
+  out.v = m.through_transpose(m.strip_repeat(pv->inputs[1], &out.v_repeat, &out.nodes), {0, 2, 1, 3}, &out.nodes);
   if (out.v.empty() || pv->outputs.size() != 1 || !m.private_value(pv->outputs[0])) return false;
   const Node* tr = reader(pv->outputs[0], &out_at);
   if (!Matcher::is(tr, "Transpose") || tr->outputs.size() != 1 || !Matcher::has_perm(*tr, {0, 2, 1, 3})) return false;
@@ -195,8 +257,8 @@ bool match_at(const Matcher& m, size_t si, Match& out) {
     for (size_t side = 0; side < 2; ++side) {
       Match trial = out;
       trial.nodes.push_back(add_at);
+      trial.mask = add->inputs[1 - side];  // set first: the scores then take no Where mask too
       if (add->inputs[side] != add->inputs[1 - side] && match_scores(m, add->inputs[side], trial)) {
-        trial.mask = add->inputs[1 - side];
         out = trial;
         return true;
       }
@@ -219,13 +281,22 @@ Attribute float_attr(const char* name, float v) {
 int fuse_attention(Model& model) {
   Graph& g = model.graph;
   const GraphUses uses(g);
+  // Shapes only matter for repeated KV heads: inferred only when the graph could have them.
+  std::unique_ptr<ValueTypes> types;
+  for (const Node& n : g.nodes) {
+    if (!types && n.domain.empty() && (n.op_type == "Expand" || n.op_type == "Tile")) {
+      types = std::make_unique<ValueTypes>(ValueTypes::of_graph(model, g, nullptr));
+    }
+  }
   std::set<size_t> removed;
   std::vector<std::pair<size_t, Node>> replacements;
   int fused = 0;
   for (size_t si = 0; si < g.nodes.size(); ++si) {
-    const Matcher m{model, g, uses, removed};
+    const Matcher m{model, g, uses, removed, types.get()};
     Match match;
     if (!match_at(m, si, match)) continue;
+    // K and V must enter with the same heads; -inf times a negative scale would be +inf.
+    if (match.k_repeat != match.v_repeat || (match.bool_mask && !(match.scale > 0.f))) continue;
     const bool is_float = match.is_float || m.known_float(match.q) || m.known_float(match.k) ||
                           m.known_float(match.v) || (!match.mask.empty() && m.known_float(match.mask));
     if (!is_float) continue;

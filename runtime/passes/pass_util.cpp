@@ -1,5 +1,9 @@
 #include "runtime/passes/pass_util.h"
 
+#include <algorithm>
+#include <cstdlib>
+
+#include "onnxi/error.h"
 #include "runtime/graph/prepare.h"
 
 namespace onnxi::passes {
@@ -58,18 +62,48 @@ const Tensor* GraphUses::constant(const std::string& name) const {
   return it == g_.initializers.end() ? nullptr : &it->second;
 }
 
-std::string unique_name(const Graph& g, const std::string& base) {
-  std::set<std::string> used;
+namespace {
+
+// Every name g defines or reads, and every name its subgraphs mention: a new value must not take
+// an outer name that g (or a body below it) reads, which it would then shadow.
+void collect_names(const Graph& g, std::set<std::string>& used) {
   for (const auto& [name, t] : g.initializers) used.insert(name);
   for (const ValueInfo& v : g.inputs) used.insert(v.name);
+  for (const ValueInfo& v : g.outputs) used.insert(v.name);
   for (const Node& n : g.nodes) {
-    for (const std::string& o : n.outputs) used.insert(o);
+    used.insert(n.inputs.begin(), n.inputs.end());
+    used.insert(n.outputs.begin(), n.outputs.end());
+    for (const Attribute& a : n.attributes) {
+      if (a.g) collect_names(*a.g, used);
+      for (const auto& sub : a.graphs) {
+        if (sub) collect_names(*sub, used);
+      }
+    }
   }
-  if (!used.count(base)) return base;
-  for (int i = 1;; ++i) {
-    std::string candidate = base + "_" + std::to_string(i);
-    if (!used.count(candidate)) return candidate;
-  }
+}
+
+}  // namespace
+
+NameAllocator::NameAllocator(const Graph& g) { collect_names(g, used_); }
+
+std::string NameAllocator::make(const std::string& base) {
+  std::string candidate = base;
+  for (int i = 1; used_.count(candidate); ++i) candidate = base + "_" + std::to_string(i);
+  used_.insert(candidate);
+  return candidate;
+}
+
+std::string unique_name(const Graph& g, const std::string& base) { return NameAllocator(g).make(base); }
+
+Tensor new_weight_buffer(DataType dtype, Shape shape) {
+  if (dtype == DataType::String || dtype == DataType::Undefined) return Tensor(dtype, std::move(shape));
+  const size_t bytes = storage_bytes(dtype, shape_numel(shape));
+  const size_t rounded = std::max<size_t>(kTensorAlignment, (bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment);
+  void* p = std::aligned_alloc(kTensorAlignment, rounded);
+  ONNXI_CHECK(p != nullptr, ErrorCode::Runtime, "out of memory allocating ", bytes, " bytes for a folded weight ",
+              dtype_name(dtype), shape_str(shape));
+  std::shared_ptr<const void> owner(p, [](const void* q) { std::free(const_cast<void*>(q)); });
+  return Tensor::wrap(dtype, std::move(shape), std::move(owner), p);
 }
 
 void erase_nodes(Graph& g, const std::set<size_t>& indices) {

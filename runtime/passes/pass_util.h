@@ -35,8 +35,22 @@ class GraphUses {
 
 // `base`, or base_1, base_2, ... : a name no value or initializer of g uses yet.
 std::string unique_name(const Graph& g, const std::string& base);
+// The same for a pass that makes many names: g is scanned once, and each name made counts as used.
+class NameAllocator {
+ public:
+  explicit NameAllocator(const Graph& g);
+  std::string make(const std::string& base);
+
+ private:
+  std::set<std::string> used_;
+};
 // The rank the model declares for `name` (graph input, value_info or initializer), or -1.
 int64_t declared_rank(const Graph& g, const std::string& name);
+// A float/numeric buffer for a weight a pass computes (contents unspecified: the pass writes every
+// element), from the plain allocator instead of the tensor buffer cache: a kernel usually packs
+// such a weight and the session then frees it, and its memory must go back to the system rather
+// than stay cached (which took a process-wide cache trim at every session creation before).
+Tensor new_weight_buffer(DataType dtype, Shape shape);
 // Removes the nodes at the given indices, keeping the order of the rest.
 void erase_nodes(Graph& g, const std::set<size_t>& indices);
 // Every read of `from` becomes a read of `to`: node inputs of g, and inside subgraphs wherever
@@ -60,7 +74,8 @@ bool has_subgraph(const Node& n);
 bool is_standard_op(const Node& n, const Model& model, const Registry* custom);
 
 // The passes (one file each).
-int fold_conv_batchnorm(Graph& g);     // fold_conv_batchnorm.cpp (extended)
+// initializers_writable: the graph's initializers belong to the session (see run_passes).
+int fold_conv_batchnorm(Graph& g, bool initializers_writable = false);  // fold_conv_batchnorm.cpp (extended)
 int fuse_conv_activation(Model& model);  // fuse_conv_activation.cpp (extended)
 int fold_conv_mul_add(Graph& g);       // fold_conv_mul_add.cpp (extended)
 int fold_shapes(Model& model, const Registry* custom);           // fold_shapes.cpp (basic)

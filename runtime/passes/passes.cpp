@@ -2,8 +2,12 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <memory>
+#include <set>
 
 #include "onnxi/error.h"
+#include "runtime/graph/prepare.h"
 #include "runtime/passes/pass_util.h"
 
 namespace onnxi::passes {
@@ -45,6 +49,8 @@ class Runner {
     return changes;
   }
   int total() const { return total_; }
+  void add(int changes) { total_ += changes; }
+  std::vector<PassStat>* report() const { return report_; }
 
  private:
   Model& model_;
@@ -70,11 +76,30 @@ void check_level(const std::string& level) {
               "optimization level '", level, "' is not one of none, basic, extended, all");
 }
 
-int run_passes(Model& model, const std::string& level, std::vector<PassStat>* report, const Registry* custom) {
-  check_level(level);
-  Runner r(model, report);
+namespace {
+
+// Gives g a copy of its own of every subgraph below it: copies of a Graph share their bodies
+// (shared_ptr), so a body rewritten in place would change the caller's model too.
+void own_bodies(Graph& g) {
+  for (Node& n : g.nodes) {
+    for (Attribute& a : n.attributes) {
+      if (a.g) {
+        a.g = std::make_shared<Graph>(*a.g);
+        own_bodies(*a.g);
+      }
+      for (auto& sub : a.graphs) {
+        if (!sub) continue;
+        sub = std::make_shared<Graph>(*sub);
+        own_bodies(*sub);
+      }
+    }
+  }
+}
+
+// The basic passes to a fixed point, then the extended ones, on model.graph. The NCHWc layout is
+// left to the caller (main graph only).
+void run_level(Model& model, const std::string& level, Runner& r, const Registry* custom, bool writable) {
   Graph& g = model.graph;
-  if (level == "none") return 0;
   for (int round = 0; round < kMaxBasicRounds; ++round) {
     int changes = 0;
     changes += r.run("eliminate_noops", [&] { return eliminate_noops(model, custom); });
@@ -83,11 +108,13 @@ int run_passes(Model& model, const std::string& level, std::vector<PassStat>* re
     changes += r.run("fold_constants", [&] { return fold_constants(model, custom); });
     changes += r.run("eliminate_common_subexpressions", [&] { return eliminate_common_subexpressions(model, custom); });
     changes += r.run("eliminate_dead_nodes", [&] { return eliminate_dead_nodes(model, custom); });
-    changes += r.run("remove_unused_initializers", [&] { return remove_unused_initializers(g); });
+    // Dropping an initializer nobody reads gives the passes above nothing new to do: alone, it
+    // ends the rounds (ResNet-50's first round removes 265 of them and changes nothing else).
+    r.run("remove_unused_initializers", [&] { return remove_unused_initializers(g); });
     if (changes == 0) break;
   }
   if (level == "extended" || level == "all") {
-    r.run("fold_conv_batchnorm", [&] { return fold_conv_batchnorm(g); });
+    r.run("fold_conv_batchnorm", [&] { return fold_conv_batchnorm(g, writable); });
     r.run("fold_conv_mul_add", [&] { return fold_conv_mul_add(g); });
     r.run("fuse_layernorm", [&] { return fuse_layernorm(model); });
     r.run("fuse_gelu", [&] { return fuse_gelu(model); });
@@ -99,6 +126,73 @@ int run_passes(Model& model, const std::string& level, std::vector<PassStat>* re
     // The folds above leave the original weights behind.
     r.run("remove_unused_initializers", [&] { return remove_unused_initializers(g); });
   }
+}
+
+// The constants g's bodies may read from outside: `outer` (what g itself sees) without the names
+// g defines, plus g's initializers that no input of g overrides.
+std::map<std::string, Tensor> constants_inside(const Graph& g, std::map<std::string, Tensor> outer) {
+  for (const ValueInfo& v : g.inputs) outer.erase(v.name);
+  for (const Node& n : g.nodes) {
+    for (const std::string& o : n.outputs) outer.erase(o);
+  }
+  for (const auto& [name, t] : g.initializers) outer[name] = t;
+  for (const ValueInfo& v : g.inputs) outer.erase(v.name);
+  return outer;
+}
+
+// Runs the basic and extended passes on every If/Loop/Scan body below g, innermost first, each
+// as a graph of its own: its inputs and outputs are its interface (kept, like a main graph's).
+// An outer value it reads counts as a constant only when it is an initializer of an enclosing
+// graph that no input overrides and no nearer scope shadows: the body then gets it as an
+// initializer of its own (the same tensor, not a copy), so folds and fusions see it; any other
+// outer value is an unknown non-constant to it. The outer graph's passes run afterwards and see
+// what the bodies still read (GraphUses counts those reads).
+void run_on_bodies(Model& model, Graph& g, const std::string& level, Runner& r, const Registry* custom,
+                   const std::map<std::string, Tensor>& outer) {
+  const std::map<std::string, Tensor> visible = constants_inside(g, outer);
+  for (Node& n : g.nodes) {
+    for (Attribute& a : n.attributes) {
+      std::vector<std::shared_ptr<Graph>*> bodies;
+      if (a.g) bodies.push_back(&a.g);
+      for (auto& sub : a.graphs) {
+        if (sub) bodies.push_back(&sub);
+      }
+      for (std::shared_ptr<Graph>* body : bodies) {
+        Graph& b = **body;
+        std::set<std::string> outputs;
+        for (const ValueInfo& o : b.outputs) outputs.insert(o.name);
+        for (const std::string& name : graph::free_names(b)) {
+          auto it = visible.find(name);
+          // A body output that is an outer name stays a read of it: it has no node to fold.
+          if (it != visible.end() && !outputs.count(name)) b.initializers.emplace(name, it->second);
+        }
+        run_on_bodies(model, b, level, r, custom, visible);
+        Model scope;
+        scope.ir_version = model.ir_version;
+        scope.opset_imports = model.opset_imports;
+        scope.base_dir = model.base_dir;
+        scope.graph = std::move(b);
+        Runner inner(scope, r.report());
+        run_level(scope, level, inner, custom, /*writable=*/false);
+        r.add(inner.total());
+        b = std::move(scope.graph);
+        // A fusion imports com.onnxi for the ops it wrote: the model must import it too.
+        for (const auto& [domain, version] : scope.opset_imports) model.opset_imports.emplace(domain, version);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int run_passes(Model& model, const std::string& level, std::vector<PassStat>* report, const Registry* custom,
+               bool initializers_writable) {
+  check_level(level);
+  Runner r(model, report);
+  if (level == "none") return 0;
+  own_bodies(model.graph);
+  run_on_bodies(model, model.graph, level, r, custom, {});
+  run_level(model, level, r, custom, initializers_writable);
   if (level == "all") r.run("layout_nchwc", [&] { return layout_nchwc(model); });
   return r.total();
 }

@@ -9,6 +9,8 @@
 //     folded into MatMul/Gemm; MatMul + bias + activation into FusedMatMul or Gemm; Conv +
 //     Relu/Clip into FusedConv; then unused initializers again;
 //   all: extended, then the blocked-channel (NCHWc) layout for conv regions (AVX-512 only).
+// Basic and extended also run on If/Loop/Scan bodies (innermost first, before their graph), each
+// body on a copy of its own, so a Model that shares bodies with the caller's is never changed.
 // Each pass is a file of its own (runtime/passes/*.cpp, declared in pass_util.h); the ops they
 // write are documented in docs/FUSED_OPS.md.
 #pragma once
@@ -23,7 +25,7 @@
 namespace onnxi::passes {
 
 // What one pass did: its rewrites (nodes folded, removed, fused, rewired; initializers removed)
-// and how the main graph's node count per op ("Conv", "com.onnxi::FusedConv") changed.
+// and how the node count per op ("Conv", "com.onnxi::FusedConv") changed, bodies included.
 struct PassStat {
   std::string pass;
   int changes = 0;
@@ -35,9 +37,12 @@ struct PassStat {
 void check_level(const std::string& level);
 // Rewrites the model's main graph at `level`. Returns the number of changes made; `report`, when
 // given, gets one entry per pass that ran (repeated passes summed). `custom` is the session's
-// custom registry: ops it provides are never folded, merged or removed.
+// custom registry: ops it provides are never folded, merged or removed. `initializers_writable`:
+// the model's tensors belong to the caller alone (a session that just loaded the file), so a fold
+// may overwrite an initializer in place when its buffer has no other holder and no other reader
+// (and is not in a file the loader mapped read-only).
 int run_passes(Model& model, const std::string& level, std::vector<PassStat>* report = nullptr,
-               const Registry* custom = nullptr);
+               const Registry* custom = nullptr, bool initializers_writable = false);
 
 // "Conv", or "domain::Op" outside ai.onnx: the key of PassStat::op_delta.
 std::string op_key(const Node& n);
