@@ -511,7 +511,8 @@ PackedSgemmB pack_sgemm_b(bool trans_b, int64_t K, int64_t N, const float* B, in
   p.N = N;
   p.nr = k.nr;
   const int64_t n_padded = (N + k.nr - 1) / k.nr * k.nr;
-  p.data.assign(static_cast<size_t>(std::max<int64_t>(K, 0) * n_padded), 0.f);
+  // pack_b writes every element, padding columns included: no zero fill first.
+  p.data.resize(static_cast<size_t>(std::max<int64_t>(K, 0) * n_padded));
   if (K > 0 && N > 0) pack_b(Operand<float>{B, ldb, trans_b}, K, N, k.nr, n_padded, p.data.data());
   return p;
 }
