@@ -1,0 +1,304 @@
+// Winograd convolution: the choice rule, the weight transform, the driver that cuts images into tile
+// groups and tasks, and the portable transforms and product (the AVX-512 ones' twins; tests hold
+// both to nchwc_conv2d_reference).
+#include "kernels/cpu/conv_winograd.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "kernels/cpu/cpu_features.h"
+#include "kernels/cpu/parallel.h"
+#include "onnxi/error.h"
+
+namespace onnxi::kernels {
+namespace {
+
+constexpr int64_t B = kNchwcBlock;
+
+// Transform matrices (Lavin & Gray). Rows of B^T, of G and of A^T.
+constexpr float kF43Bt[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+                                {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+constexpr float kF43G[6][3] = {{1.f / 4, 0, 0},
+                               {-1.f / 6, -1.f / 6, -1.f / 6},
+                               {-1.f / 6, 1.f / 6, -1.f / 6},
+                               {1.f / 24, 1.f / 12, 1.f / 6},
+                               {1.f / 24, -1.f / 12, 1.f / 6},
+                               {0, 0, 1}};
+constexpr float kF43At[4][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+constexpr float kF23Bt[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+constexpr float kF23G[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
+constexpr float kF23At[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+
+struct Matrices {
+  int m, a;  // output tile side, input tile side (m + 2)
+  const float* bt;  // [a][a]
+  const float* g;   // [a][3]
+  const float* at;  // [m][a]
+};
+
+Matrices matrices(int m) {
+  if (m == 4) return {4, 6, &kF43Bt[0][0], &kF43G[0][0], &kF43At[0][0]};
+  return {2, 4, &kF23Bt[0][0], &kF23G[0][0], &kF23At[0][0]};
+}
+
+float clamp_keep_nan(float v, float lo, float hi) {
+  if (v < lo) v = lo;
+  if (v > hi) v = hi;
+  return v;
+}
+
+// ---- portable kernels --------------------------------------------------------------------------
+
+void input_scalar(const WinogradInputJob& j) {
+  const Matrices mt = matrices(j.m);
+  const int a = mt.a;
+  const int64_t xi_stride = j.in_blocks * j.tiles * B;
+  float d[6][6][16], t[6][6][16];
+  for (int64_t tl = 0; tl < j.tiles; ++tl) {
+    const int64_t tile = j.tile0 + tl;
+    const int64_t ih0 = (tile / j.tiles_w) * j.m - j.pad_top, iw0 = (tile % j.tiles_w) * j.m - j.pad_left;
+    for (int64_t cb = 0; cb < j.in_blocks; ++cb) {
+      const float* xb = j.x + cb * j.in_h * j.in_w * B;
+      for (int r = 0; r < a; ++r) {
+        for (int c = 0; c < a; ++c) {
+          const int64_t ih = ih0 + r, iw = iw0 + c;
+          const bool in = ih >= 0 && ih < j.in_h && iw >= 0 && iw < j.in_w;
+          for (int l = 0; l < B; ++l) d[r][c][l] = in ? xb[(ih * j.in_w + iw) * B + l] : 0.f;
+        }
+      }
+      // t = B^T d, then v = t B.
+      for (int r = 0; r < a; ++r) {
+        for (int c = 0; c < a; ++c) {
+          for (int l = 0; l < B; ++l) {
+            float s = 0;
+            for (int k = 0; k < a; ++k) s += mt.bt[r * a + k] * d[k][c][l];
+            t[r][c][l] = s;
+          }
+        }
+      }
+      for (int r = 0; r < a; ++r) {
+        for (int c = 0; c < a; ++c) {
+          float* out = j.v + (r * a + c) * xi_stride + (cb * j.tiles + tl) * B;
+          for (int l = 0; l < B; ++l) {
+            float s = 0;
+            for (int k = 0; k < a; ++k) s += t[r][k][l] * mt.bt[c * a + k];
+            out[l] = s;
+          }
+        }
+      }
+    }
+  }
+}
+
+void gemm_scalar(const WinogradGemmJob& j) {
+  const int64_t v_xi = j.in_blocks * j.tiles * B, m_xi = j.blocks * j.tiles * B, u_ob = j.in_blocks * B * B;
+  for (int64_t xi = 0; xi < j.xis; ++xi) {
+    for (int b = 0; b < j.blocks; ++b) {
+      const float* u = j.u + xi * j.u_xi_stride + b * u_ob;
+      for (int64_t tl = 0; tl < j.tiles; ++tl) {
+        float acc[16] = {};
+        for (int64_t cb = 0; cb < j.in_blocks; ++cb) {
+          const float* v = j.v + xi * v_xi + (cb * j.tiles + tl) * B;
+          for (int ic = 0; ic < B; ++ic) {
+            for (int l = 0; l < B; ++l) acc[l] += v[ic] * u[(cb * B + ic) * B + l];
+          }
+        }
+        std::memcpy(j.m + xi * m_xi + (b * j.tiles + tl) * B, acc, sizeof(acc));
+      }
+    }
+  }
+}
+
+void output_scalar(const WinogradOutputJob& j) {
+  const Matrices mt = matrices(j.m_side);
+  const int a = mt.a, m = mt.m;
+  const int64_t xi_stride = j.blocks * j.tiles * B, y_block = j.out_h * j.out_w * B;
+  float t[4][6][16];
+  for (int64_t tl = 0; tl < j.tiles; ++tl) {
+    const int64_t tile = j.tile0 + tl;
+    const int64_t oh0 = (tile / j.tiles_w) * m, ow0 = (tile % j.tiles_w) * m;
+    for (int b = 0; b < j.blocks; ++b) {
+      const float* mb = j.m + (b * j.tiles + tl) * B;
+      for (int r = 0; r < m; ++r) {
+        for (int c = 0; c < a; ++c) {
+          for (int l = 0; l < B; ++l) {
+            float s = 0;
+            for (int k = 0; k < a; ++k) s += mt.at[r * a + k] * mb[(k * a + c) * xi_stride + l];
+            t[r][c][l] = s;
+          }
+        }
+      }
+      for (int r = 0; r < m && oh0 + r < j.out_h; ++r) {
+        for (int c = 0; c < m && ow0 + c < j.out_w; ++c) {
+          const int64_t at = b * y_block + ((oh0 + r) * j.out_w + ow0 + c) * B;
+          for (int l = 0; l < B; ++l) {
+            float s = 0;
+            for (int k = 0; k < a; ++k) s += t[r][k][l] * mt.at[c * a + k];
+            s += j.bias[b * B + l];
+            if (j.sum != nullptr) s += j.sum[at + l];
+            j.y[at + l] = clamp_keep_nan(s, j.lo, j.hi);
+          }
+        }
+      }
+    }
+  }
+}
+
+bool read_enabled() {
+  const char* v = std::getenv("ONNXI_WINOGRAD");
+  return v == nullptr || std::strcmp(v, "0") != 0;
+}
+
+// Tiles per group: the group's V and M stay in L2 (1 MiB per core here), but at least 16 tiles, so
+// each pass over U (36 * C_in * C_out floats, from L3 or memory for the 256-channel convs) feeds 16
+// rows of products.
+constexpr int64_t kGroupBytes = 512 * 1024;
+constexpr int64_t kMinGroupTiles = 16, kMaxGroupTiles = 64;
+
+}  // namespace
+
+WinogradKernels winograd_kernels__scalar() { return {input_scalar, gemm_scalar, output_scalar}; }
+
+bool winograd_enabled() noexcept {
+  static const bool enabled = read_enabled();
+  return enabled;
+}
+
+WinogradTile winograd_choice(const NchwcConvParams& p) {
+  if (!winograd_enabled() || active_isa() != Isa::Avx512) return WinogradTile::None;
+  if (p.nchw_input || p.groups != 1 || p.kernel_h != 3 || p.kernel_w != 3 || p.stride_h != 1 || p.stride_w != 1 ||
+      p.dilation_h != 1 || p.dilation_w != 1) {
+    return WinogradTile::None;
+  }
+  if (p.in_channels < 32 || p.out_channels < 32) return WinogradTile::None;
+  return WinogradTile::F43;
+}
+
+WinogradWeights pack_winograd_weights(const NchwcConvParams& p, WinogradTile tile, const float* w, const float* bias) {
+  ONNXI_CHECK(tile != WinogradTile::None && p.kernel_h == 3 && p.kernel_w == 3 && p.groups == 1, ErrorCode::Runtime,
+              "pack_winograd_weights: needs a 3x3 group-1 conv and a tile size");
+  WinogradWeights out;
+  out.tile = tile;
+  out.in_channels = p.in_channels;
+  out.out_channels = p.out_channels;
+  const Matrices mt = matrices(static_cast<int>(tile));
+  const int a = mt.a;
+  const int64_t ib = nchwc_blocks(p.in_channels), ob = nchwc_blocks(p.out_channels), cin = p.in_channels;
+  out.bias.assign(static_cast<size_t>(ob * B), 0.f);
+  if (bias != nullptr) std::copy(bias, bias + p.out_channels, out.bias.begin());
+  out.u.resize(static_cast<size_t>(a * a * ob * ib * B * B));
+  const int64_t xi_stride = ob * ib * B * B;
+  // 16 output channels of one input channel at a time, lanes innermost (the compiler vectorizes the
+  // lane loops), each xi's 16 values stored contiguously.
+  for (int64_t o = 0; o < ob; ++o) {
+    const int64_t lanes = std::min<int64_t>(B, p.out_channels - o * B);
+    for (int64_t ic = 0; ic < ib * B; ++ic) {
+      float g[9][16] = {}, t[6][3][16], u[6][6][16];
+      if (ic < cin) {
+        for (int64_t l = 0; l < lanes; ++l) {
+          const float* src = w + ((o * B + l) * cin + ic) * 9;
+          for (int k = 0; k < 9; ++k) g[k][l] = src[k];
+        }
+      }
+      for (int r = 0; r < a; ++r) {
+        for (int c = 0; c < 3; ++c) {
+          for (int l = 0; l < 16; ++l) {
+            t[r][c][l] = mt.g[r * 3] * g[c][l] + mt.g[r * 3 + 1] * g[3 + c][l] + mt.g[r * 3 + 2] * g[6 + c][l];
+          }
+        }
+      }
+      for (int r = 0; r < a; ++r) {
+        for (int c = 0; c < a; ++c) {
+          for (int l = 0; l < 16; ++l) {
+            u[r][c][l] = t[r][0][l] * mt.g[c * 3] + t[r][1][l] * mt.g[c * 3 + 1] + t[r][2][l] * mt.g[c * 3 + 2];
+          }
+          std::memcpy(out.u.data() + (r * a + c) * xi_stride + (o * ib * B + ic) * B, u[r][c], sizeof(u[r][c]));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+void winograd_conv2d_with(const NchwcConvParams& p, const WinogradWeights& w, const float* x, const float* sum,
+                          float* y, const WinogradKernels& k) {
+  ONNXI_CHECK(!p.nchw_input && p.groups == 1 && p.kernel_h == 3 && p.kernel_w == 3 && p.stride_h == 1 &&
+                  p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 && p.in_channels == w.in_channels &&
+                  p.out_channels == w.out_channels && w.tile != WinogradTile::None,
+              ErrorCode::Runtime,
+              "Winograd convolution got a conv it was not packed for (needs 3x3, stride 1, dilation 1, group 1, a "
+              "blocked input of ",
+              w.in_channels, " channels); repack the weights for these attributes or set ONNXI_WINOGRAD=0");
+  if (p.batch == 0 || p.out_h == 0 || p.out_w == 0) return;
+  const int m = static_cast<int>(w.tile), a = m + 2;
+  const int64_t xis = a * a;
+  const int64_t ib = nchwc_blocks(p.in_channels), ob = nchwc_blocks(p.out_channels);
+  const int64_t tiles_w = (p.out_w + m - 1) / m, tiles_h = (p.out_h + m - 1) / m, tiles = tiles_w * tiles_h;
+  const int64_t per_tile_bytes = xis * (ib + 4) * B * int64_t{sizeof(float)};
+  const int64_t cap = std::clamp(kGroupBytes / per_tile_bytes, kMinGroupTiles, kMaxGroupTiles);
+  const int64_t groups = (tiles + cap - 1) / cap;
+  const int64_t group_tiles = (tiles + groups - 1) / groups;
+  // Output-block ranges when tile groups alone leave threads idle (ResNet's 14x14 convs are one
+  // group); each range is whole 4-block products except the last.
+  const int64_t concurrency = current_concurrency();
+  const int64_t units_per_split = p.batch * groups;
+  int64_t splits = 1;
+  if (concurrency > 1) {
+    splits = std::clamp<int64_t>((4 * concurrency + units_per_split - 1) / units_per_split, 1, (ob + 3) / 4);
+  }
+  const int64_t x_image = ib * p.in_h * p.in_w * B, y_image = ob * p.out_h * p.out_w * B;
+  const int64_t y_block = p.out_h * p.out_w * B;
+  const int64_t u_xi_stride = ob * ib * B * B;
+
+  parallel_for(0, units_per_split * splits, 1, [&](int64_t begin, int64_t end) {
+    thread_local std::vector<float> v_buf, m_buf;
+    const size_t v_size = static_cast<size_t>(xis * ib * group_tiles * B), m_size = static_cast<size_t>(xis * 4 * group_tiles * B);
+    if (v_buf.size() < v_size) v_buf.resize(v_size);
+    if (m_buf.size() < m_size) m_buf.resize(m_size);
+    int64_t have = -1;  // the (image, group) whose inputs v_buf holds
+    for (int64_t u = begin; u < end; ++u) {
+      const int64_t ng = u / splits, split = u % splits, n = ng / groups, g = ng % groups;
+      const int64_t tile0 = g * group_tiles, count = std::min(group_tiles, tiles - tile0);
+      if (count <= 0) continue;
+      if (ng != have) {
+        WinogradInputJob in;
+        in.x = x + n * x_image;
+        in.v = v_buf.data();
+        in.in_h = p.in_h, in.in_w = p.in_w, in.in_blocks = ib, in.pad_top = p.pad_top, in.pad_left = p.pad_left;
+        in.tiles_w = tiles_w, in.tile0 = tile0, in.tiles = count, in.m = m;
+        k.input(in);
+        have = ng;
+      }
+      // This split's output blocks, in 4-block steps.
+      const int64_t quads = (ob + 3) / 4;
+      const int64_t q0 = split * quads / splits, q1 = (split + 1) * quads / splits;
+      for (int64_t q = q0; q < q1; ++q) {
+        const int64_t b0 = q * 4;
+        const int blocks = static_cast<int>(std::min<int64_t>(4, ob - b0));
+        WinogradGemmJob gj;
+        gj.v = v_buf.data();
+        gj.u = w.u.data() + b0 * ib * B * B;
+        gj.m = m_buf.data();
+        gj.xis = xis, gj.in_blocks = ib, gj.tiles = count, gj.u_xi_stride = u_xi_stride, gj.blocks = blocks;
+        k.gemm(gj);
+        WinogradOutputJob oj;
+        oj.m = m_buf.data();
+        oj.bias = w.bias.data() + b0 * B;
+        oj.sum = sum != nullptr ? sum + n * y_image + b0 * y_block : nullptr;
+        oj.y = y + n * y_image + b0 * y_block;
+        oj.out_h = p.out_h, oj.out_w = p.out_w, oj.tiles_w = tiles_w, oj.tile0 = tile0, oj.tiles = count;
+        oj.blocks = blocks, oj.m_side = m, oj.lo = p.act_lo, oj.hi = p.act_hi;
+        k.output(oj);
+      }
+    }
+  });
+}
+
+void winograd_conv2d(const NchwcConvParams& p, const WinogradWeights& w, const float* x, const float* sum, float* y) {
+  static const WinogradKernels k =
+      active_isa() == Isa::Avx512 ? winograd_kernels__avx512() : winograd_kernels__scalar();
+  winograd_conv2d_with(p, w, x, sum, y, k);
+}
+
+}  // namespace onnxi::kernels

@@ -1,0 +1,106 @@
+// Winograd convolution for 3x3, stride 1, dilation 1, group 1 convs over the NCHWc layout
+// (conv_nchwc.h): F(4x4, 3x3) (6x6 input tiles, 36 products per 16 outputs instead of 144) and
+// F(2x2, 3x3) (4x4 tiles, 16 per 4). Lavin & Gray's transforms (interpolation points 0, +-1, +-2
+// for F(4,3); 0, +-1 for F(2,3)):
+//   y = A^T [ (G g G^T) .* (B^T d B) ] A   per tile and per (output, input) channel pair, summed over
+//   input channels in the transformed domain, so the work is alpha^2 independent products
+//   V[tiles, C_in] x U[C_in, C_out].
+//
+// Data flow, per group of tiles of one image (sized so its transformed inputs and products stay in
+// L2): the input transform writes V[xi][ic block][tile][16]; the products run one register-tiled
+// micro-kernel per (xi, <= 4 output blocks, <= 7..14 tiles), U[xi][oc block][ic][16] packed once at
+// session creation; the output transform adds bias and the residual sum, clamps, and writes the 4x4
+// (2x2) outputs straight into y's blocks. Threads split tile groups and, when there are too few of
+// those, output-block ranges (each range redoes the cheap input transform of its group).
+//
+// Accuracy (measured, tests/unit/test_conv_winograd.cpp "accuracy" case, ResNet-like data: weights
+// ~N(0, 1/fan_in), inputs ~N(0, 1), 14x14 and 28x28 images, C = 64..512, against a double
+// reference; see kWinogradF43RelErr / kWinogradF23RelErr):
+//   F(4,3): max |err| / max |y| <= 1.6e-6 (about 13 float ulp of the largest output);
+//   F(2,3): max |err| / max |y| <= 5e-7 (about 4 ulp); the direct kernel: about 2e-7.
+// ONNXI_WINOGRAD=0 (read once) turns it off: the direct kernel's summation order for every conv.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "kernels/cpu/conv_nchwc.h"
+
+namespace onnxi::kernels {
+
+enum class WinogradTile { None = 0, F23 = 2, F43 = 4 };  // value: output tile side
+
+// Measured bounds (see above) that the tests derive their tolerances from.
+constexpr double kWinogradF43RelErr = 1.5e-5;
+constexpr double kWinogradF23RelErr = 1.2e-6;
+
+// False when ONNXI_WINOGRAD=0 (read once).
+bool winograd_enabled() noexcept;
+
+// Which algorithm a conv with these params gets: None (the direct kernel) unless 3x3, stride 1,
+// dilation 1, group 1, a blocked input, enough channels, AVX-512, and winograd_enabled(). The
+// rule's numbers are in conv_winograd.cpp. in_h / in_w may be 0 (unknown at creation): the choice is
+// then made by channels alone.
+WinogradTile winograd_choice(const NchwcConvParams& p);
+
+// The transformed weights U[xi][oc block][ic (padded to blocks)][16 oc] and the bias padded to
+// whole blocks; padding channels' weights are zero.
+struct WinogradWeights {
+  WinogradTile tile = WinogradTile::None;
+  int64_t in_channels = 0, out_channels = 0;
+  std::vector<float> u;
+  std::vector<float> bias;
+};
+WinogradWeights pack_winograd_weights(const NchwcConvParams& p, WinogradTile tile, const float* w, const float* bias);
+
+// ---- ISA entry points (the driver picks one set; tests compare them) -----------------------------
+
+// Transforms `tiles` consecutive tiles (row-major over the image's tiles_w tiles per row) of one
+// image x [in_blocks][in_h][in_w][16] into v[xi][ic block][tile][16]; pixels outside x are zero.
+struct WinogradInputJob {
+  const float* x = nullptr;
+  float* v = nullptr;
+  int64_t in_h = 0, in_w = 0, in_blocks = 0, pad_top = 0, pad_left = 0;
+  int64_t tiles_w = 0, tile0 = 0, tiles = 0;
+  int m = 4;  // output tile side: 4 (F(4,3)) or 2 (F(2,3))
+};
+
+// m[xi][b][tile][16] = sum over ic of v[xi][ic / 16][tile][ic % 16] * u[xi][b][ic][16] for
+// b < blocks (u at the first of those output blocks), all xi.
+struct WinogradGemmJob {
+  const float* v = nullptr;
+  const float* u = nullptr;
+  float* m = nullptr;
+  int64_t xis = 36, in_blocks = 0, tiles = 0;
+  int64_t u_xi_stride = 0;  // floats between xi of u (out_blocks * in_blocks * 256)
+  int blocks = 1;           // 1..4
+};
+
+// y = clamp(A^T m A + bias + sum, lo, hi) for `tiles` tiles and `blocks` output blocks; y and sum
+// are at the first block of one image ([blocks][out_h][out_w][16]); outputs past out_h / out_w are
+// not written.
+struct WinogradOutputJob {
+  const float* m = nullptr;    // [xi][blocks][tiles][16]
+  const float* bias = nullptr; // blocks * 16
+  const float* sum = nullptr;  // or null
+  float* y = nullptr;
+  int64_t out_h = 0, out_w = 0, tiles_w = 0, tile0 = 0, tiles = 0;
+  int blocks = 1, m_side = 4;
+  float lo = -__builtin_inff(), hi = __builtin_inff();
+};
+
+struct WinogradKernels {
+  void (*input)(const WinogradInputJob&) = nullptr;
+  void (*gemm)(const WinogradGemmJob&) = nullptr;
+  void (*output)(const WinogradOutputJob&) = nullptr;
+};
+WinogradKernels winograd_kernels__scalar();
+WinogradKernels winograd_kernels__avx512();
+
+// y[N, ceil(M/16), OH, OW, 16] = clamp(conv(x, w) + bias + sum, lo, hi), as nchwc_conv2d; p must be
+// a 3x3 stride-1 dilation-1 group-1 blocked conv of w's channels (else an onnxi::Error).
+void winograd_conv2d(const NchwcConvParams& p, const WinogradWeights& w, const float* x, const float* sum, float* y);
+void winograd_conv2d_with(const NchwcConvParams& p, const WinogradWeights& w, const float* x, const float* sum,
+                          float* y, const WinogradKernels& k);
+
+}  // namespace onnxi::kernels
