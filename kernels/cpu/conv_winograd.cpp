@@ -145,9 +145,22 @@ void output_scalar(const WinogradOutputJob& j) {
   }
 }
 
-bool read_enabled() {
+// ONNXI_WINOGRAD: unset or "1" the rule below; "0" off; "f43" / "f23" that tile for every eligible
+// conv (for measuring the rule).
+enum class Mode { Off, Auto, F43, F23 };
+
+Mode read_mode() {
   const char* v = std::getenv("ONNXI_WINOGRAD");
-  return v == nullptr || std::strcmp(v, "0") != 0;
+  if (v == nullptr) return Mode::Auto;
+  if (std::strcmp(v, "0") == 0) return Mode::Off;
+  if (std::strcmp(v, "f43") == 0) return Mode::F43;
+  if (std::strcmp(v, "f23") == 0) return Mode::F23;
+  return Mode::Auto;
+}
+
+Mode mode() {
+  static const Mode m = read_mode();
+  return m;
 }
 
 // Tiles per group: the group's V and M stay in L2 (1 MiB per core here), but at least 16 tiles, so
@@ -160,10 +173,7 @@ constexpr int64_t kMinGroupTiles = 16, kMaxGroupTiles = 64;
 
 WinogradKernels winograd_kernels__scalar() { return {input_scalar, gemm_scalar, output_scalar}; }
 
-bool winograd_enabled() noexcept {
-  static const bool enabled = read_enabled();
-  return enabled;
-}
+bool winograd_enabled() noexcept { return mode() != Mode::Off; }
 
 WinogradTile winograd_choice(const NchwcConvParams& p) {
   if (!winograd_enabled() || active_isa() != Isa::Avx512) return WinogradTile::None;
@@ -172,6 +182,8 @@ WinogradTile winograd_choice(const NchwcConvParams& p) {
     return WinogradTile::None;
   }
   if (p.in_channels < 32 || p.out_channels < 32) return WinogradTile::None;
+  if (mode() == Mode::F43) return WinogradTile::F43;
+  if (mode() == Mode::F23) return WinogradTile::F23;
   return WinogradTile::F43;
 }
 
@@ -189,32 +201,42 @@ WinogradWeights pack_winograd_weights(const NchwcConvParams& p, WinogradTile til
   if (bias != nullptr) std::copy(bias, bias + p.out_channels, out.bias.begin());
   out.u.resize(static_cast<size_t>(a * a * ob * ib * B * B));
   const int64_t xi_stride = ob * ib * B * B;
-  // 16 output channels of one input channel at a time, lanes innermost (the compiler vectorizes the
-  // lane loops), each xi's 16 values stored contiguously.
+  // 16 output channels x 16 input channels at a time, lanes innermost (the compiler vectorizes the
+  // lane loops), into a local [xi][16 ic][16 oc] block copied out as one 1 KiB run per xi: storing
+  // each (ic, xi) vector straight into U meant 36 streams a power-of-two stride apart, which thrash
+  // one cache set (64 ms for a 512-channel conv, now a few).
+  std::vector<float> block(static_cast<size_t>(a * a * B * B));
   for (int64_t o = 0; o < ob; ++o) {
     const int64_t lanes = std::min<int64_t>(B, p.out_channels - o * B);
-    for (int64_t ic = 0; ic < ib * B; ++ic) {
-      float g[9][16] = {}, t[6][3][16], u[6][6][16];
-      if (ic < cin) {
-        for (int64_t l = 0; l < lanes; ++l) {
-          const float* src = w + ((o * B + l) * cin + ic) * 9;
-          for (int k = 0; k < 9; ++k) g[k][l] = src[k];
+    for (int64_t icb = 0; icb < ib; ++icb) {
+      for (int64_t i = 0; i < B; ++i) {
+        const int64_t ic = icb * B + i;
+        float g[9][16] = {}, t[6][3][16];
+        if (ic < cin) {
+          for (int64_t l = 0; l < lanes; ++l) {
+            const float* src = w + ((o * B + l) * cin + ic) * 9;
+            for (int k = 0; k < 9; ++k) g[k][l] = src[k];
+          }
         }
-      }
-      for (int r = 0; r < a; ++r) {
-        for (int c = 0; c < 3; ++c) {
-          for (int l = 0; l < 16; ++l) {
-            t[r][c][l] = mt.g[r * 3] * g[c][l] + mt.g[r * 3 + 1] * g[3 + c][l] + mt.g[r * 3 + 2] * g[6 + c][l];
+        for (int r = 0; r < a; ++r) {
+          for (int c = 0; c < 3; ++c) {
+            for (int l = 0; l < 16; ++l) {
+              t[r][c][l] = mt.g[r * 3] * g[c][l] + mt.g[r * 3 + 1] * g[3 + c][l] + mt.g[r * 3 + 2] * g[6 + c][l];
+            }
+          }
+        }
+        for (int r = 0; r < a; ++r) {
+          for (int c = 0; c < a; ++c) {
+            float* u = block.data() + ((r * a + c) * B + i) * B;
+            for (int l = 0; l < 16; ++l) {
+              u[l] = t[r][0][l] * mt.g[c * 3] + t[r][1][l] * mt.g[c * 3 + 1] + t[r][2][l] * mt.g[c * 3 + 2];
+            }
           }
         }
       }
-      for (int r = 0; r < a; ++r) {
-        for (int c = 0; c < a; ++c) {
-          for (int l = 0; l < 16; ++l) {
-            u[r][c][l] = t[r][0][l] * mt.g[c * 3] + t[r][1][l] * mt.g[c * 3 + 1] + t[r][2][l] * mt.g[c * 3 + 2];
-          }
-          std::memcpy(out.u.data() + (r * a + c) * xi_stride + (o * ib * B + ic) * B, u[r][c], sizeof(u[r][c]));
-        }
+      for (int64_t xi = 0; xi < a * a; ++xi) {
+        std::memcpy(out.u.data() + xi * xi_stride + (o * ib + icb) * B * B, block.data() + xi * B * B,
+                    B * B * sizeof(float));
       }
     }
   }
