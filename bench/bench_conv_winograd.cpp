@@ -43,7 +43,11 @@ void noop_output(const WinogradOutputJob&) {}
 
 enum Variant { kDirect, kF43, kF23, kF43Input, kF43Gemm, kF43Output };
 
-void run(benchmark::State& state, Variant variant) {
+// "Cold" runs rotate over copies of the weights that together exceed the L3 (32 MiB here), as in a
+// whole model, where the other layers' weights have evicted this one's.
+constexpr size_t kColdBytes = 96u << 20;
+
+void run(benchmark::State& state, Variant variant, bool cold = false) {
   const int64_t c = state.range(0), side = state.range(1);
   const int threads = static_cast<int>(state.range(2));
   const NchwcConvParams p = resnet_params(c, side);
@@ -52,8 +56,14 @@ void run(benchmark::State& state, Variant variant) {
   const auto sum = filled(x.size(), 1.f);
   std::vector<float> y(x.size());
   const WinogradTile tile = variant == kF23 ? WinogradTile::F23 : WinogradTile::F43;
-  const WinogradWeights ww = pack_winograd_weights(p, tile, w.data(), nullptr);
-  const NchwcPackedWeights direct = pack_nchwc_weights(p, w.data(), nullptr);
+  std::vector<WinogradWeights> ww(1, pack_winograd_weights(p, tile, w.data(), nullptr));
+  std::vector<NchwcPackedWeights> direct(1, pack_nchwc_weights(p, w.data(), nullptr));
+  const size_t bytes = variant == kDirect ? direct[0].w.size() * 4 : ww[0].u.size() * 4;
+  for (size_t copies = 1; cold && copies * bytes < kColdBytes; ++copies) {
+    if (variant == kDirect) direct.push_back(direct[0]);
+    if (variant != kDirect) ww.push_back(ww[0]);
+  }
+  size_t next = 0;
   WinogradKernels k = detected_isa() >= Isa::Avx512 ? winograd_kernels__avx512() : winograd_kernels__scalar();
   if (variant == kF43Input) k.gemm = noop_gemm, k.output = noop_output;
   if (variant == kF43Gemm) k.input = noop_input, k.output = noop_output;
@@ -62,11 +72,12 @@ void run(benchmark::State& state, Variant variant) {
   for (auto _ : state) {
     arena.execute([&] {
       if (variant == kDirect) {
-        nchwc_conv2d(p, direct, x.data(), sum.data(), y.data());
+        nchwc_conv2d(p, direct[next % direct.size()], x.data(), sum.data(), y.data());
       } else {
-        winograd_conv2d_with(p, ww, x.data(), sum.data(), y.data(), k);
+        winograd_conv2d_with(p, ww[next % ww.size()], x.data(), sum.data(), y.data(), k);
       }
     });
+    ++next;
     benchmark::DoNotOptimize(y.data());
   }
   state.counters["GFLOP/s"] = benchmark::Counter(2.0 * side * side * c * c * 9, benchmark::Counter::kIsIterationInvariantRate);
@@ -85,6 +96,12 @@ void BM_WinogradF23(benchmark::State& s) { run(s, kF23); }
 void BM_WinogradF43InputOnly(benchmark::State& s) { run(s, kF43Input); }
 void BM_WinogradF43GemmOnly(benchmark::State& s) { run(s, kF43Gemm); }
 void BM_WinogradF43OutputOnly(benchmark::State& s) { run(s, kF43Output); }
+void BM_WinogradColdDirect(benchmark::State& s) { run(s, kDirect, true); }
+void BM_WinogradColdF43(benchmark::State& s) { run(s, kF43, true); }
+void BM_WinogradColdF23(benchmark::State& s) { run(s, kF23, true); }
+BENCHMARK(BM_WinogradColdDirect)->Apply(shapes);
+BENCHMARK(BM_WinogradColdF43)->Apply(shapes);
+BENCHMARK(BM_WinogradColdF23)->Apply(shapes);
 BENCHMARK(BM_WinogradDirect)->Apply(shapes);
 BENCHMARK(BM_WinogradF43)->Apply(shapes);
 BENCHMARK(BM_WinogradF23)->Apply(shapes);

@@ -184,6 +184,13 @@ WinogradTile winograd_choice(const NchwcConvParams& p) {
   if (p.in_channels < 32 || p.out_channels < 32) return WinogradTile::None;
   if (mode() == Mode::F43) return WinogradTile::F43;
   if (mode() == Mode::F23) return WinogradTile::F23;
+  // Small images: F(4,3) leaves too few tiles to reuse its 4x weights (streamed from memory in a
+  // whole model). Measured on this machine (bench_conv_winograd, "Cold": weights not in cache,
+  // 1 thread, us): 512 channels 7x7: direct 2430, F(4,3) 2040 (4 tiles), F(2,3) 1570 (16 tiles).
+  // 256 at 14x14: direct 2310, F(4,3) 955, F(2,3) 1110; 128 at 28: 2290 / 750 / 1190; 64 at 56:
+  // 2330 / 770 / 1300.
+  const int64_t tiles43 = ((p.in_h + 3) / 4) * ((p.in_w + 3) / 4);
+  if (p.in_h > 0 && p.in_w > 0 && tiles43 < 8) return WinogradTile::F23;
   return WinogradTile::F43;
 }
 

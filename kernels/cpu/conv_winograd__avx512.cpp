@@ -135,35 +135,40 @@ void input_avx512(const WinogradInputJob& j) {
 
 // ---- products ----------------------------------------------------------------------------------
 
+// pf: where this call's prefetches go, one line per (input channel, block) step: pf + b * pf_ob +
+// (cb * 16 + ic) * 16. The wide convs' U streams from memory (9-38 MB per conv, read once per tile
+// group), so each call fetches ahead what a later one reads.
 template <int NB, int R>
 void gemm_tile(const float* v, int64_t v_cb_stride, int64_t in_blocks, const float* u, int64_t u_ob, float* m,
-               int64_t m_b) {
+               int64_t m_b, const float* pf, int64_t pf_ob) {
   __m512 acc[NB][R];
 #pragma GCC unroll 4
   for (int b = 0; b < NB; ++b) {
-#pragma GCC unroll 14
+#pragma GCC unroll 28
     for (int r = 0; r < R; ++r) acc[b][r] = _mm512_setzero_ps();
   }
-  for (int64_t cb = 0; cb < in_blocks; ++cb, v += v_cb_stride, u += 256) {
+  for (int64_t cb = 0; cb < in_blocks; ++cb, v += v_cb_stride, u += 256, pf += 256) {
 #pragma GCC unroll 4
     for (int ic = 0; ic < 16; ++ic) {
 #pragma GCC unroll 4
       for (int b = 0; b < NB; ++b) {
+        _mm_prefetch(reinterpret_cast<const char*>(pf + b * pf_ob + ic * 16), _MM_HINT_T1);
         const __m512 w = _mm512_loadu_ps(u + b * u_ob + ic * 16);
-#pragma GCC unroll 14
+#pragma GCC unroll 28
         for (int r = 0; r < R; ++r) fma_bcast(acc[b][r], w, v + r * 16 + ic);
       }
     }
   }
 #pragma GCC unroll 4
   for (int b = 0; b < NB; ++b) {
-#pragma GCC unroll 14
+#pragma GCC unroll 28
     for (int r = 0; r < R; ++r) _mm512_storeu_ps(m + b * m_b + r * 16, acc[b][r]);
   }
 }
 
-using GemmTileFn = void (*)(const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t);
-constexpr int kMaxRows[5] = {0, 14, 14, 9, 7};
+using GemmTileFn = void (*)(const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t, const float*,
+                            int64_t);
+constexpr int kMaxRows[5] = {0, 28, 14, 9, 7};
 
 template <int NB, int R = 1>
 void fill_rows(GemmTileFn* row) {
@@ -174,24 +179,38 @@ void fill_rows(GemmTileFn* row) {
 }
 
 struct GemmTable {
-  GemmTileFn fn[5][15] = {};
+  GemmTileFn fn[5][29] = {};
   GemmTable() { fill_rows<1>(fn[1]), fill_rows<2>(fn[2]), fill_rows<3>(fn[3]), fill_rows<4>(fn[4]); }
 };
 
 void gemm_avx512(const WinogradGemmJob& j) {
   static const GemmTable table;
+  const int64_t v_xi = j.in_blocks * j.tiles * B, m_xi = j.blocks * j.tiles * B, u_ob = j.in_blocks * B * B;
+  if (j.tiles >= 8 && j.tiles <= kMaxRows[1]) {
+    // All tiles in one call, one block at a time: each U line is read once, by every tile, while
+    // the next (xi, block) panel is prefetched; with several calls per panel most of them would
+    // run from cache and leave memory idle.
+    for (int b = 0; b < j.blocks; ++b) {
+      for (int64_t xi = 0; xi < j.xis; ++xi) {
+        const float* u = j.u + xi * j.u_xi_stride + b * u_ob;
+        const float* next = xi + 1 < j.xis ? u + j.u_xi_stride : j.u + (b + 1) * u_ob;
+        table.fn[1][j.tiles](j.v + xi * v_xi, j.tiles * B, j.in_blocks, u, u_ob, j.m + xi * m_xi + b * j.tiles * B,
+                             j.tiles * B, next, 0);
+      }
+    }
+    return;
+  }
   const int nb = j.blocks;
   const int64_t max_rows = kMaxRows[nb];
-  // Row blocks of near-equal size: 16 tiles as 6 + 5 + 5 rather than 7 + 7 + 2.
+  // Row blocks of near-equal size: 30 tiles as 6 x 5 rather than 4 x 7 + 2.
   const int64_t chunks = (j.tiles + max_rows - 1) / max_rows;
-  const int64_t v_xi = j.in_blocks * j.tiles * B, m_xi = nb * j.tiles * B, u_ob = j.in_blocks * B * B;
   for (int64_t xi = 0; xi < j.xis; ++xi) {
     const float* v = j.v + xi * v_xi;
     const float* u = j.u + xi * j.u_xi_stride;
     float* m = j.m + xi * m_xi;
     for (int64_t c = 0; c < chunks; ++c) {
       const int64_t r0 = c * j.tiles / chunks, r1 = (c + 1) * j.tiles / chunks;
-      table.fn[nb][r1 - r0](v + r0 * B, j.tiles * B, j.in_blocks, u, u_ob, m + r0 * B, j.tiles * B);
+      table.fn[nb][r1 - r0](v + r0 * B, j.tiles * B, j.in_blocks, u, u_ob, m + r0 * B, j.tiles * B, u + 512, u_ob);
     }
   }
 }
