@@ -19,6 +19,7 @@
 #include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/parallel.h"
 #include "onnxi/error.h"
+#include "onnxi/session.h"
 #include "tests/unit/op_test_util.h"
 
 using namespace onnxi::kernels;
@@ -262,4 +263,89 @@ TEST_CASE("Winograd refuses a conv its weights were not packed for") {
   NchwcConvParams five = p;
   five.kernel_h = five.kernel_w = 5;
   CHECK_THROWS_AS(pack_winograd_weights(five, WinogradTile::F43, w.data(), nullptr), onnxi::Error);
+}
+
+// ---- through a session: the NchwcConv op packs for Winograd where the rule says so -------------
+
+namespace {
+
+struct OpCase {
+  int64_t c, m, h, w, stride;
+};
+
+// One NchwcConv node (pads 1, Relu, bias and residual Sum) on a blocked input of known shape.
+onnxi::Model winograd_op_model(const OpCase& k, const std::vector<float>& w, const std::vector<float>& bias) {
+  using namespace onnxi;
+  Model model;
+  model.ir_version = 10;
+  model.opset_imports[""] = 21;
+  model.opset_imports["com.onnxi"] = 1;
+  const int64_t oh = (k.h - 1) / k.stride + 1, ow = (k.w - 1) / k.stride + 1;
+  model.graph.inputs.push_back(
+      ValueInfo{"x", TypeInfo::tensor_of_shape(DataType::Float, {1, nchwc_blocks(k.c), k.h, k.w, 16}), {}});
+  model.graph.inputs.push_back(
+      ValueInfo{"s", TypeInfo::tensor_of_shape(DataType::Float, {1, nchwc_blocks(k.m), oh, ow, 16}), {}});
+  Tensor wt(DataType::Float, {k.m, k.c, 3, 3}), bt(DataType::Float, {k.m});
+  std::copy(w.begin(), w.end(), wt.data<float>());
+  std::copy(bias.begin(), bias.end(), bt.data<float>());
+  model.graph.initializers["W"] = wt;
+  model.graph.initializers["B"] = bt;
+  Node n;
+  n.name = "conv";
+  n.op_type = "NchwcConv";
+  n.domain = "com.onnxi";
+  n.inputs = {"x", "W", "B", "s"};
+  n.attributes.push_back(onnxi::test::attr_ints("pads", {1, 1, 1, 1}));
+  n.attributes.push_back(onnxi::test::attr_ints("strides", {k.stride, k.stride}));
+  n.attributes.push_back(onnxi::test::attr_string("activation", "Relu"));
+  n.outputs = {"y"};
+  model.graph.nodes.push_back(n);
+  model.graph.outputs.push_back(ValueInfo{"y", {}, {}});
+  return model;
+}
+
+}  // namespace
+
+TEST_CASE("NchwcConv runs Winograd (F(4,3), F(2,3) on small images) and direct for stride 2, all exact to the bound") {
+  using namespace onnxi;
+  const std::vector<OpCase> cases = {{64, 64, 14, 14, 1}, {64, 48, 7, 7, 1}, {40, 64, 9, 12, 1}, {64, 64, 14, 14, 2}};
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const OpCase& k = cases[i];
+    INFO("case ", i);
+    NchwcConvParams p;
+    p.in_channels = k.c, p.out_channels = k.m, p.in_h = k.h, p.in_w = k.w, p.kernel_h = p.kernel_w = 3;
+    p.stride_h = p.stride_w = k.stride, p.pad_top = p.pad_left = 1;
+    p.out_h = (k.h - 1) / k.stride + 1, p.out_w = (k.w - 1) / k.stride + 1;
+    p.act_lo = 0.f;
+    const WinogradTile tile = winograd_choice(p);
+    if (k.stride == 2) CHECK(tile == WinogradTile::None);
+    if (k.stride == 1 && winograd_enabled() && active_isa() == Isa::Avx512) {
+      CHECK(tile == (k.h * k.w <= 49 ? WinogradTile::F23 : WinogradTile::F43));
+    }
+    const float a = std::sqrt(3.f / float(9 * k.c));
+    const auto x = onnxi::test::xorshift_floats(static_cast<size_t>(nchwc_blocks(k.c) * k.h * k.w * 16), 40 + i, -1.f, 1.f, 3);
+    const auto w = onnxi::test::xorshift_floats(static_cast<size_t>(k.m * k.c * 9), 50 + i, -a, a, 3);
+    const auto bias = onnxi::test::xorshift_floats(static_cast<size_t>(k.m), 60 + i, -1.f, 1.f, 3);
+    const auto sum = onnxi::test::xorshift_floats(static_cast<size_t>(nchwc_blocks(k.m) * p.out_h * p.out_w * 16), 70 + i,
+                                                  -1.f, 1.f, 3);
+    std::vector<float> want(sum.size()), plain(sum.size());
+    nchwc_conv2d_reference(p, x.data(), w.data(), bias.data(), sum.data(), want.data());
+    NchwcConvParams pp = p;
+    pp.act_lo = -INFINITY;
+    nchwc_conv2d_reference(pp, x.data(), w.data(), nullptr, nullptr, plain.data());
+    float scale = 0;
+    for (float v : plain) scale = std::max(scale, std::fabs(v));
+    const double bound = tile == WinogradTile::None ? 1e-6 : rel_err_bound(tile);
+    Session s = Session::from_model(winograd_op_model(k, w, bias));
+    Tensor xt(DataType::Float, {1, nchwc_blocks(k.c), k.h, k.w, 16});
+    Tensor st(DataType::Float, {1, nchwc_blocks(k.m), p.out_h, p.out_w, 16});
+    std::copy(x.begin(), x.end(), xt.data<float>());
+    std::copy(sum.begin(), sum.end(), st.data<float>());
+    const std::vector<Value> out = s.run({{"x", Value(xt)}, {"s", Value(st)}});
+    const Tensor& y = out.at(0).tensor();
+    REQUIRE(y.numel() == static_cast<int64_t>(want.size()));
+    float worst = 0;
+    for (size_t j = 0; j < want.size(); ++j) worst = std::max(worst, std::fabs(y.data<float>()[j] - want[j]));
+    CHECK(worst <= static_cast<float>(bound * scale) + 16 * FLT_EPSILON);
+  }
 }
