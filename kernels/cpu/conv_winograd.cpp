@@ -16,16 +16,20 @@ namespace {
 
 constexpr int64_t B = kNchwcBlock;
 
-// Transform matrices (Lavin & Gray). Rows of B^T, of G and of A^T.
-constexpr float kF43Bt[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
-                                {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
-constexpr float kF43G[6][3] = {{1.f / 4, 0, 0},
-                               {-1.f / 6, -1.f / 6, -1.f / 6},
-                               {-1.f / 6, 1.f / 6, -1.f / 6},
-                               {1.f / 24, 1.f / 12, 1.f / 6},
-                               {1.f / 24, -1.f / 12, 1.f / 6},
+// Transform matrices: rows of B^T, of G and of A^T. F(4,3) interpolates at 0, 1, -1, 2, -1/2 and
+// infinity instead of Lavin & Gray's 0, +-1, +-2: the float error of the products' sums, which the
+// output transform amplifies, is then about 3x smaller (measured 39 vs 114 ulp of max |y| in a
+// float simulation at 256 channels, and in the "accuracy" test), for 4 more adds per 1-D input
+// transform. Rows are scaled (the scale moved into G) so that the transforms need few operations.
+constexpr float kF43Bt[6][6] = {{1, 1.5f, -2, -1.5f, 1, 0}, {0, 1, 2.5f, 0.5f, -1, 0}, {0, 1, 0.5f, -2.5f, 1, 0},
+                                {0, 1, 2, -1, -2, 0},       {0, 2, -1, -2, 1, 0},     {0, 1, 1.5f, -2, -1.5f, 1}};
+constexpr float kF43G[6][3] = {{1, 0, 0},
+                               {1.f / 3, 1.f / 3, 1.f / 3},
+                               {1.f / 3, -1.f / 3, 1.f / 3},
+                               {-1.f / 30, -1.f / 15, -2.f / 15},
+                               {-2.f / 15, 1.f / 15, -1.f / 30},
                                {0, 0, 1}};
-constexpr float kF43At[4][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+constexpr float kF43At[4][6] = {{1, 1, 1, 1, 8, 0}, {0, 1, -1, 2, -4, 0}, {0, 1, 1, 4, 2, 0}, {0, 1, -1, 8, -1, 1}};
 constexpr float kF23Bt[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
 constexpr float kF23G[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
 constexpr float kF23At[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};

@@ -34,18 +34,16 @@ inline void fma_bcast(__m512& acc, __m512 w, const float* x) {
 
 // ---- 1-D transforms ----------------------------------------------------------------------------
 
+// The rows of kF43Bt (conv_winograd.cpp) with p = d1 - d3, q = d2 - d4.
 inline void bt6(const __m512* d, __m512* o) {
-  const __m512 four = _mm512_set1_ps(4.f), five = _mm512_set1_ps(5.f), two = _mm512_set1_ps(2.f);
-  const __m512 a = _mm512_fnmadd_ps(four, d[2], d[4]);  // d4 - 4 d2
-  const __m512 b = _mm512_fnmadd_ps(four, d[1], d[3]);  // d3 - 4 d1
-  const __m512 c = _mm512_sub_ps(d[4], d[2]);
-  const __m512 e = _mm512_mul_ps(two, _mm512_sub_ps(d[3], d[1]));
-  o[0] = _mm512_fmadd_ps(four, d[0], _mm512_fnmadd_ps(five, d[2], d[4]));
-  o[1] = _mm512_add_ps(a, b);
-  o[2] = _mm512_sub_ps(a, b);
-  o[3] = _mm512_add_ps(c, e);
-  o[4] = _mm512_sub_ps(c, e);
-  o[5] = _mm512_fmadd_ps(four, d[1], _mm512_fnmadd_ps(five, d[3], d[5]));
+  const __m512 half3 = _mm512_set1_ps(1.5f), two = _mm512_set1_ps(2.f);
+  const __m512 p = _mm512_sub_ps(d[1], d[3]), q = _mm512_sub_ps(d[2], d[4]);
+  o[0] = _mm512_fmadd_ps(half3, p, _mm512_sub_ps(_mm512_sub_ps(d[0], d[2]), q));
+  o[1] = _mm512_fmadd_ps(half3, _mm512_add_ps(d[2], d[3]), _mm512_add_ps(p, q));
+  o[2] = _mm512_fmadd_ps(half3, _mm512_sub_ps(d[2], d[3]), _mm512_sub_ps(p, q));
+  o[3] = _mm512_fmadd_ps(two, q, p);
+  o[4] = _mm512_fmsub_ps(two, p, q);
+  o[5] = _mm512_fmadd_ps(half3, q, _mm512_add_ps(_mm512_sub_ps(p, d[3]), d[5]));
 }
 
 inline void bt4(const __m512* d, __m512* o) {
@@ -55,13 +53,14 @@ inline void bt4(const __m512* d, __m512* o) {
   o[3] = _mm512_sub_ps(d[1], d[3]);
 }
 
+// The rows of kF43At.
 inline void at6(const __m512* m, __m512* o) {
   const __m512 s12 = _mm512_add_ps(m[1], m[2]), d12 = _mm512_sub_ps(m[1], m[2]);
-  const __m512 s34 = _mm512_add_ps(m[3], m[4]), d34 = _mm512_sub_ps(m[3], m[4]);
-  o[0] = _mm512_add_ps(_mm512_add_ps(m[0], s12), s34);
-  o[1] = _mm512_fmadd_ps(_mm512_set1_ps(2.f), d34, d12);
-  o[2] = _mm512_fmadd_ps(_mm512_set1_ps(4.f), s34, s12);
-  o[3] = _mm512_add_ps(_mm512_fmadd_ps(_mm512_set1_ps(8.f), d34, d12), m[5]);
+  const __m512 two = _mm512_set1_ps(2.f), four = _mm512_set1_ps(4.f), eight = _mm512_set1_ps(8.f);
+  o[0] = _mm512_fmadd_ps(eight, m[4], _mm512_add_ps(_mm512_add_ps(m[0], s12), m[3]));
+  o[1] = _mm512_fnmadd_ps(four, m[4], _mm512_fmadd_ps(two, m[3], d12));
+  o[2] = _mm512_fmadd_ps(two, m[4], _mm512_fmadd_ps(four, m[3], s12));
+  o[3] = _mm512_add_ps(_mm512_sub_ps(_mm512_fmadd_ps(eight, m[3], d12), m[4]), m[5]);
 }
 
 inline void at4(const __m512* m, __m512* o) {

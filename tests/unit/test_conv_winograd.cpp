@@ -202,8 +202,14 @@ TEST_CASE("Winograd accuracy on ResNet-like data stays within the stated bounds"
         err = std::max(err, std::fabs(double(y[i]) - ref[i]));
         top = std::max(top, std::fabs(double(ref[i])));
       }
+      // The direct kernel on the same data, for comparison.
+      std::vector<float> yd(ref.size());
+      nchwc_conv2d(p, pack_nchwc_weights(p, w.data(), nullptr), x.data(), nullptr, yd.data());
+      double err_direct = 0;
+      for (size_t i = 0; i < y.size(); ++i) err_direct = std::max(err_direct, std::fabs(double(yd[i]) - ref[i]));
       MESSAGE("F(", static_cast<int>(tile), ",3) c=", s.c, " ", s.hw, "x", s.hw, ": max|err| ", err, ", max|y| ", top,
-              ", ratio ", err / top, " (", err / top / FLT_EPSILON, " ulp of max|y|)");
+              ", ratio ", err / top, " (", err / top / FLT_EPSILON, " ulp of max|y|); direct kernel ",
+              err_direct / top, " (", err_direct / top / FLT_EPSILON, " ulp)");
       worst = std::max(worst, err / top);
     }
     CHECK(worst <= rel_err_bound(tile));
