@@ -61,7 +61,7 @@ void run(benchmark::State& state, Variant variant, bool cold = false) {
   const size_t bytes = variant == kDirect ? direct[0].w.size() * 4 : ww[0].u.size() * 4;
   for (size_t copies = 1; cold && copies * bytes < kColdBytes; ++copies) {
     if (variant == kDirect) direct.push_back(direct[0]);
-    if (variant != kDirect) ww.push_back(ww[0]);
+    if (variant != kDirect) ww.push_back(pack_winograd_weights(p, tile, w.data(), nullptr));
   }
   size_t next = 0;
   WinogradKernels k = detected_isa() >= Isa::Avx512 ? winograd_kernels__avx512() : winograd_kernels__scalar();

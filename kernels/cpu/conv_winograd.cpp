@@ -6,10 +6,15 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/parallel.h"
 #include "onnxi/error.h"
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace onnxi::kernels {
 namespace {
@@ -175,6 +180,22 @@ constexpr int64_t kMinGroupTiles = 16, kMaxGroupTiles = 64;
 
 }  // namespace
 
+WinogradBuffer::WinogradBuffer(size_t floats) : size_(floats) {
+  if (floats == 0) return;
+  constexpr size_t kHuge = size_t{2} << 20;
+  const size_t bytes = floats * sizeof(float);
+  const size_t align = bytes >= kHuge ? kHuge : 64;
+  const size_t rounded = (bytes + align - 1) / align * align;
+  float* p = static_cast<float*>(std::aligned_alloc(align, rounded));
+  if (p == nullptr) throw std::bad_alloc();
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (align == kHuge) madvise(p, rounded, MADV_HUGEPAGE);  // advice only: failure changes nothing
+#endif
+  data_.reset(p);
+}
+
+void WinogradBuffer::Free::operator()(float* p) const noexcept { std::free(p); }
+
 WinogradKernels winograd_kernels__scalar() { return {input_scalar, gemm_scalar, output_scalar}; }
 
 bool winograd_enabled() noexcept { return mode() != Mode::Off; }
@@ -210,7 +231,7 @@ WinogradWeights pack_winograd_weights(const NchwcConvParams& p, WinogradTile til
   const int64_t ib = nchwc_blocks(p.in_channels), ob = nchwc_blocks(p.out_channels), cin = p.in_channels;
   out.bias.assign(static_cast<size_t>(ob * B), 0.f);
   if (bias != nullptr) std::copy(bias, bias + p.out_channels, out.bias.begin());
-  out.u.resize(static_cast<size_t>(a * a * ob * ib * B * B));
+  out.u = WinogradBuffer(static_cast<size_t>(a * a * ob * ib * B * B));
   const int64_t xi_stride = ob * ib * B * B;
   // 16 output channels x 16 input channels at a time, lanes innermost (the compiler vectorizes the
   // lane loops), into a local [xi][16 ic][16 oc] block copied out as one 1 KiB run per xi: storing
