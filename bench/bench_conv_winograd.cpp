@@ -56,7 +56,8 @@ void run(benchmark::State& state, Variant variant, bool cold = false) {
   const auto sum = filled(x.size(), 1.f);
   std::vector<float> y(x.size());
   const WinogradTile tile = variant == kF23 ? WinogradTile::F23 : WinogradTile::F43;
-  std::vector<WinogradWeights> ww(1, pack_winograd_weights(p, tile, w.data(), nullptr));
+  std::vector<WinogradWeights> ww;
+  ww.push_back(pack_winograd_weights(p, tile, w.data(), nullptr));
   std::vector<NchwcPackedWeights> direct(1, pack_nchwc_weights(p, w.data(), nullptr));
   const size_t bytes = variant == kDirect ? direct[0].w.size() * 4 : ww[0].u.size() * 4;
   for (size_t copies = 1; cold && copies * bytes < kColdBytes; ++copies) {

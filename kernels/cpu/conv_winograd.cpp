@@ -154,6 +154,29 @@ void output_scalar(const WinogradOutputJob& j) {
   }
 }
 
+void weights_scalar(const WinogradWeightJob& j) {
+  const int a = j.a;
+  for (int i = 0; i < 16; ++i) {
+    float g[9][16] = {}, t[6][3][16];
+    if (i < j.ics) {
+      for (int l = 0; l < j.lanes; ++l) {
+        for (int k = 0; k < 9; ++k) g[k][l] = j.w[l * j.oc_stride + i * 9 + k];
+      }
+    }
+    for (int r = 0; r < a; ++r) {
+      for (int c = 0; c < 3; ++c) {
+        for (int l = 0; l < 16; ++l) t[r][c][l] = j.g[r * 3] * g[c][l] + j.g[r * 3 + 1] * g[3 + c][l] + j.g[r * 3 + 2] * g[6 + c][l];
+      }
+    }
+    for (int r = 0; r < a; ++r) {
+      for (int c = 0; c < a; ++c) {
+        float* u = j.block + ((r * a + c) * B + i) * B;
+        for (int l = 0; l < 16; ++l) u[l] = t[r][0][l] * j.g[c * 3] + t[r][1][l] * j.g[c * 3 + 1] + t[r][2][l] * j.g[c * 3 + 2];
+      }
+    }
+  }
+}
+
 // ONNXI_WINOGRAD: unset or "1" the rule below; "0" off; "f43" / "f23" that tile for every eligible
 // conv (for measuring the rule).
 enum class Mode { Off, Auto, F43, F23 };
@@ -196,7 +219,7 @@ WinogradBuffer::WinogradBuffer(size_t floats) : size_(floats) {
 
 void WinogradBuffer::Free::operator()(float* p) const noexcept { std::free(p); }
 
-WinogradKernels winograd_kernels__scalar() { return {input_scalar, gemm_scalar, output_scalar}; }
+WinogradKernels winograd_kernels__scalar() { return {input_scalar, gemm_scalar, output_scalar, weights_scalar}; }
 
 bool winograd_enabled() noexcept { return mode() != Mode::Off; }
 
@@ -219,7 +242,18 @@ WinogradTile winograd_choice(const NchwcConvParams& p) {
   return WinogradTile::F43;
 }
 
+const WinogradKernels& active_kernels() {
+  static const WinogradKernels k =
+      active_isa() == Isa::Avx512 ? winograd_kernels__avx512() : winograd_kernels__scalar();
+  return k;
+}
+
 WinogradWeights pack_winograd_weights(const NchwcConvParams& p, WinogradTile tile, const float* w, const float* bias) {
+  return pack_winograd_weights_with(p, tile, w, bias, active_kernels());
+}
+
+WinogradWeights pack_winograd_weights_with(const NchwcConvParams& p, WinogradTile tile, const float* w,
+                                           const float* bias, const WinogradKernels& k) {
   ONNXI_CHECK(tile != WinogradTile::None && p.kernel_h == 3 && p.kernel_w == 3 && p.groups == 1, ErrorCode::Runtime,
               "pack_winograd_weights: needs a 3x3 group-1 conv and a tile size");
   WinogradWeights out;
@@ -233,39 +267,18 @@ WinogradWeights pack_winograd_weights(const NchwcConvParams& p, WinogradTile til
   if (bias != nullptr) std::copy(bias, bias + p.out_channels, out.bias.begin());
   out.u = WinogradBuffer(static_cast<size_t>(a * a * ob * ib * B * B));
   const int64_t xi_stride = ob * ib * B * B;
-  // 16 output channels x 16 input channels at a time, lanes innermost (the compiler vectorizes the
-  // lane loops), into a local [xi][16 ic][16 oc] block copied out as one 1 KiB run per xi: storing
-  // each (ic, xi) vector straight into U meant 36 streams a power-of-two stride apart, which thrash
-  // one cache set (64 ms for a 512-channel conv, now a few).
+  // 16 output channels x 16 input channels at a time into a local [xi][16 ic][16 oc] block copied
+  // out as one 1 KiB run per xi: storing each (ic, xi) vector straight into U meant 36 streams a
+  // power-of-two stride apart, which thrash one cache set (64 ms for a 512-channel conv).
   std::vector<float> block(static_cast<size_t>(a * a * B * B));
+  WinogradWeightJob job;
+  job.g = mt.g, job.a = a, job.oc_stride = cin * 9, job.block = block.data();
   for (int64_t o = 0; o < ob; ++o) {
-    const int64_t lanes = std::min<int64_t>(B, p.out_channels - o * B);
+    job.lanes = static_cast<int>(std::min<int64_t>(B, p.out_channels - o * B));
     for (int64_t icb = 0; icb < ib; ++icb) {
-      for (int64_t i = 0; i < B; ++i) {
-        const int64_t ic = icb * B + i;
-        float g[9][16] = {}, t[6][3][16];
-        if (ic < cin) {
-          for (int64_t l = 0; l < lanes; ++l) {
-            const float* src = w + ((o * B + l) * cin + ic) * 9;
-            for (int k = 0; k < 9; ++k) g[k][l] = src[k];
-          }
-        }
-        for (int r = 0; r < a; ++r) {
-          for (int c = 0; c < 3; ++c) {
-            for (int l = 0; l < 16; ++l) {
-              t[r][c][l] = mt.g[r * 3] * g[c][l] + mt.g[r * 3 + 1] * g[3 + c][l] + mt.g[r * 3 + 2] * g[6 + c][l];
-            }
-          }
-        }
-        for (int r = 0; r < a; ++r) {
-          for (int c = 0; c < a; ++c) {
-            float* u = block.data() + ((r * a + c) * B + i) * B;
-            for (int l = 0; l < 16; ++l) {
-              u[l] = t[r][0][l] * mt.g[c * 3] + t[r][1][l] * mt.g[c * 3 + 1] + t[r][2][l] * mt.g[c * 3 + 2];
-            }
-          }
-        }
-      }
+      job.w = w + (o * B * cin + icb * B) * 9;
+      job.ics = static_cast<int>(std::min<int64_t>(B, cin - icb * B));
+      k.weights(job);
       for (int64_t xi = 0; xi < a * a; ++xi) {
         std::memcpy(out.u.data() + xi * xi_stride + (o * ib + icb) * B * B, block.data() + xi * B * B,
                     B * B * sizeof(float));
@@ -350,9 +363,7 @@ void winograd_conv2d_with(const NchwcConvParams& p, const WinogradWeights& w, co
 }
 
 void winograd_conv2d(const NchwcConvParams& p, const WinogradWeights& w, const float* x, const float* sum, float* y) {
-  static const WinogradKernels k =
-      active_isa() == Isa::Avx512 ? winograd_kernels__avx512() : winograd_kernels__scalar();
-  winograd_conv2d_with(p, w, x, sum, y, k);
+  winograd_conv2d_with(p, w, x, sum, y, active_kernels());
 }
 
 }  // namespace onnxi::kernels

@@ -72,7 +72,6 @@ struct WinogradWeights {
   WinogradBuffer u;
   std::vector<float> bias;
 };
-WinogradWeights pack_winograd_weights(const NchwcConvParams& p, WinogradTile tile, const float* w, const float* bias);
 
 // ---- ISA entry points (the driver picks one set; tests compare them) -----------------------------
 
@@ -110,13 +109,29 @@ struct WinogradOutputJob {
   float lo = -__builtin_inff(), hi = __builtin_inff();
 };
 
+// block[xi][ic][oc] = (G g G^T)[xi] for 16 output x 16 input channels of w [M, C, 3, 3] (w at the
+// first of them); channels past lanes / ics are zero. Session creation time.
+struct WinogradWeightJob {
+  const float* w = nullptr;
+  const float* g = nullptr;  // G, [a][3]
+  float* block = nullptr;    // a * a * 256 floats
+  int64_t oc_stride = 0;     // floats between output channels of w (C * 9)
+  int a = 6, lanes = 16, ics = 16;
+};
+
 struct WinogradKernels {
   void (*input)(const WinogradInputJob&) = nullptr;
   void (*gemm)(const WinogradGemmJob&) = nullptr;
   void (*output)(const WinogradOutputJob&) = nullptr;
+  void (*weights)(const WinogradWeightJob&) = nullptr;
 };
 WinogradKernels winograd_kernels__scalar();
 WinogradKernels winograd_kernels__avx512();
+
+// Packs with this CPU's kernels (or the given ones).
+WinogradWeights pack_winograd_weights(const NchwcConvParams& p, WinogradTile tile, const float* w, const float* bias);
+WinogradWeights pack_winograd_weights_with(const NchwcConvParams& p, WinogradTile tile, const float* w,
+                                           const float* bias, const WinogradKernels& k);
 
 // y[N, ceil(M/16), OH, OW, 16] = clamp(conv(x, w) + bias + sum, lo, hi), as nchwc_conv2d; p must be
 // a 3x3 stride-1 dilation-1 group-1 blocked conv of w's channels (else an onnxi::Error).

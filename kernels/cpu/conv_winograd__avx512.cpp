@@ -276,8 +276,38 @@ void output_avx512(const WinogradOutputJob& j) {
   }
 }
 
+// ---- weight transform (session creation) --------------------------------------------------------
+
+void weights_avx512(const WinogradWeightJob& j) {
+  const int a = j.a;
+  const __mmask16 lanes = static_cast<__mmask16>((1u << j.lanes) - 1u);
+  const __m512i rows = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                          _mm512_set1_epi32(static_cast<int>(j.oc_stride)));
+  for (int i = 0; i < 16; ++i) {
+    __m512 g[9];
+    for (int k = 0; k < 9; ++k) {
+      g[k] = i < j.ics ? _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, rows, j.w + i * 9 + k, 4)
+                       : _mm512_setzero_ps();
+    }
+    __m512 t[6][3];
+    for (int r = 0; r < a; ++r) {
+      const __m512 g0 = _mm512_set1_ps(j.g[r * 3]), g1 = _mm512_set1_ps(j.g[r * 3 + 1]), g2 = _mm512_set1_ps(j.g[r * 3 + 2]);
+      for (int c = 0; c < 3; ++c) {
+        t[r][c] = _mm512_fmadd_ps(g2, g[6 + c], _mm512_fmadd_ps(g1, g[3 + c], _mm512_mul_ps(g0, g[c])));
+      }
+    }
+    for (int c = 0; c < a; ++c) {
+      const __m512 g0 = _mm512_set1_ps(j.g[c * 3]), g1 = _mm512_set1_ps(j.g[c * 3 + 1]), g2 = _mm512_set1_ps(j.g[c * 3 + 2]);
+      for (int r = 0; r < a; ++r) {
+        const __m512 u = _mm512_fmadd_ps(t[r][2], g2, _mm512_fmadd_ps(t[r][1], g1, _mm512_mul_ps(t[r][0], g0)));
+        _mm512_storeu_ps(j.block + ((r * a + c) * B + i) * B, u);
+      }
+    }
+  }
+}
+
 }  // namespace
 
-WinogradKernels winograd_kernels__avx512() { return {input_avx512, gemm_avx512, output_avx512}; }
+WinogradKernels winograd_kernels__avx512() { return {input_avx512, gemm_avx512, output_avx512, weights_avx512}; }
 
 }  // namespace onnxi::kernels

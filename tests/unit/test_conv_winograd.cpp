@@ -164,7 +164,16 @@ TEST_CASE("Winograd AVX-512 kernels agree with the scalar ones") {
     const auto x = onnxi::test::xorshift_floats(static_cast<size_t>(xn), 7, -1.f, 1.f, 3);
     const auto w = onnxi::test::xorshift_floats(static_cast<size_t>(80 * 48 * 9), 8, -0.1f, 0.1f, 3);
     const auto sum = onnxi::test::xorshift_floats(static_cast<size_t>(yn), 9, -1.f, 1.f, 3);
-    const WinogradWeights packed = pack_winograd_weights(p, tile, w.data(), nullptr);
+    const WinogradWeights packed = pack_winograd_weights_with(p, tile, w.data(), nullptr, winograd_kernels__scalar());
+    // The weight transforms: the same sums, FMA or not (a couple of ulp of the largest weight).
+    const WinogradWeights packed512 = pack_winograd_weights_with(p, tile, w.data(), nullptr, winograd_kernels__avx512());
+    REQUIRE(packed512.u.size() == packed.u.size());
+    float u_worst = 0, u_top = 0;
+    for (size_t i = 0; i < packed.u.size(); ++i) {
+      u_worst = std::max(u_worst, std::fabs(packed.u.data()[i] - packed512.u.data()[i]));
+      u_top = std::max(u_top, std::fabs(packed.u.data()[i]));
+    }
+    CHECK(u_worst <= 4 * FLT_EPSILON * u_top);
     std::vector<float> a(static_cast<size_t>(yn)), b(static_cast<size_t>(yn));
     winograd_conv2d_with(p, packed, x.data(), sum.data(), a.data(), winograd_kernels__scalar());
     winograd_conv2d_with(p, packed, x.data(), sum.data(), b.data(), winograd_kernels__avx512());
