@@ -88,6 +88,7 @@ void shapes(benchmark::internal::Benchmark* b) {
   for (int t : {1, 2}) {
     b->Args({64, 56, t})->Args({128, 28, t})->Args({256, 14, t})->Args({512, 7, t});
   }
+  b->Args({16, 56, 1})->Args({32, 56, 1})->Args({32, 112, 1});  // where the channel threshold sits
   b->Unit(benchmark::kMicrosecond)->UseRealTime();
 }
 
