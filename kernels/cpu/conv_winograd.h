@@ -82,6 +82,7 @@ struct WinogradInputJob {
   float* v = nullptr;
   int64_t in_h = 0, in_w = 0, in_blocks = 0, pad_top = 0, pad_left = 0;
   int64_t tiles_w = 0, tile0 = 0, tiles = 0;
+  int64_t cb_begin = 0, cb_end = -1;  // the input blocks to transform (cb_end < 0: to in_blocks)
   int m = 4;  // output tile side: 4 (F(4,3)) or 2 (F(2,3))
 };
 

@@ -84,9 +84,10 @@ void input_tiles(const WinogradInputJob& j) {
       if (ih0 + i >= 0 && ih0 + i < j.in_h) row_ok |= 1u << i;
       if (iw0 + i >= 0 && iw0 + i < j.in_w) col_ok |= 1u << i;
     }
-    const float* x0 = j.x + (ih0 * j.in_w + iw0) * B;
-    float* v0 = j.v + tl * B;
-    for (int64_t cb = 0; cb < j.in_blocks; ++cb, x0 += plane, v0 += j.tiles * B) {
+    const int64_t cb_end = j.cb_end < 0 ? j.in_blocks : j.cb_end;
+    const float* x0 = j.x + j.cb_begin * plane + (ih0 * j.in_w + iw0) * B;
+    float* v0 = j.v + (j.cb_begin * j.tiles + tl) * B;
+    for (int64_t cb = j.cb_begin; cb < cb_end; ++cb, x0 += plane, v0 += j.tiles * B) {
       __m512 t[A][A];  // t[c][r] = (B^T d)[r][c]
 #pragma GCC unroll 6
       for (int c = 0; c < A; ++c) {
