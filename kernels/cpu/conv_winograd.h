@@ -1,24 +1,31 @@
 // Winograd convolution for 3x3, stride 1, dilation 1, group 1 convs over the NCHWc layout
 // (conv_nchwc.h): F(4x4, 3x3) (6x6 input tiles, 36 products per 16 outputs instead of 144) and
-// F(2x2, 3x3) (4x4 tiles, 16 per 4). Lavin & Gray's transforms (interpolation points 0, +-1, +-2
-// for F(4,3); 0, +-1 for F(2,3)):
+// F(2x2, 3x3) (4x4 tiles, 16 per 4):
 //   y = A^T [ (G g G^T) .* (B^T d B) ] A   per tile and per (output, input) channel pair, summed over
 //   input channels in the transformed domain, so the work is alpha^2 independent products
 //   V[tiles, C_in] x U[C_in, C_out].
+// F(2,3) uses Lavin & Gray's matrices (points 0, +-1); F(4,3) the points 0, 1, -1, 2, -1/2 rather
+// than their 0, +-1, +-2, which cuts its error about 3x (matrices and numbers in conv_winograd.cpp).
 //
 // Data flow, per group of tiles of one image (sized so its transformed inputs and products stay in
-// L2): the input transform writes V[xi][ic block][tile][16]; the products run one register-tiled
-// micro-kernel per (xi, <= 4 output blocks, <= 7..14 tiles), U[xi][oc block][ic][16] packed once at
-// session creation; the output transform adds bias and the residual sum, clamps, and writes the 4x4
-// (2x2) outputs straight into y's blocks. Threads split tile groups and, when there are too few of
-// those, output-block ranges (each range redoes the cheap input transform of its group).
+// L2): the input transform writes V[xi][ic block][tile][16]; the products run register-tiled
+// micro-kernels (all <= 28 tiles of the group against one output block, or <= 7..14 tiles against
+// <= 4 blocks), U[xi][oc block][ic][16] packed once at session creation and prefetched a panel
+// ahead (it streams from memory in a whole model); the output transform adds bias and the residual
+// sum, clamps, and writes the 4x4 (2x2) outputs straight into y's blocks. Threads split tile
+// groups and, when there are too few of those, output-block ranges.
 //
-// Accuracy (measured, tests/unit/test_conv_winograd.cpp "accuracy" case, ResNet-like data: weights
-// ~N(0, 1/fan_in), inputs ~N(0, 1), 14x14 and 28x28 images, C = 64..512, against a double
-// reference; see kWinogradF43RelErr / kWinogradF23RelErr):
-//   F(4,3): max |err| / max |y| <= 1.6e-6 (about 13 float ulp of the largest output);
-//   F(2,3): max |err| / max |y| <= 5e-7 (about 4 ulp); the direct kernel: about 2e-7.
-// ONNXI_WINOGRAD=0 (read once) turns it off: the direct kernel's summation order for every conv.
+// Accuracy (measured by tests/unit/test_conv_winograd.cpp's "accuracy" case: weights
+// ~N(0, 1/fan_in), inputs ~N(0, 1), 64 and 128 channels at 28x28, 256 at 14x14, 512 at 7x7,
+// against a double reference; ulp = FLT_EPSILON * max |y|):
+//   F(4,3): max |err| / max |y| 2.1e-6 .. 6.5e-6 (18 .. 54 ulp; Lavin's points: 56 .. 111 ulp);
+//   F(2,3): 3.6e-7 .. 9.4e-7 (3 .. 8 ulp);
+//   the direct kernel on the same data: 7.1e-7 .. 2.9e-6 (6 .. 24 ulp).
+// kWinogradF43RelErr / kWinogradF23RelErr are those maxima with some margin; the tests' tolerances
+// derive from them. ResNet-50's logits: max |onnxi - onnxruntime| 1.43e-6 either way.
+//
+// ONNXI_WINOGRAD (read once): 0 turns it off (every conv gets the direct kernel's summation
+// order); f43 / f23 force that tile for every eligible conv (to measure the rule).
 #pragma once
 
 #include <cstddef>
