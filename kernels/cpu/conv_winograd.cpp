@@ -178,6 +178,8 @@ void weights_scalar(const WinogradWeightJob& j) {
   }
 }
 
+// ---- the switch and the tile groups ----------------------------------------------------------
+
 // ONNXI_WINOGRAD: unset or "1" the rule below; "0" off; "f43" / "f23" that tile for every eligible
 // conv (for measuring the rule).
 enum class Mode { Off, Auto, F43, F23 };
@@ -246,11 +248,15 @@ WinogradTile winograd_choice(const NchwcConvParams& p) {
   return WinogradTile::F43;
 }
 
+namespace {
+
 const WinogradKernels& active_kernels() {
   static const WinogradKernels k =
       active_isa() == Isa::Avx512 ? winograd_kernels__avx512() : winograd_kernels__scalar();
   return k;
 }
+
+}  // namespace
 
 WinogradWeights pack_winograd_weights(const NchwcConvParams& p, WinogradTile tile, const float* w, const float* bias) {
   return pack_winograd_weights_with(p, tile, w, bias, active_kernels());
