@@ -4,6 +4,7 @@
 #include "kernels/cpu/conv_winograd.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -180,17 +181,15 @@ void weights_scalar(const WinogradWeightJob& j) {
 
 // ---- the switch and the tile groups ----------------------------------------------------------
 
-// ONNXI_WINOGRAD: unset or "1" the rule below; "0" off; "f43" / "f23" that tile for every eligible
-// conv (for measuring the rule).
-enum class Mode { Off, Auto, F43, F23 };
+using Mode = WinogradSwitch;
 
 Mode read_mode() {
   const char* v = std::getenv("ONNXI_WINOGRAD");
-  if (v == nullptr) return Mode::Auto;
-  if (std::strcmp(v, "0") == 0) return Mode::Off;
-  if (std::strcmp(v, "f43") == 0) return Mode::F43;
-  if (std::strcmp(v, "f23") == 0) return Mode::F23;
-  return Mode::Auto;
+  const Mode m = parse_winograd_switch(v);
+  if (v != nullptr && m == Mode::Auto && std::strcmp(v, "1") != 0) {
+    std::fprintf(stderr, "onnxi: ONNXI_WINOGRAD=%s is not one of 0, 1, f43, f23; using 1 (the measured rule)\n", v);
+  }
+  return m;
 }
 
 Mode mode() {
@@ -223,6 +222,14 @@ WinogradBuffer::WinogradBuffer(size_t floats) : size_(floats) {
 void WinogradBuffer::Free::operator()(float* p) const noexcept { std::free(p); }
 
 WinogradKernels winograd_kernels__scalar() { return {input_scalar, gemm_scalar, output_scalar, weights_scalar}; }
+
+WinogradSwitch parse_winograd_switch(const char* value) noexcept {
+  if (value == nullptr) return WinogradSwitch::Auto;
+  if (std::strcmp(value, "0") == 0) return WinogradSwitch::Off;
+  if (std::strcmp(value, "f43") == 0) return WinogradSwitch::F43;
+  if (std::strcmp(value, "f23") == 0) return WinogradSwitch::F23;
+  return WinogradSwitch::Auto;
+}
 
 bool winograd_enabled() noexcept { return mode() != Mode::Off; }
 

@@ -43,6 +43,11 @@ enum class WinogradTile { None = 0, F23 = 2, F43 = 4 };  // value: output tile s
 constexpr double kWinogradF43RelErr = 8e-6;
 constexpr double kWinogradF23RelErr = 1.2e-6;
 
+// ONNXI_WINOGRAD's values: unset or "1" Auto (the rule in winograd_choice), "0" Off, "f43" / "f23"
+// that tile for every eligible conv; anything else reads as Auto (with a warning on stderr).
+enum class WinogradSwitch { Off, Auto, F43, F23 };
+WinogradSwitch parse_winograd_switch(const char* value) noexcept;
+
 // False when ONNXI_WINOGRAD=0 (read once).
 bool winograd_enabled() noexcept;
 

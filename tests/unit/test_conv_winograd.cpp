@@ -264,6 +264,21 @@ TEST_CASE("Winograd choice: 3x3 stride-1 dense blocked convs with enough channel
   CHECK(packed.w.empty() == on);  // no direct weights kept beside the transformed ones
 }
 
+TEST_CASE("ONNXI_WINOGRAD values") {
+  CHECK(parse_winograd_switch(nullptr) == WinogradSwitch::Auto);
+  CHECK(parse_winograd_switch("1") == WinogradSwitch::Auto);
+  CHECK(parse_winograd_switch("0") == WinogradSwitch::Off);
+  CHECK(parse_winograd_switch("f43") == WinogradSwitch::F43);
+  CHECK(parse_winograd_switch("f23") == WinogradSwitch::F23);
+  CHECK(parse_winograd_switch("yes") == WinogradSwitch::Auto);
+  // Off means the direct kernel for every conv, whatever the shape.
+  if (!winograd_enabled()) {
+    NchwcConvParams p;
+    p.in_channels = p.out_channels = 64, p.kernel_h = p.kernel_w = 3, p.in_h = p.in_w = 56;
+    CHECK(winograd_choice(p) == WinogradTile::None);
+  }
+}
+
 TEST_CASE("Winograd refuses a conv its weights were not packed for") {
   const Case k{16, 16, 8, 8, 1, 1, 1, 1};
   NchwcConvParams p = params_of(k);
