@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/cpu/conv_winograd.h"
 #include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/parallel.h"
 
@@ -238,6 +239,13 @@ bool nchwc_conv_supported(int64_t in_channels, int64_t out_channels, int64_t gro
 
 NchwcPackedWeights pack_nchwc_weights(const NchwcConvParams& p, const float* w, const float* bias) {
   NchwcPackedWeights packed;
+  if (p.allow_winograd) {
+    const WinogradTile tile = winograd_choice(p);
+    if (tile != WinogradTile::None) {
+      packed.winograd = std::make_shared<const WinogradWeights>(pack_winograd_weights(p, tile, w, bias));
+      return packed;
+    }
+  }
   const int64_t out_blocks = nchwc_blocks(p.out_channels);
   const int64_t taps = p.kernel_h * p.kernel_w;
   packed.bias.assign(static_cast<size_t>(out_blocks * B), 0.f);
@@ -275,7 +283,9 @@ NchwcPackedWeights pack_nchwc_weights(const NchwcConvParams& p, const float* w, 
 void nchwc_conv2d_with(const NchwcConvParams& p, const NchwcPackedWeights& w, const float* x, const float* sum,
                        float* y, NchwcTileFn tile, NchwcDepthwiseFn depthwise) {
   if (p.batch == 0 || p.out_h == 0 || p.out_w == 0) return;
-  if (p.depthwise() && !p.nchw_input) {
+  if (w.winograd != nullptr) {
+    winograd_conv2d(p, *w.winograd, x, sum, y);
+  } else if (p.depthwise() && !p.nchw_input) {
     depthwise_conv(p, w, x, sum, y, depthwise);
   } else {
     dense_conv(p, w, x, sum, y, tile);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace onnxi::kernels {
@@ -32,6 +33,7 @@ struct NchwcConvParams {
   int64_t stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
   int64_t pad_top = 0, pad_left = 0;
   float act_lo = -__builtin_inff(), act_hi = __builtin_inff();  // y = clamp(conv + bias + sum, lo, hi)
+  bool allow_winograd = false;  // pack_nchwc_weights may pick Winograd (conv_winograd.h) for 3x3/s1
 
   bool depthwise() const { return groups > 1 && groups == in_channels && groups == out_channels; }
 };
@@ -42,9 +44,13 @@ bool nchwc_conv_supported(int64_t in_channels, int64_t out_channels, int64_t gro
 // Weights w[M, C/groups, kh, kw] (and bias[M], may be null) in the kernel's order, made once at
 // kernel creation: per output block [ic block][kh][kw][ic in block][16 oc] (depthwise:
 // [channel block][kh][kw][16]); bias padded to whole blocks.
+struct WinogradWeights;
 struct NchwcPackedWeights {
   std::vector<float> w;
   std::vector<float> bias;
+  // Set when p.allow_winograd and winograd_choice(p) picked it: then w is empty and nchwc_conv2d
+  // (and nchwc_conv2d_with) run the Winograd kernels.
+  std::shared_ptr<const WinogradWeights> winograd;
 };
 NchwcPackedWeights pack_nchwc_weights(const NchwcConvParams& p, const float* w, const float* bias);
 

@@ -214,6 +214,15 @@ std::unique_ptr<Kernel> create_nchwc_conv(const KernelInit& init) {
   } else if (!act.empty()) {
     init.fail(cat("NchwcConv activation '", act, "' is not one of Relu, Clip"));
   }
+  // What the Winograd choice needs at packing (compute sets them again from the input).
+  p.allow_winograd = true;
+  if (attrs.strides.size() == 2) p.stride_h = attrs.strides[0], p.stride_w = attrs.strides[1];
+  if (attrs.dilations.size() == 2) p.dilation_h = attrs.dilations[0], p.dilation_w = attrs.dilations[1];
+  if (const TypeInfo* t = init.input_types.empty() ? nullptr : init.input_types[0];
+      t != nullptr && t->is_tensor() && t->has_shape && t->dims.size() == 5 && t->dims[2].is_known() &&
+      t->dims[3].is_known()) {
+    p.in_h = t->dims[2].value, p.in_w = t->dims[3].value;
+  }
   const float* bias = Bt ? Bt->data<float>() : nullptr;
   auto kernel = std::make_unique<NchwcConvKernel>(std::move(attrs), p, kernels::pack_nchwc_weights(p, W->data<float>(), bias));
   // A raw copy of W is kept only while an NCHW input is still possible (rank unknown at creation);
