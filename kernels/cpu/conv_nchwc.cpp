@@ -150,6 +150,8 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
   // one run's weights (the bands inner).
   const int64_t run_weight_bytes = 2 * w_block * int64_t{sizeof(float)};
   const bool band_major = bands > 1 && input_bytes / bands > run_weight_bytes;
+  const int64_t cg = p.in_channels / p.groups;
+  const int64_t tail_ics = p.nchw_input || cg % B == 0 ? B : cg % B;
   const int64_t pixel_stride = p.stride_w * e;
   const bool fast_stride = p.stride_w <= 2;  // the pixel strides the tiles have (kNchwcMaxPixels)
 
@@ -182,6 +184,7 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
         t.ic_blocks = std::min(chunk, cgb - c0);
         t.first = c0 == 0;
         t.last = c0 + t.ic_blocks == cgb;
+        t.tail_ics = t.last ? tail_ics : B;
         t.w = w.w.data() + run.first * w_block + c0 * taps * icn * B;
         const float* xc = in.data + n * x_image + (group * cgb + c0) * x_plane;
         for (int64_t oh = oh0; oh < oh1; ++oh) {
@@ -376,8 +379,10 @@ void nchwc_conv_tile__scalar(const NchwcTile& t) {
   const float* w = t.w;
   for (int64_t icb = 0; icb < t.ic_blocks; ++icb) {
     const float* xb = t.x + icb * t.x_block_stride;
+    const int64_t n_ic = icb + 1 == t.ic_blocks ? t.tail_ics : 16;
     for (int64_t tap = 0; tap < t.taps; ++tap) {
       for (int64_t ic = 0; ic < t.ic_per_block; ++ic, w += 16) {
+        if (ic >= n_ic) continue;  // padding channels: zero weights
         const float* xi = xb + t.tap_offsets[tap] + ic * t.x_ic_stride;
         for (int b = 0; b < t.blocks; ++b) {
           for (int p = 0; p < t.pixels; ++p) {

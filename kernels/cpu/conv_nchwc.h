@@ -75,6 +75,7 @@ struct NchwcTile {
   int64_t taps = 0;
   int64_t ic_blocks = 0;      // ic blocks in this chunk
   int64_t ic_per_block = 16;  // 16, or C for an NCHW input
+  int64_t tail_ics = 16;      // real channels of the chunk's last ic block (the rest is padding)
   int64_t x_block_stride = 0; // floats between ic blocks of x
   int64_t x_ic_stride = 1;    // floats between channels of one block of x
   int64_t x_pixel_stride = 16;// floats between adjacent output pixels' inputs (stride_w * 16 or stride_w)

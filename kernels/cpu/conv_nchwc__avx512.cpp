@@ -64,16 +64,31 @@ void conv_tile(const NchwcTile& t) {
 #pragma GCC unroll 14
       for (int p = 0; p < TW; ++p) _mm_prefetch(reinterpret_cast<const char*>(xb + (TW + p) * PS), _MM_HINT_T0);
     }
+    // The last block of a channel count that is not a multiple of 16 (24: a third of the work
+    // would be zero weights times padding) stops at its real channels.
+    const int n_ic = icb + 1 == t.ic_blocks ? static_cast<int>(t.tail_ics) : 16;
     for (int64_t tap = 0; tap < t.taps; ++tap) {
       const float* xt = xb + t.tap_offsets[tap];
       if constexpr (kBlocked) {
+        if (n_ic == 16) {
 #pragma GCC unroll 4
-        for (int ic = 0; ic < 16; ++ic) {
+          for (int ic = 0; ic < 16; ++ic) {
 #pragma GCC unroll 4
-          for (int b = 0; b < NB; ++b) {
-            const __m512 wv = _mm512_loadu_ps(w + b * wbs + ic * 16);
+            for (int b = 0; b < NB; ++b) {
+              const __m512 wv = _mm512_loadu_ps(w + b * wbs + ic * 16);
 #pragma GCC unroll 14
-            for (int p = 0; p < TW; ++p) fma_bcast(acc[b][p], wv, xt + p * PS + ic);
+              for (int p = 0; p < TW; ++p) fma_bcast(acc[b][p], wv, xt + p * PS + ic);
+            }
+          }
+        } else {
+#pragma GCC unroll 1
+          for (int ic = 0; ic < n_ic; ++ic) {
+#pragma GCC unroll 4
+            for (int b = 0; b < NB; ++b) {
+              const __m512 wv = _mm512_loadu_ps(w + b * wbs + ic * 16);
+#pragma GCC unroll 14
+              for (int p = 0; p < TW; ++p) fma_bcast(acc[b][p], wv, xt + p * PS + ic);
+            }
           }
         }
         w += 256;

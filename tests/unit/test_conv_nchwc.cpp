@@ -90,6 +90,10 @@ TEST_CASE("NCHWc convolution matches the reference over shapes, kernels, strides
       {32, 32, 2, 9, 9, 3, 3, 1, 1, 1},      {64, 64, 4, 8, 8, 1, 1, 1, 0, 1},
       {48, 128, 1, 7, 7, 3, 3, 1, 1, 1},     {16, 16, 1, 1, 1, 3, 3, 1, 1, 1},
       {144, 80, 1, 7, 7, 1, 1, 1, 0, 1},     {16, 16, 1, 20, 31, 3, 1, 1, 1, 1},
+      // channels past the last whole block: the tiles stop at the real ones (24: MobileNetV2's
+      // expand convs; 133 with 3x3: the partial block falls in the second weight chunk)
+      {24, 144, 1, 14, 14, 1, 1, 1, 0, 1},   {133, 32, 1, 9, 9, 3, 3, 1, 1, 1},
+      {40, 24, 1, 7, 7, 1, 1, 1, 0, 1},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     const Case& k = cases[i];
