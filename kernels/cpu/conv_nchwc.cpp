@@ -417,7 +417,7 @@ void nchwc_depthwise_row__scalar(const NchwcConvParams& p, const NchwcDepthwiseR
       for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
         const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
         if (iw < 0 || iw >= p.in_w) continue;
-        const float* xv = r.x + (ih * p.in_w + iw) * 16;
+        const float* xv = r.x + ((ih - r.row0) * p.in_w + iw) * 16;
         const float* wv = r.w + (kh * p.kernel_w + kw) * 16;
         for (int l = 0; l < 16; ++l) acc[l] += xv[l] * wv[l];
       }

@@ -167,7 +167,7 @@ inline __m512 depthwise_pixel(const NchwcConvParams& p, const NchwcDepthwiseRow&
     for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
       const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
       if (iw < 0 || iw >= p.in_w) continue;
-      acc = _mm512_fmadd_ps(_mm512_loadu_ps(r.x + (ih * p.in_w + iw) * 16),
+      acc = _mm512_fmadd_ps(_mm512_loadu_ps(r.x + ((ih - r.row0) * p.in_w + iw) * 16),
                             _mm512_loadu_ps(r.w + (kh * p.kernel_w + kw) * 16), acc);
     }
   }
@@ -192,7 +192,7 @@ inline void depthwise_interior(const NchwcConvParams& p, const NchwcDepthwiseRow
   const int64_t step = p.stride_w * 16;
   for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
     const int64_t ih = r.oh * p.stride_h - p.pad_top + kh * p.dilation_h;
-    const float* row = r.x + (ih * p.in_w + ow * p.stride_w - p.pad_left) * 16;
+    const float* row = r.x + ((ih - r.row0) * p.in_w + ow * p.stride_w - p.pad_left) * 16;
     for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
       const __m512 wv = _mm512_loadu_ps(r.w + (kh * p.kernel_w + kw) * 16);
       const float* xp = row + kw * p.dilation_w * 16;
@@ -215,7 +215,7 @@ inline void depthwise_interior_k3(const NchwcConvParams& p, const NchwcDepthwise
   for (int i = 0; i < TW; ++i) acc[i] = bias;
   for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
     const int64_t ih = r.oh * p.stride_h - p.pad_top + kh * p.dilation_h;
-    const float* row = r.x + (ih * p.in_w + ow * S - p.pad_left) * 16;
+    const float* row = r.x + ((ih - r.row0) * p.in_w + ow * S - p.pad_left) * 16;
     const float* wk = r.w + kh * 3 * 16;
     const __m512 w0 = _mm512_loadu_ps(wk), w1 = _mm512_loadu_ps(wk + 16), w2 = _mm512_loadu_ps(wk + 32);
     __m512 xv[kIn];
@@ -242,7 +242,7 @@ inline void depthwise_edge_k3(const NchwcConvParams& p, const NchwcDepthwiseRow&
   __m512 acc = bias;
   for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
     const int64_t ih = r.oh * p.stride_h - p.pad_top + kh * p.dilation_h;
-    const float* row = r.x + (ih * p.in_w + iw0) * 16;
+    const float* row = r.x + ((ih - r.row0) * p.in_w + iw0) * 16;
     const float* wk = r.w + kh * 3 * 16;
 #pragma GCC unroll 3
     for (int k = 0; k < 3; ++k) acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[k], row + k * 16), _mm512_loadu_ps(wk + k * 16), acc);
