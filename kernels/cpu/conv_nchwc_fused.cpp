@@ -51,7 +51,9 @@ void nchwc_pointwise_depthwise_with(const NchwcConvParams& pw, const NchwcPacked
   // Enough tasks for every thread to take a few; a band boundary recomputes a window of rows.
   const int64_t concurrency = current_concurrency();
   const int64_t want = std::max<int64_t>(1, (4 * concurrency + dw.batch * runs - 1) / (dw.batch * runs));
-  const int64_t bands = std::min(dw.out_h, concurrency > 1 ? want : 1);
+  // Equal shares for the threads: 3 runs x 3 bands would leave one thread 5 tasks, the other 4.
+  int64_t bands = std::min(dw.out_h, concurrency > 1 ? want : 1);
+  while (concurrency > 1 && bands < dw.out_h && bands < 2 * want && (dw.batch * runs * bands) % concurrency != 0) ++bands;
   const int64_t band_rows = (dw.out_h + bands - 1) / bands;
   const int64_t units = dw.batch * runs * bands;
 
