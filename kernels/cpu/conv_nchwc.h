@@ -114,6 +114,8 @@ void nchwc_reorder_output_plane__avx512(const float* x, int64_t real, int64_t sp
 
 // Tile shapes the fast kernel has: at most this many pixels for 1, 2, 4 blocks.
 constexpr int kNchwcMaxPixels[5] = {0, 14, 14, 0, 7};
+// 1x1 convs over at most this many pixels (7x7) take runs of 4 output blocks, not 2.
+constexpr int64_t kSmallFlatPixels = 64;
 
 // A 1x1 stride-1 conv (pw: C -> E, group 1, bias and activation, no Sum) and the depthwise conv
 // of its output (dw: E channels, any window, bias and activation, no Sum) in one pass: each task

@@ -6,6 +6,7 @@
 // the buffer. The intermediate then lives in L1/L2 instead of making a trip through memory.
 #include <algorithm>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "kernels/cpu/conv_nchwc.h"
@@ -17,7 +18,6 @@ namespace {
 
 constexpr int64_t B = kNchwcBlock;
 constexpr int64_t kBufferBytes = 128 * 1024;
-constexpr int64_t kRunBlocks = 2;  // output blocks per task: the 2 x 14 tile
 
 struct Band {
   int64_t first_block = 0, blocks = 0;  // the run of channel blocks
@@ -42,11 +42,21 @@ void nchwc_pointwise_depthwise_with(const NchwcConvParams& pw, const NchwcPacked
   const int64_t w_block = in_blocks * B * B;  // packed 1x1 floats per output block
   const int64_t tail_ics = pw.in_channels % B == 0 ? B : pw.in_channels % B;
   const int64_t taps = dw.kernel_h * dw.kernel_w;
-  const int64_t runs = (blocks + kRunBlocks - 1) / kRunBlocks;
+  // Runs of output blocks per task as dense_conv's 1x1 convs take them: 4 on a 7x7 image, else 2
+  // (the 2 x 14 tile); the tail takes what is left.
+  const int64_t run_blocks = H * W <= kSmallFlatPixels && (H * W) % 14 != 0 ? 4 : 2;
+  std::vector<std::pair<int64_t, int64_t>> run_list;  // (first block, blocks)
+  for (int64_t first = 0; first < blocks;) {
+    int64_t n = run_blocks;
+    while (first + n > blocks) n /= 2;
+    run_list.emplace_back(first, n);
+    first += n;
+  }
+  const int64_t runs = static_cast<int64_t>(run_list.size());
   // Rows of the buffer: at least one output row's window, else what fits in kBufferBytes.
   const int64_t window = (dw.kernel_h - 1) * dw.dilation_h + 1;
   const int64_t buffer_rows =
-      std::max(window, std::min(H, kBufferBytes / (kRunBlocks * W * B * int64_t{sizeof(float)})));
+      std::max(window, std::min(H, kBufferBytes / (run_blocks * W * B * int64_t{sizeof(float)})));
   const int64_t chunk_out_rows = std::max<int64_t>(1, (buffer_rows - window) / dw.stride_h + 1);
   // Enough tasks for every thread to take a few; a band boundary recomputes a window of rows.
   const int64_t concurrency = current_concurrency();
@@ -59,13 +69,13 @@ void nchwc_pointwise_depthwise_with(const NchwcConvParams& pw, const NchwcPacked
 
   parallel_for(0, units, 1, [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> buffer;
-    const size_t need = static_cast<size_t>(kRunBlocks * buffer_rows * W * B);
+    const size_t need = static_cast<size_t>(run_blocks * buffer_rows * W * B);
     if (buffer.size() < need) buffer.resize(need);
     for (int64_t u = begin; u < end; ++u) {
       const int64_t band = u % bands, run = (u / bands) % runs, n = u / bands / runs;
       Band b;
-      b.first_block = run * kRunBlocks;
-      b.blocks = std::min(kRunBlocks, blocks - b.first_block);
+      b.first_block = run_list[static_cast<size_t>(run)].first;
+      b.blocks = run_list[static_cast<size_t>(run)].second;
       b.oh0 = band * band_rows;
       b.oh1 = std::min(dw.out_h, b.oh0 + band_rows);
       if (b.oh0 >= b.oh1) continue;

@@ -94,6 +94,8 @@ TEST_CASE("NCHWc convolution matches the reference over shapes, kernels, strides
       // expand convs; 133 with 3x3: the partial block falls in the second weight chunk)
       {24, 144, 1, 14, 14, 1, 1, 1, 0, 1},   {133, 32, 1, 9, 9, 3, 3, 1, 1, 1},
       {40, 24, 1, 7, 7, 1, 1, 1, 0, 1},
+      // 1x1 on 7x7 and 5x9 (one flattened row of 49 / 45): runs of 4 output blocks, then 2 and 1
+      {32, 112, 1, 7, 7, 1, 1, 1, 0, 1},     {48, 96, 1, 5, 9, 1, 1, 1, 0, 1},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     const Case& k = cases[i];

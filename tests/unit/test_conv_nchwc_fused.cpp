@@ -106,6 +106,8 @@ TEST_CASE("NCHWc 1x1 + depthwise in one pass matches the two reference convs") {
       {16, 32, 40, 64, 3, 1, 1, 1, 0.f, INFINITY, 0.f, INFINITY},  // more rows than the buffer holds
       {16, 48, 21, 128, 3, 2, 1, 1},                               // and with stride 2
       {32, 16, 30, 70, 5, 2, 0, 1},
+      {16, 80, 7, 7, 3, 1, 1, 1, 0.f, 6.f, 0.f, 6.f},  // 7x7: runs of 4 blocks, then 1
+      {32, 112, 5, 9, 3, 2, 1, 1},                     // 45 pixels: runs of 4, 2, 1
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     const FusedCase& k = cases[i];
