@@ -156,6 +156,7 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
   const bool band_major = bands > 1 && input_bytes / bands > run_weight_bytes;
   const int64_t cg = p.in_channels / p.groups;
   const int64_t tail_ics = p.nchw_input || cg % B == 0 ? B : cg % B;
+  const bool half_tail = p.groups == 1 && p.out_channels % B != 0 && p.out_channels % B <= B / 2;
   const int64_t pixel_stride = p.stride_w * e;
   const bool fast_stride = p.stride_w <= 2;  // the pixel strides the tiles have (kNchwcMaxPixels)
 
@@ -181,6 +182,7 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
       t.w_block_stride = w_block;
       t.y_block_stride = y_plane;
       t.blocks = run.blocks;
+      t.half_last = half_tail && run.first + run.blocks == out_blocks;
       t.lo = p.act_lo;
       t.hi = p.act_hi;
       t.bias = w.bias.data() + run.first * B;

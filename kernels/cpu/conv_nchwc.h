@@ -83,6 +83,7 @@ struct NchwcTile {
   int64_t y_block_stride = 0; // floats between oc blocks of y (OH * OW * 16)
   int blocks = 1, pixels = 1;
   bool first = true, last = true;  // first chunk starts from bias; last adds sum and clamps
+  bool half_last = false;          // the last block has at most 8 real output channels
   float lo = -__builtin_inff(), hi = __builtin_inff();
 };
 using NchwcTileFn = void (*)(const NchwcTile& t);
