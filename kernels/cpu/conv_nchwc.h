@@ -81,6 +81,7 @@ struct NchwcTile {
   int64_t taps = 0;
   int64_t ic_blocks = 0;      // ic blocks in this chunk
   int64_t ic_per_block = 16;  // 16, or C for an NCHW input
+  int64_t tail_ics = 16;      // real channels of the chunk's last ic block (the rest is padding)
   int64_t x_block_stride = 0; // floats between ic blocks of x
   int64_t x_ic_stride = 1;    // floats between channels of one block of x
   int64_t x_pixel_stride = 16;// floats between adjacent output pixels' inputs (stride_w * 16 or stride_w)
@@ -88,15 +89,18 @@ struct NchwcTile {
   int64_t y_block_stride = 0; // floats between oc blocks of y (OH * OW * 16)
   int blocks = 1, pixels = 1;
   bool first = true, last = true;  // first chunk starts from bias; last adds sum and clamps
+  bool half_last = false;          // the last block has at most 8 real output channels
   float lo = -__builtin_inff(), hi = __builtin_inff();
 };
 using NchwcTileFn = void (*)(const NchwcTile& t);
 void nchwc_conv_tile__scalar(const NchwcTile& t);
 void nchwc_conv_tile__avx512(const NchwcTile& t);
 
-// One depthwise output row of one channel block; x is the block's unpadded [H, W, 16] plane.
+// One depthwise output row of one channel block; x is the block's unpadded [H, W, 16] plane from
+// input row row0 on (the rows the output row reads must be there).
 struct NchwcDepthwiseRow {
   const float* x = nullptr;
+  int64_t row0 = 0;
   const float* w = nullptr;     // [kh][kw][16]
   const float* bias = nullptr;  // 16
   const float* sum = nullptr;   // the row of sum, or null
@@ -117,6 +121,19 @@ void nchwc_reorder_output_plane__avx512(const float* x, int64_t real, int64_t sp
 
 // Tile shapes the fast kernel has: at most this many pixels for 1, 2, 4 blocks.
 constexpr int kNchwcMaxPixels[5] = {0, 14, 14, 0, 7};
+// 1x1 convs over at most this many pixels (7x7) take runs of 4 output blocks, not 2.
+constexpr int64_t kSmallFlatPixels = 64;
+
+// A 1x1 stride-1 conv (pw: C -> E, group 1, bias and activation, no Sum) and the depthwise conv
+// of its output (dw: E channels, any window, bias and activation, no Sum) in one pass: each task
+// expands a few rows of a run of channel blocks into a small buffer and runs the depthwise rows on
+// it, so the E-channel intermediate (MobileNetV2: 96 x 112 x 112, 4.8 MB) never goes to memory.
+// pw.in_h/in_w = dw.in_h/in_w; y has dw's blocked output shape.
+void nchwc_pointwise_depthwise(const NchwcConvParams& pw, const NchwcPackedWeights& pw_w, const NchwcConvParams& dw,
+                               const NchwcPackedWeights& dw_w, const float* x, float* y);
+void nchwc_pointwise_depthwise_with(const NchwcConvParams& pw, const NchwcPackedWeights& pw_w,
+                                    const NchwcConvParams& dw, const NchwcPackedWeights& dw_w, const float* x, float* y,
+                                    NchwcTileFn tile, NchwcDepthwiseFn depthwise);
 
 // Runs nchwc_conv2d with the given tile and depthwise functions (tests compare ISA variants).
 void nchwc_conv2d_with(const NchwcConvParams& p, const NchwcPackedWeights& w, const float* x, const float* sum,

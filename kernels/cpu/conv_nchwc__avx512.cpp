@@ -64,16 +64,31 @@ void conv_tile(const NchwcTile& t) {
 #pragma GCC unroll 14
       for (int p = 0; p < TW; ++p) _mm_prefetch(reinterpret_cast<const char*>(xb + (TW + p) * PS), _MM_HINT_T0);
     }
+    // The last block of a channel count that is not a multiple of 16 (24: a third of the work
+    // would be zero weights times padding) stops at its real channels.
+    const int n_ic = icb + 1 == t.ic_blocks ? static_cast<int>(t.tail_ics) : 16;
     for (int64_t tap = 0; tap < t.taps; ++tap) {
       const float* xt = xb + t.tap_offsets[tap];
       if constexpr (kBlocked) {
+        if (n_ic == 16) {
 #pragma GCC unroll 4
-        for (int ic = 0; ic < 16; ++ic) {
+          for (int ic = 0; ic < 16; ++ic) {
 #pragma GCC unroll 4
-          for (int b = 0; b < NB; ++b) {
-            const __m512 wv = _mm512_loadu_ps(w + b * wbs + ic * 16);
+            for (int b = 0; b < NB; ++b) {
+              const __m512 wv = _mm512_loadu_ps(w + b * wbs + ic * 16);
 #pragma GCC unroll 14
-            for (int p = 0; p < TW; ++p) fma_bcast(acc[b][p], wv, xt + p * PS + ic);
+              for (int p = 0; p < TW; ++p) fma_bcast(acc[b][p], wv, xt + p * PS + ic);
+            }
+          }
+        } else {
+#pragma GCC unroll 1
+          for (int ic = 0; ic < n_ic; ++ic) {
+#pragma GCC unroll 4
+            for (int b = 0; b < NB; ++b) {
+              const __m512 wv = _mm512_loadu_ps(w + b * wbs + ic * 16);
+#pragma GCC unroll 14
+              for (int p = 0; p < TW; ++p) fma_bcast(acc[b][p], wv, xt + p * PS + ic);
+            }
           }
         }
         w += 256;
@@ -116,6 +131,86 @@ void conv_tile(const NchwcTile& t) {
   }
 }
 
+inline void fma_bcast8(__m256& acc, __m256 w, const float* x) {
+  __asm__("vfmadd231ps %[x]%{1to8%}, %[w], %[acc]" : [acc] "+v"(acc) : [w] "v"(w), [x] "m"(*x));
+}
+
+// NF full output blocks and a last one with at most 8 real channels (M = 24: a quarter of the
+// FMAs would be zero weights), on a blocked stride-1 input: the half block runs on 256-bit
+// vectors, which Zen 4 issues twice per cycle. Its padding lanes are written in the last chunk
+// as the full tile would (clamp(0 + sum)), so they stay finite.
+template <int NF, int TW>
+void conv_tile_half(const NchwcTile& t) {
+  constexpr int PS = 16;
+  __m512 acc[NF > 0 ? NF : 1][TW];
+  __m256 half[TW];
+  const int64_t ybs = t.y_block_stride;
+  float* yh = t.y + NF * ybs;
+#pragma GCC unroll 14
+  for (int p = 0; p < TW; ++p) {
+    for (int b = 0; b < NF; ++b) acc[b][p] = t.first ? _mm512_loadu_ps(t.bias + b * 16) : _mm512_loadu_ps(t.y + b * ybs + p * 16);
+    half[p] = t.first ? _mm256_loadu_ps(t.bias + NF * 16) : _mm256_loadu_ps(yh + p * 16);
+  }
+  const float* xb = t.x;
+  const float* w = t.w;
+  const int64_t wbs = t.w_block_stride;
+  for (int64_t icb = 0; icb < t.ic_blocks; ++icb, xb += t.x_block_stride) {
+#pragma GCC unroll 14
+    for (int p = 0; p < TW; ++p) _mm_prefetch(reinterpret_cast<const char*>(xb + (TW + p) * PS), _MM_HINT_T0);
+    const int n_ic = icb + 1 == t.ic_blocks ? static_cast<int>(t.tail_ics) : 16;
+    for (int64_t tap = 0; tap < t.taps; ++tap) {
+      const float* xt = xb + t.tap_offsets[tap];
+#pragma GCC unroll 2
+      for (int ic = 0; ic < n_ic; ++ic) {
+        for (int b = 0; b < NF; ++b) {
+          const __m512 wv = _mm512_loadu_ps(w + b * wbs + ic * 16);
+#pragma GCC unroll 14
+          for (int p = 0; p < TW; ++p) fma_bcast(acc[b][p], wv, xt + p * PS + ic);
+        }
+        const __m256 wh = _mm256_loadu_ps(w + NF * wbs + ic * 16);
+#pragma GCC unroll 14
+        for (int p = 0; p < TW; ++p) fma_bcast8(half[p], wh, xt + p * PS + ic);
+      }
+      w += 256;
+    }
+  }
+  if (t.last) {
+    const bool clamp = t.lo != -__builtin_inff() || t.hi != __builtin_inff();
+    const __m512 lo = _mm512_set1_ps(t.lo), hi = _mm512_set1_ps(t.hi);
+    const __m256 lo8 = _mm256_set1_ps(t.lo), hi8 = _mm256_set1_ps(t.hi);
+#pragma GCC unroll 14
+    for (int p = 0; p < TW; ++p) {
+      for (int b = 0; b < NF; ++b) {
+        if (t.sum != nullptr) acc[b][p] = _mm512_add_ps(acc[b][p], _mm512_loadu_ps(t.sum + b * ybs + p * 16));
+        if (clamp) acc[b][p] = clamp_keep_nan(acc[b][p], lo, hi);
+      }
+      __m256 pad = _mm256_setzero_ps();
+      if (t.sum != nullptr) {
+        half[p] = _mm256_add_ps(half[p], _mm256_loadu_ps(t.sum + NF * ybs + p * 16));
+        pad = _mm256_loadu_ps(t.sum + NF * ybs + p * 16 + 8);
+      }
+      if (clamp) {
+        half[p] = _mm256_min_ps(hi8, _mm256_max_ps(lo8, half[p]));
+        pad = _mm256_min_ps(hi8, _mm256_max_ps(lo8, pad));
+      }
+      _mm256_storeu_ps(yh + p * 16 + 8, pad);
+    }
+  }
+#pragma GCC unroll 14
+  for (int p = 0; p < TW; ++p) {
+    for (int b = 0; b < NF; ++b) _mm512_storeu_ps(t.y + b * ybs + p * 16, acc[b][p]);
+    _mm256_storeu_ps(yh + p * 16, half[p]);
+  }
+}
+
+template <int NF, int TW = 1>
+void fill_half_row(NchwcTileFn* row) {
+  if constexpr (TW <= 14) {
+    row[TW] = &conv_tile_half<NF, TW>;
+    fill_half_row<NF, TW + 1>(row);
+  }
+}
+
 // Tiles for 1..14 pixels of one (blocks, pixel stride) pair; null past 28 accumulators.
 template <int NB, int PS, int TW = 1>
 void fill_row(NchwcTileFn* row) {
@@ -127,7 +222,9 @@ void fill_row(NchwcTileFn* row) {
 
 struct TileTable {
   NchwcTileFn fn[5][4][15] = {};  // [blocks][pixel stride 16, 32, 1, 2][pixels]
+  NchwcTileFn half[3][15] = {};   // [blocks, the last one half][pixels], pixel stride 16
   TileTable() {
+    fill_half_row<0>(half[1]), fill_half_row<1>(half[2]);
     fill_row<1, 16>(fn[1][0]), fill_row<1, 32>(fn[1][1]), fill_row<1, 1>(fn[1][2]), fill_row<1, 2>(fn[1][3]);
     fill_row<2, 16>(fn[2][0]), fill_row<2, 32>(fn[2][1]), fill_row<2, 1>(fn[2][2]), fill_row<2, 2>(fn[2][3]);
     fill_row<4, 16>(fn[4][0]), fill_row<4, 32>(fn[4][1]), fill_row<4, 1>(fn[4][2]), fill_row<4, 2>(fn[4][3]);
@@ -152,7 +249,7 @@ inline __m512 depthwise_pixel(const NchwcConvParams& p, const NchwcDepthwiseRow&
     for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
       const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
       if (iw < 0 || iw >= p.in_w) continue;
-      acc = _mm512_fmadd_ps(_mm512_loadu_ps(r.x + (ih * p.in_w + iw) * 16),
+      acc = _mm512_fmadd_ps(_mm512_loadu_ps(r.x + ((ih - r.row0) * p.in_w + iw) * 16),
                             _mm512_loadu_ps(r.w + (kh * p.kernel_w + kw) * 16), acc);
     }
   }
@@ -177,7 +274,7 @@ inline void depthwise_interior(const NchwcConvParams& p, const NchwcDepthwiseRow
   const int64_t step = p.stride_w * 16;
   for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
     const int64_t ih = r.oh * p.stride_h - p.pad_top + kh * p.dilation_h;
-    const float* row = r.x + (ih * p.in_w + ow * p.stride_w - p.pad_left) * 16;
+    const float* row = r.x + ((ih - r.row0) * p.in_w + ow * p.stride_w - p.pad_left) * 16;
     for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
       const __m512 wv = _mm512_loadu_ps(r.w + (kh * p.kernel_w + kw) * 16);
       const float* xp = row + kw * p.dilation_w * 16;
@@ -200,7 +297,7 @@ inline void depthwise_interior_k3(const NchwcConvParams& p, const NchwcDepthwise
   for (int i = 0; i < TW; ++i) acc[i] = bias;
   for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
     const int64_t ih = r.oh * p.stride_h - p.pad_top + kh * p.dilation_h;
-    const float* row = r.x + (ih * p.in_w + ow * S - p.pad_left) * 16;
+    const float* row = r.x + ((ih - r.row0) * p.in_w + ow * S - p.pad_left) * 16;
     const float* wk = r.w + kh * 3 * 16;
     const __m512 w0 = _mm512_loadu_ps(wk), w1 = _mm512_loadu_ps(wk + 16), w2 = _mm512_loadu_ps(wk + 32);
     __m512 xv[kIn];
@@ -227,7 +324,7 @@ inline void depthwise_edge_k3(const NchwcConvParams& p, const NchwcDepthwiseRow&
   __m512 acc = bias;
   for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
     const int64_t ih = r.oh * p.stride_h - p.pad_top + kh * p.dilation_h;
-    const float* row = r.x + (ih * p.in_w + iw0) * 16;
+    const float* row = r.x + ((ih - r.row0) * p.in_w + iw0) * 16;
     const float* wk = r.w + kh * 3 * 16;
 #pragma GCC unroll 3
     for (int k = 0; k < 3; ++k) acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[k], row + k * 16), _mm512_loadu_ps(wk + k * 16), acc);
@@ -294,7 +391,9 @@ void nchwc_conv_tile__avx512(const NchwcTile& t) {
   const int psi = pixel_stride_index(t.x_pixel_stride);
   const bool blocked = t.ic_per_block == 16 && t.x_ic_stride == 1 && t.x_pixel_stride % 16 == 0;
   NchwcTileFn fn = nullptr;
-  if (t.blocks >= 1 && t.blocks <= 4 && t.pixels >= 1 && t.pixels <= 14) {
+  if (t.half_last && blocked && t.x_pixel_stride == 16 && t.blocks <= 2 && t.pixels >= 1 && t.pixels <= 14) {
+    fn = table.half[t.blocks][t.pixels];
+  } else if (t.blocks >= 1 && t.blocks <= 4 && t.pixels >= 1 && t.pixels <= 14) {
     if (psi >= 0 && blocked == (psi < 2)) {
       fn = table.fn[t.blocks][psi][t.pixels];
     } else if (t.pixels == 1) {

@@ -5,7 +5,12 @@
 //     activation_max); X blocked (rank 5) or, for a first conv on a few channels, NCHW (rank 4);
 //     W [M, C/group, kh, kw] and B constant; y = act(conv + B + Sum), blocked;
 //   NchwcMaxPool / NchwcAveragePool(X blocked): the pools' attributes (2-D, one output);
-//   NchwcGlobalAveragePool(X blocked, channels = C) -> [N, C, 1, 1] (NCHW).
+//   NchwcGlobalAveragePool(X blocked, channels = C) -> [N, C, 1, 1] (NCHW);
+//   NchwcPointwiseDepthwise(X, W1, B1, W2, B2): NchwcConv(NchwcConv(X, W1, B1), W2, B2) for a 1x1
+//     stride-1 conv W1 [E, C, 1, 1] followed by a depthwise conv W2 [E, 1, kh, kw] (group = E),
+//     neither with Sum: the depthwise conv's window attributes and activation, the 1x1 conv's
+//     activation as pointwise_activation (pointwise_activation_min, pointwise_activation_max);
+//     B1, B2 constant or "". Computed in one pass (the E-channel intermediate stays in cache).
 // Kernels: kernels/cpu/conv_nchwc.h, kernels/cpu/pool.h.
 #include <cmath>
 #include <functional>
@@ -93,6 +98,29 @@ std::unique_ptr<Kernel> create_reorder_output(const KernelInit& init) {
 }
 
 // ---- NchwcConv ---------------------------------------------------------------------------------
+
+// activation (Relu | Clip with activation_min / activation_max) under `prefix`, into p's clamp.
+void read_activation(const KernelInit& init, const std::string& prefix, kernels::NchwcConvParams& p) {
+  const std::string act = init.node.attr_string(prefix + "activation", "");
+  if (act == "Relu") {
+    p.act_lo = 0.f;
+  } else if (act == "Clip") {
+    p.act_lo = init.node.attr_float(prefix + "activation_min", -INFINITY);
+    p.act_hi = init.node.attr_float(prefix + "activation_max", INFINITY);
+  } else if (!act.empty()) {
+    init.fail(cat(init.node.op_type, " ", prefix, "activation '", act, "' is not one of Relu, Clip"));
+  }
+}
+
+// A constant float32 bias of m values at input i, or null when the input is absent.
+const float* optional_bias(const KernelInit& init, size_t i, int64_t m) {
+  if (init.node.inputs.size() <= i || init.node.inputs[i].empty()) return nullptr;
+  const Tensor* b = init.constant(i);
+  if (b == nullptr || b->dtype() != DataType::Float || b->numel() != m) {
+    init.fail(cat(init.node.op_type, " needs input ", i, " (a bias) as a constant float32 initializer of ", m, " values"));
+  }
+  return b->data<float>();
+}
 
 void infer_nchwc_conv(InferContext& ctx) {
   const TypeInfo& tx = ctx.input(0);
@@ -205,15 +233,7 @@ std::unique_ptr<Kernel> create_nchwc_conv(const KernelInit& init) {
   if (!attrs.kernel_shape.empty() && attrs.kernel_shape != std::vector<int64_t>{p.kernel_h, p.kernel_w}) {
     init.fail(cat("kernel_shape ", shape_str(attrs.kernel_shape), " does not match W ", W->describe()));
   }
-  const std::string act = init.node.attr_string("activation", "");
-  if (act == "Relu") {
-    p.act_lo = 0.f;
-  } else if (act == "Clip") {
-    p.act_lo = init.node.attr_float("activation_min", -INFINITY);
-    p.act_hi = init.node.attr_float("activation_max", INFINITY);
-  } else if (!act.empty()) {
-    init.fail(cat("NchwcConv activation '", act, "' is not one of Relu, Clip"));
-  }
+  read_activation(init, "", p);
   // What the Winograd choice needs at packing (compute sets them again from the input).
   p.allow_winograd = true;
   if (attrs.strides.size() == 2) p.stride_h = attrs.strides[0], p.stride_w = attrs.strides[1];
@@ -235,6 +255,86 @@ std::unique_ptr<Kernel> create_nchwc_conv(const KernelInit& init) {
   }
   init.consumed(1);
   return kernel;
+}
+
+// ---- NchwcPointwiseDepthwise -------------------------------------------------------------------
+
+void infer_pointwise_depthwise(InferContext& ctx) {
+  const TypeInfo& t1 = ctx.input(1);
+  const TypeInfo& t2 = ctx.input(3);
+  if (!t1.is_tensor() || !t1.has_shape || t1.dims.size() != 4 || !t1.dims[0].is_known() || !t2.is_tensor() ||
+      !t2.has_shape || t2.dims.size() != 4 || !t2.dims[2].is_known() || !t2.dims[3].is_known()) {
+    ctx.fail("NchwcPointwiseDepthwise needs W1 [E, C, 1, 1] and W2 [E, 1, kh, kw] as constants");
+  }
+  const TypeInfo* t = float_shape(ctx, 0, 5, "input X [N, C/16, H, W, 16]");
+  if (!t) return;
+  const WindowAttrs attrs = WindowAttrs::read(ctx.node);
+  const auto spatial = window_output_dims(attrs, {t->dims[2], t->dims[3]}, {t2.dims[2].value, t2.dims[3].value});
+  if (spatial.size() != 2) ctx.fail(cat("cannot infer the output of a 2-D window over ", t->str()));
+  ctx.set_output(0, TypeInfo::tensor(DataType::Float, {t->dims[0], blocks_of(t1.dims[0]), spatial[0], spatial[1],
+                                                        Dim::known(kBlock)}));
+}
+
+class PointwiseDepthwiseKernel final : public Kernel {
+ public:
+  PointwiseDepthwiseKernel(WindowAttrs attrs, kernels::NchwcConvParams pw, kernels::NchwcPackedWeights pw_w,
+                           kernels::NchwcConvParams dw, kernels::NchwcPackedWeights dw_w)
+      : attrs_(std::move(attrs)), pw_(pw), dw_(dw), pw_w_(std::move(pw_w)), dw_w_(std::move(dw_w)) {}
+
+  void compute(KernelContext& ctx) const override {
+    const Tensor& X = ctx.input(0);
+    if (X.dtype() != DataType::Float || X.rank() != 5 || X.dim(1) != kernels::nchwc_blocks(pw_.in_channels) ||
+        X.dim(4) != kBlock) {
+      ctx.fail(cat("input X must be float32 [N, ", kernels::nchwc_blocks(pw_.in_channels), ", H, W, 16] for the ",
+                   pw_.in_channels, " channels W1 expects, got ", X.describe()));
+    }
+    kernels::NchwcConvParams pw = pw_, dw = dw_;
+    const Window w = resolve_window(attrs_, {X.dim(2), X.dim(3)}, {dw.kernel_h, dw.kernel_w}, ctx.node());
+    pw.batch = dw.batch = X.dim(0);
+    pw.in_h = pw.out_h = dw.in_h = X.dim(2);
+    pw.in_w = pw.out_w = dw.in_w = X.dim(3);
+    dw.out_h = w.output[0], dw.out_w = w.output[1];
+    dw.stride_h = w.strides[0], dw.stride_w = w.strides[1];
+    dw.dilation_h = w.dilations[0], dw.dilation_w = w.dilations[1];
+    dw.pad_top = w.pads_begin[0], dw.pad_left = w.pads_begin[1];
+    Tensor& y = ctx.allocate_output_uninitialized(
+        0, DataType::Float, {dw.batch, kernels::nchwc_blocks(dw.out_channels), dw.out_h, dw.out_w, kBlock});
+    kernels::nchwc_pointwise_depthwise(pw, pw_w_, dw, dw_w_, X.data<float>(), y.data<float>());
+  }
+
+ private:
+  WindowAttrs attrs_;
+  kernels::NchwcConvParams pw_, dw_;
+  kernels::NchwcPackedWeights pw_w_, dw_w_;
+};
+
+std::unique_ptr<Kernel> create_pointwise_depthwise(const KernelInit& init) {
+  const Tensor* W1 = init.constant(1);
+  const Tensor* W2 = init.node.inputs.size() > 3 ? init.constant(3) : nullptr;
+  if (W1 == nullptr || W1->dtype() != DataType::Float || W1->rank() != 4 || W1->dim(2) != 1 || W1->dim(3) != 1) {
+    init.fail("NchwcPointwiseDepthwise needs W1 as a constant float32 [E, C, 1, 1] initializer");
+  }
+  const int64_t e = W1->dim(0);
+  if (W2 == nullptr || W2->dtype() != DataType::Float || W2->rank() != 4 || W2->dim(0) != e || W2->dim(1) != 1 ||
+      init.node.attr_int("group", 1) != e) {
+    init.fail(cat("NchwcPointwiseDepthwise needs W2 as a constant float32 [", e, ", 1, kh, kw] initializer and group=",
+                  e, " (a depthwise conv of W1's ", e, " output channels)"));
+  }
+  kernels::NchwcConvParams pw, dw;
+  pw.in_channels = W1->dim(1);
+  pw.out_channels = dw.in_channels = dw.out_channels = dw.groups = e;
+  dw.kernel_h = W2->dim(2), dw.kernel_w = W2->dim(3);
+  WindowAttrs attrs = WindowAttrs::read(init.node);
+  if (!attrs.kernel_shape.empty() && attrs.kernel_shape != std::vector<int64_t>{dw.kernel_h, dw.kernel_w}) {
+    init.fail(cat("kernel_shape ", shape_str(attrs.kernel_shape), " does not match W2 ", W2->describe()));
+  }
+  read_activation(init, "pointwise_", pw);
+  read_activation(init, "", dw);
+  auto pw_w = kernels::pack_nchwc_weights(pw, W1->data<float>(), optional_bias(init, 2, e));
+  auto dw_w = kernels::pack_nchwc_weights(dw, W2->data<float>(), optional_bias(init, 4, e));
+  init.consumed(1);
+  init.consumed(3);
+  return std::make_unique<PointwiseDepthwiseKernel>(std::move(attrs), pw, std::move(pw_w), dw, std::move(dw_w));
 }
 
 // ---- pools -------------------------------------------------------------------------------------
@@ -313,6 +413,7 @@ void register_conv_nchwc(Registry& r) {
   r.add(onnxi_def("ReorderInput", infer_reorder_input, create_reorder_input));
   r.add(onnxi_def("ReorderOutput", infer_reorder_output, create_reorder_output));
   r.add(onnxi_def("NchwcConv", infer_nchwc_conv, create_nchwc_conv));
+  r.add(onnxi_def("NchwcPointwiseDepthwise", infer_pointwise_depthwise, create_pointwise_depthwise));
   r.add(onnxi_def("NchwcMaxPool", infer_nchwc_pool, create_nchwc_pool(true)));
   r.add(onnxi_def("NchwcAveragePool", infer_nchwc_pool, create_nchwc_pool(false)));
   r.add(onnxi_def("NchwcGlobalAveragePool", infer_nchwc_global_pool, create_nchwc_global_pool));

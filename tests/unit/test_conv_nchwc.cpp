@@ -90,6 +90,17 @@ TEST_CASE("NCHWc convolution matches the reference over shapes, kernels, strides
       {32, 32, 2, 9, 9, 3, 3, 1, 1, 1},      {64, 64, 4, 8, 8, 1, 1, 1, 0, 1},
       {48, 128, 1, 7, 7, 3, 3, 1, 1, 1},     {16, 16, 1, 1, 1, 3, 3, 1, 1, 1},
       {144, 80, 1, 7, 7, 1, 1, 1, 0, 1},     {16, 16, 1, 20, 31, 3, 1, 1, 1, 1},
+      // channels past the last whole block: the tiles stop at the real ones (24: MobileNetV2's
+      // expand convs; 133 with 3x3: the partial block falls in the second weight chunk)
+      {24, 144, 1, 14, 14, 1, 1, 1, 0, 1},   {133, 32, 1, 9, 9, 3, 3, 1, 1, 1},
+      {40, 24, 1, 7, 7, 1, 1, 1, 0, 1},
+      // 1x1 on 7x7 and 5x9 (one flattened row of 49 / 45): runs of 4 output blocks, then 2 and 1
+      {32, 112, 1, 7, 7, 1, 1, 1, 0, 1},     {48, 96, 1, 5, 9, 1, 1, 1, 0, 1},
+      // a last output block with at most 8 real channels (the 256-bit half tiles): M = 8, 24, 40
+      // on 1x1 and 3x3, and with the input split into two weight chunks (C = 200, 3x3)
+      {96, 24, 1, 15, 15, 1, 1, 1, 0, 1},    {16, 8, 1, 9, 17, 3, 3, 1, 1, 1},
+      {32, 40, 1, 14, 14, 3, 3, 1, 1, 1},    {200, 24, 1, 8, 8, 3, 3, 1, 1, 1},
+      {24, 24, 1, 7, 7, 3, 3, 2, 1, 1},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     const Case& k = cases[i];
@@ -129,6 +140,8 @@ TEST_CASE("NCHWc convolution fuses a residual sum and Relu / Clip, keeping NaN")
   Case clip{64, 64, 1, 7, 7, 1, 1, 1, 0, 1, false, true, -0.25f, 0.5f};
   Case dw{32, 32, 32, 10, 10, 3, 3, 1, 1, 1, false, true, 0.f, 6.f};
   Case stem{3, 32, 1, 16, 16, 7, 7, 2, 3, 1, true, false, 0.f, INFINITY};
+  Case half{144, 24, 1, 14, 14, 1, 1, 1, 0, 1, false, true, -0.5f, 0.75f};  // padding lanes: clamp(sum)
+  run_case(half, 504);
   run_case(relu, 500);
   run_case(clip, 501);
   run_case(dw, 502);

@@ -211,3 +211,109 @@ TEST_CASE("layout_nchwc with auto_pad, dilations, AveragePool and a Clip-fused c
   CHECK(count_op(all, "ReorderInput") == 1);
   CHECK(count_op(all, "ReorderOutput") == 1);
 }
+
+namespace {
+
+// x [1, 16, H, W] -> 1x1 (16 -> 48) + Clip(0, 6) -> depthwise 3x3 (stride s) + Clip(0, 6) -> 1x1 (48 -> 16)
+// (+ x when s is 1): MobileNetV2's inverted residual.
+Builder inverted_residual(int64_t h, int64_t stride) {
+  Builder b({1, 16, h, h});
+  b.m.graph.initializers["lo"] = Tensor::scalar_f32(0.f);
+  b.m.graph.initializers["hi"] = Tensor::scalar_f32(6.f);
+  b.conv("x", "e", 16, 48, 1);
+  b.add("Clip", {"e", "lo", "hi"}, "er");
+  b.conv("er", "d", 48, 48, 3, stride, 48);
+  b.add("Clip", {"d", "lo", "hi"}, "dr");
+  b.conv("dr", "p", 48, 16, 1);
+  if (stride == 1) {
+    b.add("Add", {"p", "x"}, "y");
+  } else {
+    b.add("Relu", {"p"}, "y");
+  }
+  b.output("y");
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("layout_nchwc fuses a 1x1 conv into the depthwise conv that reads it") {
+  for (int64_t stride : {1, 2}) {
+    INFO("stride ", stride);
+    const Model all = compare_levels(inverted_residual(15, stride).m, {1, 16, 15, 15});
+    if (!kernels::nchwc_fast()) continue;
+    CHECK(count_op(all, "NchwcPointwiseDepthwise") == 1);
+    CHECK(count_op(all, "NchwcConv") == 1);  // the projection (with the residual Sum at stride 1)
+    CHECK(count_op(all, "Clip") == 0);
+    for (const Node& n : all.graph.nodes) {
+      if (n.op_type != "NchwcPointwiseDepthwise") continue;
+      CHECK(n.attr_string("pointwise_activation", "") == "Clip");
+      CHECK(n.attr_float("pointwise_activation_max", 0.f) == 6.f);
+      CHECK(n.attr_string("activation", "") == "Clip");
+      CHECK(n.attr_ints("strides") == std::vector<int64_t>{stride, stride});
+    }
+  }
+}
+
+TEST_CASE("layout_nchwc keeps a 1x1 and a depthwise conv apart where the fused op cannot take them") {
+  SUBCASE("the 1x1 output has another reader") {
+    Builder b = inverted_residual(8, 2);
+    b.add("Neg", {"er"}, "n");
+    b.output("n");
+    const Model all = compare_levels(b.m, {1, 16, 8, 8});
+    if (kernels::nchwc_fast()) CHECK(count_op(all, "NchwcPointwiseDepthwise") == 0);
+  }
+  SUBCASE("the 1x1 conv has stride 2") {
+    Builder b({1, 16, 8, 8});
+    b.conv("x", "e", 16, 32, 1, 2);
+    b.conv("e", "y", 32, 32, 3, 1, 32);
+    b.output("y");
+    const Model all = compare_levels(b.m, {1, 16, 8, 8});
+    if (kernels::nchwc_fast()) {
+      CHECK(count_op(all, "NchwcPointwiseDepthwise") == 0);
+      CHECK(count_op(all, "NchwcConv") == 2);
+    }
+  }
+  SUBCASE("a 3x3 conv before the depthwise one") {
+    Builder b({1, 16, 8, 8});
+    b.conv("x", "e", 16, 32, 3);
+    b.conv("e", "y", 32, 32, 3, 1, 32);
+    b.output("y");
+    const Model all = compare_levels(b.m, {1, 16, 8, 8});
+    if (kernels::nchwc_fast()) CHECK(count_op(all, "NchwcPointwiseDepthwise") == 0);
+  }
+  SUBCASE("a 1x1 conv reading the NCHW image (3 channels) directly") {
+    Builder b({1, 3, 8, 8});
+    b.conv("x", "e", 3, 32, 1);
+    b.conv("e", "y", 32, 32, 3, 1, 32);
+    b.output("y");
+    const Model all = compare_levels(b.m, {1, 3, 8, 8});
+    if (kernels::nchwc_fast()) {
+      CHECK(count_op(all, "NchwcPointwiseDepthwise") == 0);
+      CHECK(count_op(all, "NchwcConv") == 2);
+    }
+  }
+  SUBCASE("the depthwise conv is a graph output's producer: fused, its output reordered") {
+    Builder b({1, 16, 8, 8});
+    b.conv("x", "e", 16, 32, 1);
+    b.conv("e", "y", 32, 32, 3, 1, 32);
+    b.output("y");
+    const Model all = compare_levels(b.m, {1, 16, 8, 8});
+    if (kernels::nchwc_fast()) {
+      CHECK(count_op(all, "NchwcPointwiseDepthwise") == 1);
+      CHECK(count_op(all, "ReorderOutput") == 1);
+    }
+  }
+}
+
+TEST_CASE("the 1x1 + depthwise fusion is idempotent and only at level all") {
+  Model m = inverted_residual(9, 1).m;
+  Model ext = m;
+  passes::run_passes(ext, "extended");
+  CHECK(count_op(ext, "NchwcPointwiseDepthwise") == 0);
+  Model all = m;
+  passes::run_passes(all, "all");
+  const size_t nodes = all.graph.nodes.size();
+  CHECK(passes::run_passes(all, "all") == 0);
+  CHECK(all.graph.nodes.size() == nodes);
+  if (kernels::nchwc_fast()) CHECK(count_op(all, "NchwcPointwiseDepthwise") == 1);
+}
