@@ -172,9 +172,9 @@ inline typename V::reg gelu_tanh(typename V::reg x) {
   const R x2_lo = V::fms(xc, xc, x2);
   const R x3 = V::mul(x2, xc);
   const R x3_lo = V::fma(x2_lo, xc, V::fms(x2, xc, x3));
-  const R p1 = V::mul(c1, xc);
+  const R p1 = V::keep(V::mul(c1, xc));
   const R p1_lo = V::fma(c1_lo, xc, V::fms(c1, xc, p1));
-  const R p3 = V::mul(c3, x3);
+  const R p3 = V::keep(V::mul(c3, x3));
   const R p3_lo = V::fma(c3_lo, x3, V::fma(c3, x3_lo, V::fms(c3, x3, p3)));
   // Two-sum of p1 + p3 (either may be larger).
   const R sum = V::add(p1, p3);
@@ -188,7 +188,8 @@ inline typename V::reg gelu_tanh(typename V::reg x) {
   const ExpParts<V> ep = exp_parts<V>(V::select(neg, V::sub(V::zero(), sum), sum), V::select(neg, V::sub(V::zero(), lo), lo));
   const R one = V::set1(1.f);
   const R e = V::ldexp(ep.p, ep.n);
-  return V::div(V::select(neg, V::ldexp(V::mul(xc, ep.p), ep.n), x), V::add(one, e));
+  const R r = V::div(V::select(neg, V::ldexp(V::mul(xc, ep.p), ep.n), x), V::add(one, e));
+  return V::select(V::lt(x, V::set1(-12.f)), V::mul(x, V::zero()), r);  // -0; -inf: NaN
 }
 
 // erfc(z) for z >= 0.5 by the classic Chebyshev fit t exp(-z^2 - 1.26551223 + t P(t)),

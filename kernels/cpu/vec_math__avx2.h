@@ -52,6 +52,13 @@ struct Vec8 {
   static reg xor_(reg a, reg b) { return _mm256_xor_ps(a, b); }
   static reg andnot(reg a, reg b) { return _mm256_andnot_ps(a, b); }
 
+  // v, hidden from the optimizer: GCC contracts a multiply feeding an add into one FMA (also
+  // across intrinsics), which the two-float sums of vec_math.h must not get.
+  static reg keep(reg v) {
+    __asm__("" : "+v"(v));
+    return v;
+  }
+
   static mask lt(reg a, reg b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
   static mask le(reg a, reg b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); }
   static mask gt(reg a, reg b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
