@@ -172,11 +172,15 @@ void reduce_case(benchmark::State& state, const std::vector<int64_t>& shape, con
   bytes_per_iteration(state, 4.0 * static_cast<double>(n + plan.output_count));
 }
 // LayerNorm's ReduceMean over the hidden axis; GlobalAveragePool-like mean over H*W; a middle axis.
-void BM_mem_reduce_mean_last(benchmark::State& state) { reduce_case(state, {1, 128, 768}, {false, false, true}, ReduceOp::Mean); }
+void BM_mem_reduce_mean_last(benchmark::State& state) {
+  reduce_case(state, {1, 128, 768}, {false, false, true}, ReduceOp::Mean);
+}
 void BM_mem_reduce_mean_spatial(benchmark::State& state) {
   reduce_case(state, {1, 2048, 49}, {false, false, true}, ReduceOp::Mean);
 }
-void BM_mem_reduce_sum_middle(benchmark::State& state) { reduce_case(state, {64, 256, 64}, {false, true, false}, ReduceOp::Sum); }
+void BM_mem_reduce_sum_middle(benchmark::State& state) {
+  reduce_case(state, {64, 256, 64}, {false, true, false}, ReduceOp::Sum);
+}
 BENCHMARK(BM_mem_reduce_mean_last)->UseRealTime();
 BENCHMARK(BM_mem_reduce_mean_spatial)->UseRealTime();
 BENCHMARK(BM_mem_reduce_sum_middle)->UseRealTime();

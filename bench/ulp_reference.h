@@ -20,6 +20,7 @@ inline double ref_gelu_tanh(double x) {
 inline double ref_sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 inline double ref_softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
 inline double ref_mish(double x) { return x * std::tanh(ref_softplus(x)); }
+inline double ref_swish(double x) { return x * ref_sigmoid(x); }  // alpha = 1: SiLU
 inline double ref_exp(double x) { return std::exp(x); }
 inline double ref_log(double x) { return std::log(x); }
 inline double ref_erf(double x) { return std::erf(x); }
@@ -30,11 +31,12 @@ struct Function {
   kernels::UnaryOp op;
   double (*ref)(double);
   // Inputs where the bound holds (all finite floats unless narrower), and the bound in ulp that
-  // tests assert: the max of the exhaustive sweep (kernels/cpu/vec_math.h's table).
+  // tests assert: the max of bench/ulp_sweep (kernels/cpu/vec_math.h's table) rounded up.
   double lo, hi;
   double max_ulp;
   // Below this |reference| the error is judged in absolute terms instead (0: never).
   double abs_floor;
+  kernels::UnaryParams params = {};
 };
 
 // |y - ref| in units of the spacing of floats at ref (a correctly rounded y is within 0.5): 0 when
@@ -55,15 +57,16 @@ inline const std::vector<Function>& functions() {
   using kernels::UnaryOp;
   constexpr double kMax = FLT_MAX;
   static const std::vector<Function> list = {
-      {"exp", UnaryOp::Exp, ref_exp, -kMax, kMax, 100, 0},
-      {"log", UnaryOp::Log, ref_log, 0x1p-149, kMax, 100, 0},
-      {"erf", UnaryOp::Erf, ref_erf, -kMax, kMax, 100, 0},
-      {"gelu", UnaryOp::Gelu, ref_gelu, -kMax, kMax, 100, 0},
-      {"gelu_tanh", UnaryOp::GeluTanh, ref_gelu_tanh, -kMax, kMax, 100, 0},
-      {"sigmoid", UnaryOp::Sigmoid, ref_sigmoid, -kMax, kMax, 100, 0},
-      {"tanh", UnaryOp::Tanh, ref_tanh, -kMax, kMax, 100, 0},
-      {"softplus", UnaryOp::Softplus, ref_softplus, -kMax, kMax, 100, 0},
-      {"mish", UnaryOp::Mish, ref_mish, -kMax, kMax, 100, 1e-30},
+      {"exp", UnaryOp::Exp, ref_exp, -kMax, kMax, 1.0, 0},
+      {"log", UnaryOp::Log, ref_log, 0x1p-149, kMax, 0.9, 0},
+      {"erf", UnaryOp::Erf, ref_erf, -kMax, kMax, 1.4, 0},
+      {"gelu", UnaryOp::Gelu, ref_gelu, -kMax, kMax, 7.4, 0},
+      {"gelu_tanh", UnaryOp::GeluTanh, ref_gelu_tanh, -kMax, kMax, 3.2, 0},
+      {"sigmoid", UnaryOp::Sigmoid, ref_sigmoid, -kMax, kMax, 2.5, 0},
+      {"tanh", UnaryOp::Tanh, ref_tanh, -kMax, kMax, 1.9, 0},
+      {"softplus", UnaryOp::Softplus, ref_softplus, -kMax, kMax, 2.1, 0},
+      {"mish", UnaryOp::Mish, ref_mish, -kMax, kMax, 4.4, 1e-30},
+      {"swish", UnaryOp::Swish, ref_swish, -kMax, kMax, 3.2, 0, {1.0, 0, 0}},
   };
   return list;
 }

@@ -270,8 +270,9 @@ struct VecTable {
 
 VecTable vec_table(Isa isa) {
   if (static_cast<int>(isa) > static_cast<int>(detected_isa())) {
-    fail(ErrorCode::InvalidArgument, cat("the float unary kernels for ", isa_name(isa), " were asked for, but this CPU has only ",
-                                         isa_name(detected_isa()), "; ask for that or lower"));
+    fail(ErrorCode::InvalidArgument,
+         cat("the float unary kernels for ", isa_name(isa), " were asked for, but this CPU has only ",
+             isa_name(detected_isa()), "; ask for that or lower"));
   }
   switch (isa) {
     case Isa::Avx512: return {unary_f32__avx512, clip_f32__avx512};

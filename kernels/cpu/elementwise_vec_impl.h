@@ -42,9 +42,7 @@ bool unary_vec(UnaryOp op, const float* x, float* y, int64_t n, const UnaryParam
     case UnaryOp::Tanh: map_vec<V>(x, y, n, [](R v) { return vm::tanh<V>(v); }); return true;
     case UnaryOp::Softplus: map_vec<V>(x, y, n, [](R v) { return vm::softplus<V>(v); }); return true;
     case UnaryOp::Mish: map_vec<V>(x, y, n, [](R v) { return vm::mish<V>(v); }); return true;
-    case UnaryOp::Swish:
-      map_vec<V>(x, y, n, [&](R v) { return V::mul(v, vm::sigmoid<V>(V::mul(alpha, v))); });
-      return true;
+    case UnaryOp::Swish: map_vec<V>(x, y, n, [&](R v) { return vm::swish<V>(v, alpha); }); return true;
     // v < 0 ? 0 : v: max returns its second operand for NaN, and -0 stays -0 (equal operands).
     case UnaryOp::Relu: map_vec<V>(x, y, n, [&](R v) { return V::max(zero, v); }); return true;
     case UnaryOp::LeakyRelu:

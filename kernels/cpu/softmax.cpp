@@ -84,7 +84,8 @@ struct RowTable {
 const RowTable& row_table() {
   static const RowTable table = [] {
     switch (active_isa()) {
-      case Isa::Avx512: return RowTable{softmax_rows_f32__avx512, log_softmax_rows_f32__avx512, softmax_row_masked_f32__avx512};
+      case Isa::Avx512:
+        return RowTable{softmax_rows_f32__avx512, log_softmax_rows_f32__avx512, softmax_row_masked_f32__avx512};
       case Isa::Avx2: return RowTable{softmax_rows_f32__avx2, log_softmax_rows_f32__avx2, softmax_row_masked_f32__avx2};
       case Isa::Scalar: break;
     }

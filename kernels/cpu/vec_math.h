@@ -3,18 +3,30 @@
 // an unnamed namespace (internal linkage), as docs/ARCHITECTURE.md asks of code shared between ISA
 // files.
 //
-// Max error against a double-precision reference, in ulp of the float nearest the exact result
-// (|y - ref| / ulp(ref); a correctly rounded result is within 0.5). Measured by bench/ulp_sweep
-// over EVERY finite float (2^32 - 2^24 inputs), AVX-512 and AVX2 alike (the two run the same
-// operations, so their results agree bit for bit; the sweep checks that too);
-// tests/unit/test_vec_math.cpp asserts these bounds on a sampled sweep per ISA:
+// Max error against a double-precision reference, in ulp of the exact result (|y - ref| /
+// ulp(ref); a correctly rounded result is within 0.5), measured by bench/ulp_sweep over every
+// 15th float bit pattern (every 7th positive one for log) plus 2^24 + 1 points on [-16, 16]:
+// 3.0e8 inputs per function, more than 2^28. AVX-512 and AVX2 run the same operations and agree
+// bit for bit on all of them (the sweep counts differences: 0). tests/unit/test_elementwise_vec.cpp
+// asserts these maxima (rounded up to 0.1) on a sampled sweep per ISA.
 //
-//   function     max ulp  range / notes
-//   (measured figures: filled in from the sweep)
+//   function     AVX-512 / AVX2   portable (C library)   range, where the max is
+//   exp          0.93             0.50                   all finite x (0 below -103.97, inf above 88.72); at -5.88
+//   log          0.85             0.82                   x > 0, denormals included; at 0.7071
+//   erf          1.36             0.92                   all x; at 0.99 (series / erfc switch at 1)
+//   gelu (erf)   7.36             1.7e7                  all x; at -3.45 (erfc fit, 1e-7 relative);
+//                                                        the portable 1 + erf cancels for x << 0
+//   gelu (tanh)  3.13             1.7e7                  all x; at -1.83 (portable: cancels)
+//   sigmoid      2.40             2.1e6                  all x; at -5.54 (portable: 0 below -88.7)
+//   tanh         1.87             2.18                   all x; at -0.374
+//   softplus     2.03             1.54                   all x; at -1.26
+//   mish         4.31             3.86                   |y| >= 1e-30 (below: 1e-37 absolute); at -5.98
+//   swish (a=1)  3.14             1.7e7                  all x; at -7.58 (portable: sigmoid's denormals)
 //
-// (The table is the output of `build/bench/bench/onnxi_ulp_sweep`; rerun it after touching a
-// polynomial.) Special values: NaN in gives NaN out, +-inf give the limits, -0 keeps its sign
-// where the function is odd.
+// Exact (IEEE rounded, bit for bit the portable loop): Relu, LeakyRelu, ThresholdedRelu, Abs, Neg,
+// Sqrt, Reciprocal, HardSwish, Softsign, Clip; HardSigmoid is one FMA (within 0.5 ulp).
+// Special values: NaN in gives NaN out, +-inf give the limits (or NaN where the formula does, as
+// the portable loop), -0 keeps its sign where the function is odd.
 #pragma once
 
 #include <cstdint>
@@ -78,7 +90,8 @@ inline typename V::reg log(typename V::reg x) {
   const auto denormal = V::lt(x, V::set1(1.17549435e-38f));  // and x <= 0, replaced below
   const R xs = V::select(denormal, V::mul(x, V::set1(8388608.f)), x);
   const I b = V::bits(xs);
-  const R e0 = V::sub(V::to_float(V::sub_i(V::template srl_i<23>(b), V::set1i(127))), V::select(denormal, V::set1(23.f), V::zero()));
+  const R e0 = V::sub(V::to_float(V::sub_i(V::template srl_i<23>(b), V::set1i(127))),
+                      V::select(denormal, V::set1(23.f), V::zero()));
   R m = V::from_bits(V::or_i(V::and_i(b, V::set1i(0x007fffff)), V::set1i(0x3f800000)));  // [1, 2)
   const auto big = V::gt(m, V::set1(1.41421356f));
   m = V::select(big, V::mul(m, V::set1(0.5f)), m);
@@ -185,18 +198,19 @@ inline typename V::reg gelu_tanh(typename V::reg x) {
   // denormal tail of x << 0 is lost.
   // x e is formed as (x p) 2^n, one rounding where it is denormal (clamped x: beyond +-12 it is 0).
   const auto neg = V::gt(sum, V::zero());
-  const ExpParts<V> ep = exp_parts<V>(V::select(neg, V::sub(V::zero(), sum), sum), V::select(neg, V::sub(V::zero(), lo), lo));
+  const ExpParts<V> ep =
+      exp_parts<V>(V::select(neg, V::sub(V::zero(), sum), sum), V::select(neg, V::sub(V::zero(), lo), lo));
   const R one = V::set1(1.f);
   const R e = V::ldexp(ep.p, ep.n);
   const R r = V::div(V::select(neg, V::ldexp(V::mul(xc, ep.p), ep.n), x), V::add(one, e));
   return V::select(V::lt(x, V::set1(-12.f)), V::mul(x, V::zero()), r);  // -0; -inf: NaN
 }
 
-// erfc(z) for z >= 0.75 by the classic Chebyshev fit t exp(-z^2 - 1.26551223 + t P(t)),
+// erfc(z) for z >= 0 by the classic Chebyshev fit t exp(-z^2 - 1.26551223 + t P(t)),
 // t = 1 / (1 + z / 2) (relative error below 1.2e-7). z^2 arrives as two floats (hi + lo): exp's
 // argument reaches -100, where one float's rounding (4e-6) would cost 60 ulp of the result.
 template <class V>
-inline typename V::reg erfc_fit(typename V::reg z, typename V::reg z2_hi, typename V::reg z2_lo) {
+inline ExpParts<V> erfc_fit(typename V::reg z, typename V::reg z2_hi, typename V::reg z2_lo) {
   using R = typename V::reg;
   const R t = V::div(V::set1(1.f), V::fma(z, V::set1(0.5f), V::set1(1.f)));
   R p = V::set1(0.17087277f);
@@ -209,16 +223,20 @@ inline typename V::reg erfc_fit(typename V::reg z, typename V::reg z2_hi, typena
   p = V::fma(p, t, V::set1(0.37409196f));
   p = V::fma(p, t, V::set1(1.00002368f));
   p = V::fma(p, t, V::set1(-1.26551223f));
-  return V::mul(t, exp2parts<V>(V::sub(V::zero(), z2_hi), V::sub(p, z2_lo)));
+  ExpParts<V> e = exp_parts<V>(V::sub(V::zero(), z2_hi), V::sub(p, z2_lo));
+  e.p = V::mul(t, e.p);
+  return e;  // erfc = e.p 2^e.n: callers scale e.p first so a denormal result is rounded once
 }
 
-// erf(z) for |z| < 0.75: its Taylor series to z^19 (truncation under 1e-9 relative), 2/sqrt(pi)
+// erf(z) for |z| < 1: its Taylor series to z^23 (truncation under 1e-10 relative), 2/sqrt(pi)
 // folded into the coefficients and its leading one in two floats, so the result is one rounding of
 // c0 z plus a small correction.
 template <class V>
 inline typename V::reg erf_small(typename V::reg z, typename V::reg z2) {
   using R = typename V::reg;
-  R q = V::set1(-1.6365844146548625e-07f);
+  R q = V::set1(-1.2290555240213052e-09f);
+  q = V::fma(q, z2, V::set1(1.4807192805221803e-08f));
+  q = V::fma(q, z2, V::set1(-1.6365844146548625e-07f));
   q = V::fma(q, z2, V::set1(1.6462114444948384e-06f));
   q = V::fma(q, z2, V::set1(-1.4925650248187594e-05f));
   q = V::fma(q, z2, V::set1(0.00012055332626914605f));
@@ -231,7 +249,7 @@ inline typename V::reg erf_small(typename V::reg z, typename V::reg z2) {
   return V::fma(z, V::set1(1.128379225730896f), V::mul(z, tail));
 }
 
-// erf: the Taylor series below |x| = 0.75, 1 - erfc(|x|) above (erfc <= 0.29 there, so its
+// erf: the Taylor series below |x| = 1, 1 - erfc(|x|) above (erfc <= 0.16 there, so its
 // relative error shrinks in the difference), the sign restored; |x| is clamped
 // to 10 (erf = 1 in float from 3.92 on) in an order that keeps NaN.
 template <class V>
@@ -242,14 +260,16 @@ inline typename V::reg erf(typename V::reg x) {
   const R z = V::min(V::set1(10.f), V::andnot(sign_bit, x));  // |x|, NaN kept
   const R z2 = V::mul(z, z);
   const R small = erf_small<V>(z, z2);
-  const R large = V::sub(V::set1(1.f), erfc_fit<V>(z, z2, V::fms(z, z, z2)));
-  return V::or_(V::select(V::lt(z, V::set1(0.75f)), small, large), sign);  // NaN: large is NaN too
+  const ExpParts<V> erfc = erfc_fit<V>(z, z2, V::fms(z, z, z2));
+  const R large = V::sub(V::set1(1.f), V::ldexp(erfc.p, erfc.n));
+  return V::or_(V::select(V::lt(z, V::set1(1.f)), small, large), sign);  // NaN: large is NaN too
 }
 
-// GELU, erf form: 0.5 x (1 + erf(x / sqrt 2)). For |x| / sqrt 2 >= 0.75 through erfc, which keeps
-// x < 0 exact in relative terms (0.5 x erfc(|x| / sqrt 2), no 1 + erf cancellation) and gives
-// x - 0.5 x erfc for x > 0; z^2 = x^2 / 2 from x^2 in two floats (rounding x / sqrt 2 first would
-// cost 2 z^2 ulp). |x| > 15: y = x, or x * 0 (-0; NaN for -inf, as the formula gives).
+// GELU, erf form: 0.5 x (1 + erf(x / sqrt 2)). x < 0: 0.5 x erfc(|x| / sqrt 2) (the fit holds for
+// every z >= 0), which keeps the relative precision that 1 + erf would cancel away; x >= 0: the
+// erf series below z = 1, x - 0.5 x erfc above. z^2 = x^2 / 2 comes from x^2 in two floats
+// (rounding x / sqrt 2 first would cost 2 z^2 ulp). |x| > 15: y = x, or x * 0 (-0; NaN for -inf,
+// as the formula gives).
 template <class V>
 inline typename V::reg gelu_erf(typename V::reg x) {
   using R = typename V::reg;
@@ -259,14 +279,37 @@ inline typename V::reg gelu_erf(typename V::reg x) {
   const R z = V::mul(ax, V::set1(0.70710678118654752f));
   const R x2 = V::mul(ax, ax);
   const R x2_lo = V::fms(ax, ax, x2);
-  const R erfc = erfc_fit<V>(z, V::mul(half, x2), V::mul(half, x2_lo));
+  const ExpParts<V> ep = erfc_fit<V>(z, V::mul(half, x2), V::mul(half, x2_lo));
+  const R erfc = V::ldexp(ep.p, ep.n);
   const R half_x = V::mul(half, x);
-  const R large = V::select(V::lt(x, V::zero()), V::mul(half_x, erfc), V::fnma(half_x, erfc, x));
-  const R u = V::mul(x, V::set1(0.70710678118654752f));
-  const R small = V::mul(half_x, V::add(V::set1(1.f), erf_small<V>(u, V::mul(u, u))));
-  R r = V::select(V::lt(z, V::set1(0.75f)), small, large);
+  const R small = V::mul(half_x, V::add(V::set1(1.f), erf_small<V>(z, V::mul(z, z))));
+  const R positive = V::select(V::lt(z, V::set1(1.f)), small, V::fnma(half_x, erfc, x));
+  // x < 0: (-0.5 |x| p) 2^n, one rounding where the result is denormal.
+  const R negative = V::ldexp(V::mul(V::mul(V::set1(-0.5f), ax), ep.p), ep.n);
+  R r = V::select(V::lt(x, V::zero()), negative, positive);
   r = V::select(V::gt(x, V::set1(15.f)), x, r);
   return V::select(V::lt(x, V::set1(-15.f)), V::mul(x, V::zero()), r);
+}
+
+// Swish / SiLU = x sigmoid(a x). Written as (x q) 2^n with sigmoid(a x) = q 2^n (q = p / (1 + e)
+// for a x < 0, e = exp(a x) = p 2^n; q = 1 / (1 + e), n = 0 otherwise) so that a denormal result
+// is rounded once, not sigmoid's own denormal rounding magnified by |x|; |x| > 1e38 (x q could
+// overflow) multiplies after scaling instead.
+template <class V>
+inline typename V::reg swish(typename V::reg x, typename V::reg alpha) {
+  using R = typename V::reg;
+  const R one = V::set1(1.f);
+  const R s = V::mul(alpha, x);
+  const ExpParts<V> ep = exp_parts<V>(V::or_(s, V::set1(-0.f)), V::zero());  // exp(-|s|)
+  const R e = V::ldexp(ep.p, ep.n);
+  const auto neg = V::lt(s, V::zero());
+  const R q = V::div(V::select(neg, ep.p, one), V::add(one, e));
+  const R n = V::select(neg, ep.n, V::zero());
+  const R big = V::mul(x, V::ldexp(q, n));
+  const R r = V::select(V::gt(V::andnot(V::set1(-0.f), x), V::set1(1e38f)), big, V::ldexp(V::mul(x, q), n));
+  // Below exp's clamp the sigmoid is < 1e-52: x times it is 0 in float (unless |a| < 1e-30 and |x|
+  // is huge; the portable loop's sigmoid is 0 there too).
+  return V::select(V::lt(s, V::set1(-120.f)), V::mul(x, V::zero()), r);
 }
 
 // Mish = x tanh(softplus(x)) = x n / (n + 2) with n = e (e + 2), e = exp(x): tanh(log(1 + e)) as a

@@ -43,7 +43,9 @@ struct Vec16 {
   static reg min(reg a, reg b) { return _mm512_maskz_min_ps(0xffff, a, b); }
   static reg max(reg a, reg b) { return _mm512_maskz_max_ps(0xffff, a, b); }
   static reg sqrt(reg a) { return _mm512_maskz_sqrt_ps(0xffff, a); }
-  static reg round(reg a) { return _mm512_maskz_roundscale_ps(0xffff, a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static reg round(reg a) {
+    return _mm512_maskz_roundscale_ps(0xffff, a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  }
   static reg and_(reg a, reg b) { return _mm512_and_ps(a, b); }
   static reg or_(reg a, reg b) { return _mm512_or_ps(a, b); }
   static reg xor_(reg a, reg b) { return _mm512_xor_ps(a, b); }
@@ -99,8 +101,10 @@ struct Vec16 {
   };
   static dacc dacc_zero() { return {_mm512_setzero_pd(), _mm512_setzero_pd()}; }
   static void dacc_add(dacc& a, reg v) {
-    a.lo = _mm512_add_pd(a.lo, _mm512_maskz_cvtps_pd(0xff, _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xf, _mm512_castps_pd(v), 0))));
-    a.hi = _mm512_add_pd(a.hi, _mm512_maskz_cvtps_pd(0xff, _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xf, _mm512_castps_pd(v), 1))));
+    a.lo = _mm512_add_pd(
+        a.lo, _mm512_maskz_cvtps_pd(0xff, _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xf, _mm512_castps_pd(v), 0))));
+    a.hi = _mm512_add_pd(
+        a.hi, _mm512_maskz_cvtps_pd(0xff, _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xf, _mm512_castps_pd(v), 1))));
   }
   static double dacc_total(const dacc& a) {
     const __m512d s = _mm512_add_pd(a.lo, a.hi);

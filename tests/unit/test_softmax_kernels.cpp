@@ -70,8 +70,8 @@ TEST_CASE("softmax rows per ISA: within a few ulp of a double softmax over lengt
       CAPTURE(std::string(v.name));
       CAPTURE(n);
       const int64_t rows = n >= 1000 ? 1 : 3;
-      std::vector<float> x = onnxi::test::xorshift_floats(static_cast<size_t>(rows * n), static_cast<uint64_t>(n), -30.f,
-                                                          10.f, 3, 1000003);
+      std::vector<float> x = onnxi::test::xorshift_floats(static_cast<size_t>(rows * n), static_cast<uint64_t>(n),
+                                                          -30.f, 10.f, 3, 1000003);
       if (n > 3) x[2] = -inf;  // a masked score
       std::vector<float> y(x.size() + 16, 777.f), logy(x.size() + 16, 777.f);
       v.softmax(x.data(), y.data(), rows, n);
@@ -148,7 +148,8 @@ TEST_CASE("softmax_row_masked per ISA matches the double softmax with masked key
       std::vector<double> p, logp;
       softmax_double(row.data(), n, p, logp);
       v.masked(row.data(), n);
-      for (int64_t i = 0; i < n; ++i) REQUIRE(onnxi::ulp::ulp_error(row[static_cast<size_t>(i)], p[static_cast<size_t>(i)]) <= 2.5);
+      for (int64_t i = 0; i < n; ++i)
+        REQUIRE(onnxi::ulp::ulp_error(row[static_cast<size_t>(i)], p[static_cast<size_t>(i)]) <= 2.5);
     }
   }
 }
