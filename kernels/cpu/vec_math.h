@@ -48,14 +48,15 @@ struct ExpParts {
   typename V::reg p, n;
 };
 
-template <class V>
+// kLo = false: lo is 0 (two adds fewer: x + 0 is not foldable in IEEE arithmetic).
+template <class V, bool kLo = true>
 inline ExpParts<V> exp_parts(typename V::reg hi, typename V::reg lo) {
   using R = typename V::reg;
   hi = V::min(V::set1(89.f), V::max(V::set1(-120.f), hi));  // second operand on NaN
-  const R n = V::round(V::mul(V::add(hi, lo), V::set1(1.44269504088896341f)));
+  const R n = V::round(V::mul(kLo ? V::add(hi, lo) : hi, V::set1(1.44269504088896341f)));
   R r = V::fnma(n, V::set1(0.693359375f), hi);
   r = V::fnma(n, V::set1(-2.12194440e-4f), r);
-  r = V::add(r, lo);
+  if constexpr (kLo) r = V::add(r, lo);
   R p = V::set1(1.f / 5040.f);
   p = V::fma(p, r, V::set1(1.f / 720.f));
   p = V::fma(p, r, V::set1(1.f / 120.f));
@@ -75,7 +76,8 @@ inline typename V::reg exp2parts(typename V::reg hi, typename V::reg lo) {
 
 template <class V>
 inline typename V::reg exp(typename V::reg x) {
-  return exp2parts<V>(x, V::zero());
+  const ExpParts<V> e = exp_parts<V, false>(x, V::zero());
+  return V::ldexp(e.p, e.n);
 }
 
 // log(x) = e ln 2 + log1p(f), x = 2^e (1 + f), 1 + f in [sqrt(1/2), sqrt(2)); log1p(f) as fdlibm
@@ -300,7 +302,7 @@ inline typename V::reg swish(typename V::reg x, typename V::reg alpha) {
   using R = typename V::reg;
   const R one = V::set1(1.f);
   const R s = V::mul(alpha, x);
-  const ExpParts<V> ep = exp_parts<V>(V::or_(s, V::set1(-0.f)), V::zero());  // exp(-|s|)
+  const ExpParts<V> ep = exp_parts<V, false>(V::or_(s, V::set1(-0.f)), V::zero());  // exp(-|s|)
   const R e = V::ldexp(ep.p, ep.n);
   const auto neg = V::lt(s, V::zero());
   const R q = V::div(V::select(neg, ep.p, one), V::add(one, e));
