@@ -35,12 +35,6 @@ namespace onnxi::kernels {
 namespace {
 namespace vm {
 
-// exp(hi + lo) for |lo| << |hi| (lo: the low part of an argument computed in two floats).
-// n = round(x log2 e), r = x - n ln 2 with ln 2 in two parts (n ln2_hi is exact, so r is exact to
-// float precision), e^r by its degree-7 Taylor polynomial on |r| <= ln(2)/2 (truncation 1.5e-9
-// relative), 2^n by V::ldexp, which gives inf, denormals and 0 as the exact result would round.
-// x is clamped to [-120, 89] first (beyond it the result is 0 or inf anyway, also after the
-// callers' scaling by at most 12; n >= -174 stays in V::ldexp's range) in an order that keeps NaN.
 // exp(hi + lo) as p 2^n (p in [0.7, 1.42], n integral): callers that scale the result multiply p
 // first, so a denormal result is rounded once.
 template <class V>
@@ -48,6 +42,12 @@ struct ExpParts {
   typename V::reg p, n;
 };
 
+// exp(hi + lo) for |lo| << |hi| (lo: the low part of an argument computed in two floats).
+// n = round(x log2 e), r = x - n ln 2 with ln 2 in two parts (n ln2_hi is exact, so r is exact to
+// float precision), e^r by its degree-7 Taylor polynomial on |r| <= ln(2)/2 (truncation 1.5e-9
+// relative), 2^n by V::ldexp, which gives inf, denormals and 0 as the exact result would round.
+// x is clamped to [-120, 89] first (beyond it the result is 0 or inf anyway, also after the
+// callers' scaling by at most 12; n >= -174 stays in V::ldexp's range) in an order that keeps NaN.
 // kLo = false: lo is 0 (two adds fewer: x + 0 is not foldable in IEEE arithmetic).
 template <class V, bool kLo = true>
 inline ExpParts<V> exp_parts(typename V::reg hi, typename V::reg lo) {

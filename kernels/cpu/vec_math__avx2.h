@@ -67,7 +67,7 @@ struct Vec8 {
   static mask mor(mask a, mask b) { return _mm256_or_ps(a, b); }
   static reg select(mask m, reg if_true, reg if_false) { return _mm256_blendv_ps(if_false, if_true, m); }
 
-  // p * 2^n for integral n in [-150, 128] without vscalefps: two factors 2^(n/2) and 2^(n - n/2),
+  // p * 2^n for integral n in [-252, 128] without vscalefps: two factors 2^(n/2) and 2^(n - n/2),
   // each a normal float, so the product rounds once, into denormals and to inf as vscalefps does.
   static reg ldexp(reg p, reg n) {
     const __m256i ni = _mm256_cvtps_epi32(n);

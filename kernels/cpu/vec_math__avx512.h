@@ -66,7 +66,8 @@ struct Vec16 {
   static mask mor(mask a, mask b) { return static_cast<mask>(a | b); }
   static reg select(mask m, reg if_true, reg if_false) { return _mm512_mask_blend_ps(m, if_false, if_true); }
 
-  // p * 2^n for integral n in [-150, 128]: vscalefps rounds once, into denormals and to inf too.
+  // p * 2^n for integral n (vec_math.h keeps it in [-174, 128]): vscalefps rounds once, into
+  // denormals and to inf too.
   static reg ldexp(reg p, reg n) { return _mm512_maskz_scalef_ps(0xffff, p, n); }
 
   static ireg bits(reg a) { return _mm512_castps_si512(a); }
