@@ -59,14 +59,14 @@ inline const std::vector<Function>& functions() {
   static const std::vector<Function> list = {
       {"exp", UnaryOp::Exp, ref_exp, -kMax, kMax, 1.0, 0},
       {"log", UnaryOp::Log, ref_log, 0x1p-149, kMax, 0.9, 0},
-      {"erf", UnaryOp::Erf, ref_erf, -kMax, kMax, 1.4, 0},
+      {"erf", UnaryOp::Erf, ref_erf, -kMax, kMax, 1.5, 0},
       {"gelu", UnaryOp::Gelu, ref_gelu, -kMax, kMax, 7.5, 0},
       {"gelu_tanh", UnaryOp::GeluTanh, ref_gelu_tanh, -kMax, kMax, 3.5, 0},
       {"sigmoid", UnaryOp::Sigmoid, ref_sigmoid, -kMax, kMax, 2.5, 0},
       {"tanh", UnaryOp::Tanh, ref_tanh, -kMax, kMax, 1.9, 0},
       {"softplus", UnaryOp::Softplus, ref_softplus, -kMax, kMax, 2.1, 0},
       {"mish", UnaryOp::Mish, ref_mish, -kMax, kMax, 4.4, 1e-30},
-      {"swish", UnaryOp::Swish, ref_swish, -kMax, kMax, 3.2, 0, {1.0, 0, 0}},
+      {"swish", UnaryOp::Swish, ref_swish, -kMax, kMax, 3.3, 0, {1.0, 0, 0}},
   };
   return list;
 }

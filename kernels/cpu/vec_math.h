@@ -14,7 +14,7 @@
 //   function     AVX-512 = AVX2   inputs   portable (C library)   where the max is / notes
 //   exp          0.94             all      0.50                   at 26.69; 0 below -103.97, inf above 88.72
 //   log          0.85             3.1e8    0.82                   at 0.7071; x > 0, denormals included
-//   erf          1.36             3.0e8    0.92                   at 0.99 (series / erfc switch at 1)
+//   erf          1.45             all      0.97                   at 0.994 (series / erfc switch at 1)
 //   gelu (erf)   7.50             all      1.7e7                  at -3.46 (the erfc fit, 1e-7 relative);
 //                                                                 the portable 1 + erf cancels for x << 0
 //   gelu (tanh)  3.40             all      1.7e7                  at -2.98 (portable: cancels)
@@ -22,7 +22,7 @@
 //   tanh         1.90             all      2.19                   at 0.362
 //   softplus     2.03             3.0e8    1.54                   at -1.26
 //   mish         4.31             3.0e8    3.86                   at -5.98; |y| >= 1e-30 (below: 1e-37 absolute)
-//   swish (a=1)  3.14             3.0e8    1.7e7                  at -7.58 (portable: sigmoid's denormals)
+//   swish (a=1)  3.22             all      1.7e7                  at -7.60 (portable: sigmoid's denormals)
 //
 // Exact (IEEE rounded, bit for bit the portable loop): Relu, LeakyRelu, ThresholdedRelu, Abs, Neg,
 // Sqrt, Reciprocal, HardSwish, Softsign, Clip; HardSigmoid is one FMA (within 0.5 ulp).
