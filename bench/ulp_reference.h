@@ -64,8 +64,8 @@ inline const std::vector<Function>& functions() {
       {"gelu_tanh", UnaryOp::GeluTanh, ref_gelu_tanh, -kMax, kMax, 3.5, 0},
       {"sigmoid", UnaryOp::Sigmoid, ref_sigmoid, -kMax, kMax, 2.5, 0},
       {"tanh", UnaryOp::Tanh, ref_tanh, -kMax, kMax, 1.9, 0},
-      {"softplus", UnaryOp::Softplus, ref_softplus, -kMax, kMax, 2.1, 0},
-      {"mish", UnaryOp::Mish, ref_mish, -kMax, kMax, 4.4, 1e-30},
+      {"softplus", UnaryOp::Softplus, ref_softplus, -kMax, kMax, 2.2, 0},
+      {"mish", UnaryOp::Mish, ref_mish, -kMax, kMax, 4.6, 1e-30},
       {"swish", UnaryOp::Swish, ref_swish, -kMax, kMax, 3.3, 0, {1.0, 0, 0}},
   };
   return list;
