@@ -144,6 +144,11 @@ T softplus(T x) {
   return x > T(0) ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
 }
 
+template <class T>
+T clamp01(T v) {
+  return v < T(0) ? T(0) : v > T(1) ? T(1) : v;
+}
+
 template <class T, class F>
 void map(const T* x, T* y, int64_t n, F f) {
   for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
@@ -193,10 +198,9 @@ void unary_float(UnaryOp op, const T* x, T* y, int64_t n, const UnaryParams& p) 
         return T(0.5) * v * (T(1) + std::tanh(k * (v + T(0.044715) * v * v * v)));
       });
     }
-    case UnaryOp::HardSigmoid:
-      return map(x, y, n, [=](T v) { return std::max(T(0), std::min(T(1), alpha * v + beta)); });
-    case UnaryOp::HardSwish:
-      return map(x, y, n, [](T v) { return v * std::max(T(0), std::min(T(1), v / T(6) + T(0.5))); });
+    // clamp01 keeps NaN (std::min(T(1), NaN) would give 1).
+    case UnaryOp::HardSigmoid: return map(x, y, n, [=](T v) { return clamp01(alpha * v + beta); });
+    case UnaryOp::HardSwish: return map(x, y, n, [](T v) { return v * clamp01(v / T(6) + T(0.5)); });
     case UnaryOp::Softplus: return map(x, y, n, [](T v) { return softplus(v); });
     case UnaryOp::Softsign: return map(x, y, n, [](T v) { return v / (T(1) + std::fabs(v)); });
     case UnaryOp::Mish: return map(x, y, n, [](T v) { return v * std::tanh(softplus(v)); });
@@ -248,20 +252,57 @@ void unary_integer(UnaryOp op, const T* x, T* y, int64_t n, const UnaryParams& p
 
 }  // namespace
 
-void unary(UnaryOp op, const float* x, float* y, int64_t n, const UnaryParams& p) {
-  static const bool avx512 = active_isa() >= Isa::Avx512;
-  if (avx512) {
-    switch (op) {
-      case UnaryOp::Erf: return erf_f32__avx512(x, y, n);
-      case UnaryOp::Gelu: return gelu_f32__avx512(x, y, n);
-      case UnaryOp::Exp: return exp_elementwise_f32__avx512(x, y, n);
-      case UnaryOp::Sigmoid: return sigmoid_f32__avx512(x, y, n);
-      case UnaryOp::Tanh: return tanh_f32__avx512(x, y, n);
-      default: break;
-    }
-  }
+namespace {
+
+using UnaryF32Fn = bool (*)(UnaryOp, const float*, float*, int64_t, const UnaryParams&);
+using ClipF32Fn = void (*)(const float*, float, float, float*, int64_t);
+
+bool unary_f32_portable(UnaryOp op, const float* x, float* y, int64_t n, const UnaryParams& p) {
   unary_float(op, x, y, n, p);
+  return true;
 }
+void clip_f32_portable(const float* x, float lo, float hi, float* y, int64_t n) { clip<float>(x, lo, hi, y, n); }
+
+struct VecTable {
+  UnaryF32Fn unary;
+  ClipF32Fn clip;
+};
+
+VecTable vec_table(Isa isa) {
+  if (static_cast<int>(isa) > static_cast<int>(detected_isa())) {
+    fail(ErrorCode::InvalidArgument,
+         cat("the float unary kernels for ", isa_name(isa), " were asked for, but this CPU has only ",
+             isa_name(detected_isa()), "; ask for that or lower"));
+  }
+  switch (isa) {
+    case Isa::Avx512: return {unary_f32__avx512, clip_f32__avx512};
+    case Isa::Avx2: return {unary_f32__avx2, clip_f32__avx2};
+    case Isa::Scalar: break;
+  }
+  return {unary_f32_portable, clip_f32_portable};
+}
+
+const VecTable& active_vec_table() {
+  static const VecTable table = vec_table(active_isa());
+  return table;
+}
+
+}  // namespace
+
+void unary(UnaryOp op, const float* x, float* y, int64_t n, const UnaryParams& p) {
+  if (!active_vec_table().unary(op, x, y, n, p)) unary_float(op, x, y, n, p);
+}
+
+void clip(const float* x, float lo, float hi, float* y, int64_t n) { active_vec_table().clip(x, lo, hi, y, n); }
+
+void unary_f32_isa(Isa isa, UnaryOp op, const float* x, float* y, int64_t n, const UnaryParams& p) {
+  if (!vec_table(isa).unary(op, x, y, n, p)) unary_float(op, x, y, n, p);
+}
+
+void clip_f32_isa(Isa isa, const float* x, float lo, float hi, float* y, int64_t n) {
+  vec_table(isa).clip(x, lo, hi, y, n);
+}
+
 void unary(UnaryOp op, const double* x, double* y, int64_t n, const UnaryParams& p) { unary_float(op, x, y, n, p); }
 void unary(UnaryOp op, const int8_t* x, int8_t* y, int64_t n, const UnaryParams& p) { unary_integer(op, x, y, n, p); }
 void unary(UnaryOp op, const int16_t* x, int16_t* y, int64_t n, const UnaryParams& p) { unary_integer(op, x, y, n, p); }

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/cpu/cpu_features.h"
+
 namespace onnxi::kernels {
 
 struct BroadcastPlan {
@@ -183,12 +185,26 @@ void select(const bool* cond, const Word128* x, const Word128* y, Word128* out, 
 void select(const bool* cond, const std::string* x, const std::string* y, std::string* out,
             const BroadcastPlan& plan);
 
-// AVX-512 variants used by unary() for float when the CPU has AVX-512 (elementwise__avx512.cpp);
-// their errors against the C library are measured in tests/unit/test_elementwise_avx512.cpp.
-void erf_f32__avx512(const float* x, float* y, int64_t n);
+// ---- vectorized float maps ----------------------------------------------------------------------
+
+// unary() and clip() for float run these when the CPU has the ISA (picked once from active_isa()):
+// one template (elementwise_vec_impl.h over vec_math.h) instantiated per ISA. They return false,
+// writing nothing, for ops without a vector form (the portable loop runs those). Their errors
+// against double, in ulp: vec_math.h.
+bool unary_f32__avx512(UnaryOp op, const float* x, float* y, int64_t n, const UnaryParams& p);
+bool unary_f32__avx2(UnaryOp op, const float* x, float* y, int64_t n, const UnaryParams& p);
+void clip_f32__avx512(const float* x, float lo, float hi, float* y, int64_t n);
+void clip_f32__avx2(const float* x, float lo, float hi, float* y, int64_t n);
+// GELU (erf form) rows for the GEMM epilogue.
 void gelu_f32__avx512(const float* x, float* y, int64_t n);
-void exp_elementwise_f32__avx512(const float* x, float* y, int64_t n);
-void sigmoid_f32__avx512(const float* x, float* y, int64_t n);
-void tanh_f32__avx512(const float* x, float* y, int64_t n);
+void gelu_f32__avx2(const float* x, float* y, int64_t n);
+
+// Float clip through the vector kernels (the template above stays the portable reference).
+void clip(const float* x, float lo, float hi, float* y, int64_t n);
+
+// unary() / clip() for float with the kernels of one ISA (Isa::Scalar: the portable loops), for
+// tests and benchmarks. An ISA the CPU lacks is an onnxi::Error, not an illegal instruction.
+void unary_f32_isa(Isa isa, UnaryOp op, const float* x, float* y, int64_t n, const UnaryParams& p = {});
+void clip_f32_isa(Isa isa, const float* x, float lo, float hi, float* y, int64_t n);
 
 }  // namespace onnxi::kernels

@@ -19,8 +19,11 @@ template <class T>
 void batch_norm(const T* x, const T* scale, const T* bias, const T* mean, const T* var, double epsilon, int64_t batch,
                 int64_t channels, int64_t spatial, T* y) {
   if constexpr (std::is_same_v<T, float>) {
-    static const bool avx512 = active_isa() >= Isa::Avx512;
-    if (avx512) {
+    using PlanesFn = void (*)(const float*, const float*, const float*, int64_t, int64_t, int64_t, int64_t, float*);
+    static const PlanesFn planes = active_isa() >= Isa::Avx512 ? batch_norm_planes_f32__avx512
+                                   : active_isa() >= Isa::Avx2 ? batch_norm_planes_f32__avx2
+                                                               : nullptr;
+    if (planes) {
       // The per-channel affine terms are worked out in double and rounded once (in float, b =
       // bias - mean * a cancels and cost up to 15 ulp of y in the test), then one float FMA per
       // element: at most 0.82 x FLT_EPSILON x (|x * a| + |b|) from the double result, measured
@@ -32,7 +35,7 @@ void batch_norm(const T* x, const T* scale, const T* bias, const T* mean, const 
         b[c] = static_cast<float>(bias[c] - static_cast<double>(mean[c]) * scale[c] * inv_std);
       }
       parallel_for(0, batch * channels, grain_for(spatial), [&](int64_t begin, int64_t end) {
-        batch_norm_planes_f32__avx512(x, a.data(), b.data(), begin, end, channels, spatial, y);
+        planes(x, a.data(), b.data(), begin, end, channels, spatial, y);
       });
       return;
     }

@@ -12,11 +12,14 @@ template <class T>
 void batch_norm(const T* x, const T* scale, const T* bias, const T* mean, const T* var, double epsilon, int64_t batch,
                 int64_t channels, int64_t spatial, T* y);
 
-// The AVX-512 float32 planes of batch_norm (norm__avx512.cpp): y = x * a[c] + b[c] over planes
-// [plane_begin, plane_end) of x[batch * channels, spatial], with a = scale / sqrt(var + epsilon) and
-// b = bias - mean * a precomputed per channel in float.
+// The vector float32 planes of batch_norm (norm_vec_impl.h, one template instantiated in
+// norm__avx512.cpp and norm__avx2.cpp, picked once from active_isa()): y = x * a[c] + b[c] over
+// planes [plane_begin, plane_end) of x[batch * channels, spatial], with a = scale / sqrt(var +
+// epsilon) and b = bias - mean * a precomputed per channel (in double, rounded once).
 void batch_norm_planes_f32__avx512(const float* x, const float* a, const float* b, int64_t plane_begin,
                                    int64_t plane_end, int64_t channels, int64_t spatial, float* y);
+void batch_norm_planes_f32__avx2(const float* x, const float* a, const float* b, int64_t plane_begin,
+                                 int64_t plane_end, int64_t channels, int64_t spatial, float* y);
 
 // Per-channel mean and (population) variance of x[batch, channels, spatial]: the statistics a
 // training-mode BatchNormalization uses.

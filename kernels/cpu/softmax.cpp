@@ -59,36 +59,8 @@ void run(Mode mode, const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
   });
 }
 
-}  // namespace
-
 template <class T>
-void softmax(const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
-  if constexpr (std::is_same_v<T, float>) {
-    static const bool avx512 = active_isa() >= Isa::Avx512;
-    if (avx512 && inner == 1) {
-      parallel_for(0, outer, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, n)), [&](int64_t begin, int64_t end) {
-        softmax_rows_f32__avx512(x + begin * n, y + begin * n, end - begin, n);
-      });
-      return;
-    }
-  }
-  run(Mode::Softmax, x, y, outer, n, inner);
-}
-template <class T>
-void log_softmax(const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
-  run(Mode::LogSoftmax, x, y, outer, n, inner);
-}
-template <class T>
-void hardmax(const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
-  run(Mode::Hardmax, x, y, outer, n, inner);
-}
-
-template <class T>
-void softmax_row_masked(T* row, int64_t n) {
-  if constexpr (std::is_same_v<T, float>) {
-    static const bool avx512 = active_isa() >= Isa::Avx512;
-    if (avx512) return softmax_row_masked_f32__avx512(row, n);
-  }
+void softmax_row_masked_portable(T* row, int64_t n) {
   T max_value = -std::numeric_limits<T>::infinity();
   for (int64_t i = 0; i < n; ++i) max_value = std::max(max_value, row[i]);
   if (std::isinf(max_value) && max_value < 0) max_value = T(0);
@@ -100,6 +72,71 @@ void softmax_row_masked(T* row, int64_t n) {
   const T scale = static_cast<T>(sum == 0 ? 1.0 : 1.0 / sum);
   for (int64_t i = 0; i < n; ++i) row[i] *= scale;
 }
+
+using RowsFn = void (*)(const float*, float*, int64_t, int64_t);
+using MaskedRowFn = void (*)(float*, int64_t);
+
+struct RowTable {
+  RowsFn softmax, log_softmax;
+  MaskedRowFn masked;
+};
+
+const RowTable& row_table() {
+  static const RowTable table = [] {
+    switch (active_isa()) {
+      case Isa::Avx512:
+        return RowTable{softmax_rows_f32__avx512, log_softmax_rows_f32__avx512, softmax_row_masked_f32__avx512};
+      case Isa::Avx2: return RowTable{softmax_rows_f32__avx2, log_softmax_rows_f32__avx2, softmax_row_masked_f32__avx2};
+      case Isa::Scalar: break;
+    }
+    return RowTable{nullptr, nullptr, softmax_row_masked_portable<float>};
+  }();
+  return table;
+}
+
+// Contiguous rows (inner == 1) through a vector row kernel, threaded over rows.
+void run_rows(RowsFn fn, const float* x, float* y, int64_t rows, int64_t n) {
+  parallel_for(0, rows, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, n)),
+               [&](int64_t begin, int64_t end) { fn(x + begin * n, y + begin * n, end - begin, n); });
+}
+
+}  // namespace
+
+template <class T>
+void softmax(const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (inner == 1 && row_table().softmax) return run_rows(row_table().softmax, x, y, outer, n);
+  }
+  run(Mode::Softmax, x, y, outer, n, inner);
+}
+template <class T>
+void log_softmax(const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (inner == 1 && row_table().log_softmax) return run_rows(row_table().log_softmax, x, y, outer, n);
+  }
+  run(Mode::LogSoftmax, x, y, outer, n, inner);
+}
+template <class T>
+void hardmax(const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
+  run(Mode::Hardmax, x, y, outer, n, inner);
+}
+
+template <class T>
+void softmax_row_masked(T* row, int64_t n) {
+  if constexpr (std::is_same_v<T, float>) {
+    return row_table().masked(row, n);
+  } else {
+    softmax_row_masked_portable(row, n);
+  }
+}
+
+void softmax_rows_f32_reference(const float* x, float* y, int64_t rows, int64_t n) {
+  for (int64_t r = 0; r < rows; ++r) row_op(Mode::Softmax, x + r * n, y + r * n, n, 1);
+}
+void log_softmax_rows_f32_reference(const float* x, float* y, int64_t rows, int64_t n) {
+  for (int64_t r = 0; r < rows; ++r) row_op(Mode::LogSoftmax, x + r * n, y + r * n, n, 1);
+}
+void softmax_row_masked_f32_reference(float* row, int64_t n) { softmax_row_masked_portable(row, n); }
 
 template void softmax<float>(const float*, float*, int64_t, int64_t, int64_t);
 template void softmax<double>(const double*, double*, int64_t, int64_t, int64_t);

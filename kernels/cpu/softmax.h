@@ -23,11 +23,19 @@ void hardmax(const T* x, T* y, int64_t outer, int64_t n, int64_t inner);
 template <class T>
 void softmax_row_masked(T* row, int64_t n);
 
-// The AVX-512 variants (softmax__avx512.cpp); softmax_row_masked<float> uses the row one when the
-// CPU has AVX-512. exp_f32__avx512 is the vector exp they use, at most 2 ulp from std::exp.
-void exp_f32__avx512(const float* x, float* y, int64_t n);
+// Float rows of one ISA (softmax_impl.h, one template instantiated in softmax__avx512.cpp and
+// softmax__avx2.cpp), picked once from active_isa() by softmax<float> / log_softmax<float> on the
+// last axis (inner == 1) and by softmax_row_masked<float>.
 void softmax_row_masked_f32__avx512(float* row, int64_t n);
-// Softmax of `rows` contiguous rows of n (the Softmax op on the last axis; all -inf rows give NaN).
+void softmax_row_masked_f32__avx2(float* row, int64_t n);
+// Softmax / LogSoftmax of `rows` contiguous rows of n (an all -inf row gives NaN, as the formula).
 void softmax_rows_f32__avx512(const float* x, float* y, int64_t rows, int64_t n);
+void softmax_rows_f32__avx2(const float* x, float* y, int64_t rows, int64_t n);
+void log_softmax_rows_f32__avx512(const float* x, float* y, int64_t rows, int64_t n);
+void log_softmax_rows_f32__avx2(const float* x, float* y, int64_t rows, int64_t n);
+// The portable float rows whatever the CPU (the oracle of the tests).
+void softmax_rows_f32_reference(const float* x, float* y, int64_t rows, int64_t n);
+void log_softmax_rows_f32_reference(const float* x, float* y, int64_t rows, int64_t n);
+void softmax_row_masked_f32_reference(float* row, int64_t n);
 
 }  // namespace onnxi::kernels

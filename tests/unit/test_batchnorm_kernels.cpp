@@ -1,6 +1,7 @@
-// Inference BatchNormalization for float32 (the AVX-512 planes when the CPU has them) against the
+// Inference BatchNormalization for float32 (the vector planes of the active ISA) against the
 // double instantiation: plane sizes below, at and past the 16- and 64-float steps, several
-// channels and batches, in place, and the error in ulp of the affine terms.
+// channels and batches, in place, and the error in ulp of the affine terms; and each ISA's planes
+// (AVX2, AVX-512 where present) bit for bit against fmaf.
 #include <doctest/doctest.h>
 
 #include <cfloat>
@@ -49,4 +50,48 @@ TEST_CASE("batch_norm<float> matches the double computation within a few ulp of 
   }
   MESSAGE("batch_norm<float> (" << std::string(isa_name(active_isa())) << "): max error " << worst
                                 << " x FLT_EPSILON x (|x a| + |b|) against double");
+}
+
+TEST_CASE("batch_norm planes per ISA: one fused multiply-add per element, bit for bit fmaf, tails and in place") {
+  using PlanesFn = void (*)(const float*, const float*, const float*, int64_t, int64_t, int64_t, int64_t, float*);
+  struct Variant {
+    const char* name;
+    PlanesFn fn;
+  };
+  std::vector<Variant> variants;
+  if (detected_isa() >= Isa::Avx2) variants.push_back({"avx2", batch_norm_planes_f32__avx2});
+  if (detected_isa() >= Isa::Avx512) variants.push_back({"avx512", batch_norm_planes_f32__avx512});
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> uni(-3.f, 3.f);
+  for (const Variant& v : variants) {
+    for (int64_t spatial : {0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100000}) {
+      CAPTURE(v.name);
+      CAPTURE(spatial);
+      const int64_t channels = 3, planes = 2 * channels, n = planes * spatial;
+      std::vector<float> x(static_cast<size_t>(n)), a(channels), b(channels);
+      for (float& e : x) e = uni(rng);
+      if (n > 4) x[1] = NAN, x[3] = INFINITY, x[4] = 1e-40f;
+      for (int64_t c = 0; c < channels; ++c) a[c] = uni(rng), b[c] = uni(rng);
+      std::vector<float> y(static_cast<size_t>(n) + 16, 99.f);
+      // Planes [1, planes): plane 0 must stay untouched too.
+      v.fn(x.data(), a.data(), b.data(), 1, planes, channels, spatial, y.data());
+      for (int64_t i = 0; i < spatial; ++i) REQUIRE(y[static_cast<size_t>(i)] == 99.f);
+      for (int64_t i = n; i < n + 16; ++i) REQUIRE(y[static_cast<size_t>(i)] == 99.f);
+      for (int64_t i = spatial; i < n; ++i) {
+        const int64_t c = (i / spatial) % channels;
+        const float want = std::fmaf(x[static_cast<size_t>(i)], a[c], b[c]);
+        if (std::isnan(want)) {
+          REQUIRE(std::isnan(y[static_cast<size_t>(i)]));
+        } else {
+          REQUIRE(y[static_cast<size_t>(i)] == want);
+        }
+      }
+      std::vector<float> z = x;
+      v.fn(z.data(), a.data(), b.data(), 0, planes, channels, spatial, z.data());
+      for (int64_t i = spatial; i < n; ++i) {
+        REQUIRE((z[static_cast<size_t>(i)] == y[static_cast<size_t>(i)] ||
+                 (std::isnan(z[static_cast<size_t>(i)]) && std::isnan(y[static_cast<size_t>(i)]))));
+      }
+    }
+  }
 }

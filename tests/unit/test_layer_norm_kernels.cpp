@@ -2,7 +2,8 @@
 // the double-accumulating reference: row lengths around the vector widths (1, 15, 16, 17, 31, 33,
 // 64, 65, 768, 1000), every option (gamma, beta, skip of full or repeated rows, bias, sum, the
 // mean / inv_std_dev outputs, RMS), rows offset far from zero (where E[x^2] - E[x]^2 would lose
-// every digit), and denormal, NaN and inf rows. Also the vectorized GELUs (kernels/cpu/gelu.h).
+// every digit), and denormal, NaN and inf rows. Also the GELU entry points (kernels/cpu/gelu.h;
+// their accuracy per ISA: tests/unit/test_elementwise_vec.cpp).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -196,92 +197,6 @@ TEST_CASE("layer_norm rows: denormal, constant, NaN and inf rows behave as the r
       }
     }
   }
-}
-
-TEST_CASE("gelu_tanh_f32__avx512 matches the double formula; tails and special values") {
-  if (detected_isa() < Isa::Avx512) {
-    MESSAGE("no AVX-512 on this CPU: skipped");
-    return;
-  }
-  const int64_t n = 1 << 18;
-  std::vector<float> x(n), y(n);
-  for (int64_t i = 0; i < n; ++i) x[i] = -12.f + 24.f * static_cast<float>(i) / static_cast<float>(n);
-  gelu_tanh_f32__avx512(x.data(), y.data(), n);
-  double worst = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const double v = x[i];
-    const double want = 0.5 * v * (1.0 + std::tanh(0.79788456080286535588 * (v + 0.044715 * v * v * v)));
-    worst = std::max(worst, std::fabs(y[i] - want) / std::max(1.0, std::fabs(v)));
-  }
-  MESSAGE("gelu_tanh_f32__avx512: max error " << worst << " of max(1, |x|) over [-12, 12]");
-  CHECK(worst <= 2.5e-7);
-  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
-  // 17 values: a full vector and a 1-element tail; agrees with the portable kernel.
-  std::vector<float> special{0.f, -0.f, inf, -inf, nan, 100.f, -100.f, 1e-30f, -1e-30f, 3.f, -3.f, 0.5f, -0.5f,
-                             1e30f, -1e30f, 20.f, -20.f};
-  std::vector<float> out(special.size()), ref(special.size());
-  gelu_tanh_f32__avx512(special.data(), out.data(), static_cast<int64_t>(special.size()));
-  unary(UnaryOp::GeluTanh, special.data(), ref.data(), static_cast<int64_t>(special.size()), UnaryParams{});
-  CHECK(out[0] == 0.f);
-  CHECK(out[2] == inf);
-  CHECK(std::isnan(out[3]));  // -inf * 0, as the portable formula gives
-  CHECK(std::isnan(out[4]));
-  CHECK(out[5] == 100.f);
-  CHECK(out[6] == 0.f);
-  CHECK(out[13] == 1e30f);
-  CHECK(out[14] == 0.f);
-  for (size_t i = 0; i < special.size(); ++i) {
-    if (std::isnan(ref[i])) {
-      CHECK(std::isnan(out[i]));
-      continue;
-    }
-    if (out[i] == ref[i]) continue;  // inf
-    CHECK_MESSAGE(std::fabs(out[i] - ref[i]) <= 1e-6 * std::max(1.f, std::fabs(special[i])), "x = ", special[i]);
-  }
-}
-
-TEST_CASE("gelu_f32__avx2 and gelu_tanh_f32__avx2 match the double formulas; tails and special values") {
-  if (detected_isa() < Isa::Avx2) {
-    MESSAGE("no AVX2 on this CPU: skipped");
-    return;
-  }
-  const int64_t n = (1 << 18) + 5;  // a partial last vector
-  std::vector<float> x(n), y(n), t(n);
-  for (int64_t i = 0; i < n; ++i) x[i] = -12.f + 24.f * static_cast<float>(i) / static_cast<float>(n);
-  gelu_f32__avx2(x.data(), y.data(), n);
-  gelu_tanh_f32__avx2(x.data(), t.data(), n);
-  double worst_erf = 0, worst_tanh = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const double v = x[i], scale = std::max(1.0, std::fabs(v));
-    const double want_erf = 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
-    const double want_tanh = 0.5 * v * (1.0 + std::tanh(0.79788456080286535588 * (v + 0.044715 * v * v * v)));
-    worst_erf = std::max(worst_erf, std::fabs(y[i] - want_erf) / scale);
-    worst_tanh = std::max(worst_tanh, std::fabs(t[i] - want_tanh) / scale);
-  }
-  MESSAGE("AVX2 GELU over [-12, 12], error of max(1, |x|): erf form " << worst_erf << ", tanh form " << worst_tanh);
-  CHECK(worst_erf <= 2.5e-7);
-  CHECK(worst_tanh <= 2.5e-7);
-  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
-  std::vector<float> special{0.f, inf, nan, 100.f, -100.f, 1e30f, -1e30f, 1e-30f, -3.f, 3.f, 0.25f};
-  std::vector<float> a(special.size()), b(special.size());
-  gelu_f32__avx2(special.data(), a.data(), static_cast<int64_t>(special.size()));
-  gelu_tanh_f32__avx2(special.data(), b.data(), static_cast<int64_t>(special.size()));
-  for (const auto& out : {a, b}) {
-    CHECK(out[0] == 0.f);
-    CHECK(out[1] == inf);
-    CHECK(std::isnan(out[2]));
-    CHECK(out[3] == 100.f);
-    CHECK(out[4] == 0.f);
-    CHECK(out[5] == 1e30f);
-    CHECK(out[6] == 0.f);
-  }
-  // -inf gives NaN (-inf * 0) in both forms, as the portable formulas do.
-  const float minus_inf = -inf;
-  float o = 0.f;
-  gelu_f32__avx2(&minus_inf, &o, 1);
-  CHECK(std::isnan(o));
-  gelu_tanh_f32__avx2(&minus_inf, &o, 1);
-  CHECK(std::isnan(o));
 }
 
 TEST_CASE("gelu_f32 / gelu_tanh_f32 dispatch agrees with the portable kernels") {
