@@ -49,6 +49,10 @@ add_custom_command(OUTPUT ${_srcs}
 add_library(onnxi_proto STATIC ${_srcs})
 target_include_directories(onnxi_proto PUBLIC "${_gen}")
 target_link_libraries(onnxi_proto PUBLIC protobuf::libprotobuf-lite)
+# Parsing runs once per model load: the generated code is compiled for size with the loader.
+if(ONNXI_SMALL_OPS)
+  target_compile_options(onnxi_proto PRIVATE -Os)
+endif()
 set(ONNXI_PROTO_INCLUDE_DIR "${_gen}")
 if(_proto_fallback)
   target_compile_definitions(onnxi_proto PUBLIC ONNXI_PROTO_IR8=1)
