@@ -36,9 +36,26 @@ ReducePlan plan_reduction(const std::vector<int64_t>& shape, const std::vector<b
 // until it wraps); integer Mean truncates toward zero; integer L2/LogSum/LogSumExp go through
 // double. Empty-set results: Sum/L1/L2/SumSquare 0, Prod 1, Max lowest (-inf), Min highest (+inf),
 // Mean NaN (0 for integers), LogSum/LogSumExp -inf. Max/Min propagate NaN.
-// Instantiated for float, double, int8_t, uint8_t, int32_t, uint32_t, int64_t, uint64_t.
+// Defined for float, double (reduce.cpp) and int8_t, uint8_t, int32_t, uint32_t, int64_t, uint64_t
+// (reduce_int.cpp, compiled for size).
 template <class T>
 void reduce(ReduceOp op, const ReducePlan& plan, const T* in, T* out);
+template <>
+void reduce<float>(ReduceOp op, const ReducePlan& plan, const float* in, float* out);
+template <>
+void reduce<double>(ReduceOp op, const ReducePlan& plan, const double* in, double* out);
+template <>
+void reduce<int8_t>(ReduceOp op, const ReducePlan& plan, const int8_t* in, int8_t* out);
+template <>
+void reduce<uint8_t>(ReduceOp op, const ReducePlan& plan, const uint8_t* in, uint8_t* out);
+template <>
+void reduce<int32_t>(ReduceOp op, const ReducePlan& plan, const int32_t* in, int32_t* out);
+template <>
+void reduce<uint32_t>(ReduceOp op, const ReducePlan& plan, const uint32_t* in, uint32_t* out);
+template <>
+void reduce<int64_t>(ReduceOp op, const ReducePlan& plan, const int64_t* in, int64_t* out);
+template <>
+void reduce<uint64_t>(ReduceOp op, const ReducePlan& plan, const uint64_t* in, uint64_t* out);
 // float16 / bfloat16 bits, computed in float32.
 void reduce_f16(ReduceOp op, const ReducePlan& plan, const uint16_t* in, uint16_t* out);
 void reduce_bf16(ReduceOp op, const ReducePlan& plan, const uint16_t* in, uint16_t* out);
