@@ -101,6 +101,10 @@ TEST_CASE("NCHWc convolution matches the reference over shapes, kernels, strides
       {96, 24, 1, 15, 15, 1, 1, 1, 0, 1},    {16, 8, 1, 9, 17, 3, 3, 1, 1, 1},
       {32, 40, 1, 14, 14, 3, 3, 1, 1, 1},    {200, 24, 1, 8, 8, 3, 3, 1, 1, 1},
       {24, 24, 1, 7, 7, 3, 3, 2, 1, 1},
+      // ic blocks past one weight chunk (7 blocks of 3x3 for 2 output blocks), cut into equal
+      // chunks: 8 as 4 + 4 (ResNet-50's stride-2 3x3), 9 as 5 + 4 with a partial last block
+      {128, 32, 1, 9, 13, 3, 3, 2, 1, 1},    {140, 40, 1, 7, 9, 3, 3, 2, 1, 1},
+      {128, 64, 1, 6, 30, 3, 3, 1, 1, 1},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     const Case& k = cases[i];
@@ -114,6 +118,13 @@ TEST_CASE("NCHWc convolution from an NCHW input (a first conv on few channels), 
   const std::vector<Case> cases = {
       {3, 64, 1, 29, 31, 7, 7, 2, 3, 1, true}, {3, 16, 1, 16, 16, 3, 3, 1, 1, 1, true},
       {1, 20, 1, 9, 9, 3, 3, 2, 1, 1, true},   {4, 32, 1, 12, 12, 5, 5, 3, 2, 1, true},
+      // 3 channels (the unrolled RGB path): MobileNetV2's 3x3/2 -> 32 and the stem's 7x7/2 on
+      // output widths 1..15 and 28 (tiles of 14 and their tails)
+      {3, 32, 1, 1, 1, 3, 3, 2, 1, 1, true},   {3, 32, 1, 3, 3, 3, 3, 2, 1, 1, true},
+      {3, 32, 1, 9, 9, 3, 3, 2, 1, 1, true},   {3, 32, 1, 5, 13, 3, 3, 2, 1, 1, true},
+      {3, 32, 1, 5, 27, 3, 3, 2, 1, 1, true},  {3, 32, 1, 4, 29, 3, 3, 2, 1, 1, true},
+      {3, 32, 1, 6, 55, 3, 3, 2, 1, 1, true},  {3, 64, 1, 9, 21, 7, 7, 2, 3, 1, true},
+      {3, 48, 1, 7, 11, 3, 3, 1, 1, 1, true},  {3, 20, 1, 8, 8, 3, 3, 2, 0, 1, true},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     INFO("case ", i);
