@@ -239,7 +239,19 @@ void epilogue_rows(const SgemmEpilogue& e, int64_t i0, int64_t j0, int64_t rows,
     const float* res = e.residual ? e.residual + (i0 + i) * e.ldr + j0 : nullptr;
     int64_t j = 0;
     for (; j + 64 <= cols; j += 64) step.template operator()<4>(row, res, j, __mmask16(0xffff), rb);
-    for (; j < cols; j += 16) step.template operator()<1>(row, res, j, tail_mask(cols - j), rb);
+    // The last 1-4 vectors as one group, not one at a time: a strip is often 240 columns (five
+    // 48-column panels), whose 48-column tail one by one left the GELU waiting on its latency.
+    const int64_t left = cols - j, last_lanes = left - (left - 1) / 16 * 16;
+    const __mmask16 last = left > 0 ? tail_mask(last_lanes) : __mmask16(0);
+    if (left > 48) {
+      step.template operator()<4>(row, res, j, last, rb);
+    } else if (left > 32) {
+      step.template operator()<3>(row, res, j, last, rb);
+    } else if (left > 16) {
+      step.template operator()<2>(row, res, j, last, rb);
+    } else if (left > 0) {
+      step.template operator()<1>(row, res, j, last, rb);
+    }
   }
 }
 
