@@ -30,12 +30,11 @@ inline __mmask16 lanes(int64_t left) { return left <= 0 ? __mmask16(0) : tail_ma
 // product plus, at two threads, a second fork and join.
 template <int R, bool kDirect>
 void sgemm_rx48(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int64_t cols,
-                bool accumulate) {
+                bool accumulate, const float* prefetch = nullptr) {
   __m512 acc0[R], acc1[R], acc2[R];
 #pragma GCC unroll 8
   for (int i = 0; i < R; ++i) acc0[i] = acc1[i] = acc2[i] = _mm512_setzero_ps();
-#pragma GCC unroll 4
-  for (int64_t k = 0; k < kc; ++k) {
+  auto step = [&]() __attribute__((always_inline)) {
     const __m512 b0 = _mm512_loadu_ps(b);
     const __m512 b1 = _mm512_loadu_ps(b + 16);
     const __m512 b2 = _mm512_loadu_ps(b + 32);
@@ -48,7 +47,20 @@ void sgemm_rx48(int64_t kc, const float* a, int64_t lda, const float* b, float* 
     }
     a += kDirect ? 1 : kMr;
     b += kNr;
+  };
+  int64_t k = 0;
+  if (prefetch != nullptr) {
+    for (; k + 4 <= kc; k += 4) {
+      _mm_prefetch(reinterpret_cast<const char*>(prefetch), _MM_HINT_T1);
+      prefetch += 16;
+      step();
+      step();
+      step();
+      step();
+    }
   }
+#pragma GCC unroll 4
+  for (; k < kc; ++k) step();
   if (cols == kNr) {
 #pragma GCC unroll 8
     for (int i = 0; i < R; ++i) {
@@ -81,7 +93,8 @@ void sgemm_rx48(int64_t kc, const float* a, int64_t lda, const float* b, float* 
 
 template <bool kDirect>
 void sgemm_8x48_rows(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int64_t rows,
-                     int64_t cols, bool accumulate) {
+                     int64_t cols, bool accumulate, const float* prefetch = nullptr) {
+  if (rows == 8) return sgemm_rx48<8, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate, prefetch);
   switch (rows) {
     case 8: return sgemm_rx48<8, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate);
     case 7: return sgemm_rx48<7, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate);
@@ -100,8 +113,8 @@ void sgemm_8x48(int64_t kc, const float* a, const float* b, float* c, int64_t ld
 }
 
 void sgemm_8x48_direct(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int64_t rows,
-                       int64_t cols, bool accumulate) {
-  sgemm_8x48_rows<true>(kc, a, lda, b, c, ldc, rows, cols, accumulate);
+                       int64_t cols, bool accumulate, const float* prefetch) {
+  sgemm_8x48_rows<true>(kc, a, lda, b, c, ldc, rows, cols, accumulate, prefetch);
 }
 
 // One row against a 48-column panel: memory-bound, so four steps of depth are in flight at once
