@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/parallel.h"
 #ifdef ONNXI_WITH_BLAS
 #include <cblas.h>
 #endif
@@ -96,13 +97,18 @@ BENCHMARK(BM_onnxi_sgemm_rect)->ComputeStatistics("max", best)->Apply(rect_args)
 // through a 32 MiB L3 once per run). Cycles through enough packed copies of B to overflow L3.
 void BM_onnxi_sgemm_rect_cold_b(benchmark::State& state) {
   Rect r(state.range(0), state.range(1), state.range(2));
-  const int64_t copies = std::max<int64_t>(2, (96 << 20) / (r.K * r.N * 4));
+  // The 5th argument 0 keeps one (hot) copy, the same loop as the cold one for a side-by-side ratio.
+  const int64_t copies = state.range(4) == 0 ? 1 : std::max<int64_t>(2, (96 << 20) / (r.K * r.N * 4));
   std::vector<onnxi::kernels::PackedSgemmB> packed;
   for (int64_t i = 0; i < copies; ++i) packed.push_back(onnxi::kernels::pack_sgemm_b(false, r.K, r.N, r.b.data(), r.N));
   int64_t next = 0;
+  // Threads as a model session would bound them (the 4th argument), not the whole machine.
+  onnxi::kernels::ThreadArena arena(static_cast<int>(state.range(3)));
   for (auto _ : state) {
-    onnxi::kernels::sgemm_packed(false, r.M, 1.f, r.a.data(), r.K, packed[static_cast<size_t>(next)], 0.f, r.c.data(),
-                                 r.N);
+    arena.execute([&] {
+      onnxi::kernels::sgemm_packed(false, r.M, 1.f, r.a.data(), r.K, packed[static_cast<size_t>(next)], 0.f,
+                                   r.c.data(), r.N);
+    });
     next = (next + 1) % copies;
     benchmark::DoNotOptimize(r.c.data());
   }
@@ -110,9 +116,9 @@ void BM_onnxi_sgemm_rect_cold_b(benchmark::State& state) {
 }
 BENCHMARK(BM_onnxi_sgemm_rect_cold_b)
     ->ComputeStatistics("max", best)
-    ->Args({128, 768, 768})
-    ->Args({128, 3072, 768})
-    ->Args({128, 768, 3072})
+    ->ArgsProduct({{128}, {768}, {768}, {1, 2}, {0, 1}})
+    ->ArgsProduct({{128}, {3072}, {768}, {1, 2}, {0, 1}})
+    ->ArgsProduct({{128}, {768}, {3072}, {1, 2}, {0, 1}})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
@@ -131,15 +137,20 @@ void BM_onnxi_sgemm_rect_epilogue(benchmark::State& state) {
     e.residual = residual.data();
     e.ldr = r.N;
   }
+  onnxi::kernels::ThreadArena arena(static_cast<int>(state.range(4)));
   for (auto _ : state) {
-    onnxi::kernels::sgemm_packed(false, r.M, 1.f, r.a.data(), r.K, packed, 0.f, r.c.data(), r.N, &e);
+    // 3rd mode 0: the same product without the epilogue, in the same loop, for its share.
+    arena.execute([&] {
+      onnxi::kernels::sgemm_packed(false, r.M, 1.f, r.a.data(), r.K, packed, 0.f, r.c.data(), r.N,
+                                   state.range(3) == 0 ? nullptr : &e);
+    });
     benchmark::DoNotOptimize(r.c.data());
   }
   report_rect(state, r);
 }
 BENCHMARK(BM_onnxi_sgemm_rect_epilogue)->ComputeStatistics("max", best)
-    ->Args({128, 3072, 768, 1})
-    ->Args({128, 768, 3072, 2})
+    ->ArgsProduct({{128}, {3072}, {768}, {0, 1}, {1, 2}})
+    ->ArgsProduct({{128}, {768}, {3072}, {0, 2}, {1, 2}})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

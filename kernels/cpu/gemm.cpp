@@ -344,8 +344,26 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
         const bool accumulate = pc > 0 || beta != T(0);
         const bool last = pc + kc >= K;
         const T* b_slice = slice;
+        // The next slice of prepacked B this task reads (next depth block, else the next chunk's
+        // first), prefetched by the direct micro-kernel while it computes this one: constant weights
+        // are used once per run, so in a model every slice comes from memory.
+        const float* next_b = nullptr;
+        int64_t next_lines = 0;
         if (prepacked_b) {
           b_slice = prepacked_b + pc * n_padded + j0 * kc;
+          int64_t npc = pc + kc, nj0 = j0, nnc = nc;
+          if (npc >= K && t + 1 < end) {
+            npc = 0;
+            nj0 = (t + 1) * panels / n_tasks * nr;
+            nnc = std::min((t + 2) * panels / n_tasks * nr, N) - nj0;
+          }
+          if constexpr (std::is_same_v<T, float>) {
+            if (npc < K && direct_a) {
+              const int64_t nkc = std::min(kc_max, K - npc);
+              next_b = prepacked_b + npc * n_padded + nj0 * nkc;
+              next_lines = (nnc + nr - 1) / nr * nr * nkc / 16;
+            }
+          }
         } else {
           pack_slice(pc, kc, j0, nc, slice);
         }
@@ -360,8 +378,15 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
               if (direct_a) {
                 const float* ar = a.data + (i0 + ip) * a.ld + pc;
                 for (int64_t jp = 0; jp < nc; jp += nr) {
+                  // kc / 4 lines per tile: 64 tiles of BERT's slices cover the next one (3840 lines).
+                  const float* pf = nullptr;
+                  if (next_lines > 0) {
+                    pf = next_b;
+                    next_b += kc / 4 * 16;
+                    next_lines -= kc / 4;
+                  }
                   direct(kc, ar, a.ld, b_slice + jp * kc, C + (i0 + ip) * ldc + j0 + jp, ldc, rows,
-                         std::min(nr, nc - jp), accumulate);
+                         std::min(nr, nc - jp), accumulate, pf);
                 }
               }
             }

@@ -30,12 +30,11 @@ inline __mmask16 lanes(int64_t left) { return left <= 0 ? __mmask16(0) : tail_ma
 // product plus, at two threads, a second fork and join.
 template <int R, bool kDirect>
 void sgemm_rx48(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int64_t cols,
-                bool accumulate) {
+                bool accumulate, const float* prefetch = nullptr) {
   __m512 acc0[R], acc1[R], acc2[R];
 #pragma GCC unroll 8
   for (int i = 0; i < R; ++i) acc0[i] = acc1[i] = acc2[i] = _mm512_setzero_ps();
-#pragma GCC unroll 4
-  for (int64_t k = 0; k < kc; ++k) {
+  auto step = [&]() __attribute__((always_inline)) {
     const __m512 b0 = _mm512_loadu_ps(b);
     const __m512 b1 = _mm512_loadu_ps(b + 16);
     const __m512 b2 = _mm512_loadu_ps(b + 32);
@@ -48,7 +47,20 @@ void sgemm_rx48(int64_t kc, const float* a, int64_t lda, const float* b, float* 
     }
     a += kDirect ? 1 : kMr;
     b += kNr;
+  };
+  int64_t k = 0;
+  if (prefetch != nullptr) {
+    for (; k + 4 <= kc; k += 4) {
+      _mm_prefetch(reinterpret_cast<const char*>(prefetch), _MM_HINT_T1);
+      prefetch += 16;
+      step();
+      step();
+      step();
+      step();
+    }
   }
+#pragma GCC unroll 4
+  for (; k < kc; ++k) step();
   if (cols == kNr) {
 #pragma GCC unroll 8
     for (int i = 0; i < R; ++i) {
@@ -81,7 +93,8 @@ void sgemm_rx48(int64_t kc, const float* a, int64_t lda, const float* b, float* 
 
 template <bool kDirect>
 void sgemm_8x48_rows(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int64_t rows,
-                     int64_t cols, bool accumulate) {
+                     int64_t cols, bool accumulate, const float* prefetch = nullptr) {
+  if (rows == 8) return sgemm_rx48<8, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate, prefetch);
   switch (rows) {
     case 8: return sgemm_rx48<8, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate);
     case 7: return sgemm_rx48<7, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate);
@@ -100,8 +113,8 @@ void sgemm_8x48(int64_t kc, const float* a, const float* b, float* c, int64_t ld
 }
 
 void sgemm_8x48_direct(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int64_t rows,
-                       int64_t cols, bool accumulate) {
-  sgemm_8x48_rows<true>(kc, a, lda, b, c, ldc, rows, cols, accumulate);
+                       int64_t cols, bool accumulate, const float* prefetch) {
+  sgemm_8x48_rows<true>(kc, a, lda, b, c, ldc, rows, cols, accumulate, prefetch);
 }
 
 // One row against a 48-column panel: memory-bound, so four steps of depth are in flight at once
@@ -239,7 +252,19 @@ void epilogue_rows(const SgemmEpilogue& e, int64_t i0, int64_t j0, int64_t rows,
     const float* res = e.residual ? e.residual + (i0 + i) * e.ldr + j0 : nullptr;
     int64_t j = 0;
     for (; j + 64 <= cols; j += 64) step.template operator()<4>(row, res, j, __mmask16(0xffff), rb);
-    for (; j < cols; j += 16) step.template operator()<1>(row, res, j, tail_mask(cols - j), rb);
+    // The last 1-4 vectors as one group, not one at a time: a strip is often 240 columns (five
+    // 48-column panels), whose 48-column tail one by one left the GELU waiting on its latency.
+    const int64_t left = cols - j, last_lanes = left - (left - 1) / 16 * 16;
+    const __mmask16 last = left > 0 ? tail_mask(last_lanes) : __mmask16(0);
+    if (left > 48) {
+      step.template operator()<4>(row, res, j, last, rb);
+    } else if (left > 32) {
+      step.template operator()<3>(row, res, j, last, rb);
+    } else if (left > 16) {
+      step.template operator()<2>(row, res, j, last, rb);
+    } else if (left > 0) {
+      step.template operator()<1>(row, res, j, last, rb);
+    }
   }
 }
 

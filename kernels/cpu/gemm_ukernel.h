@@ -22,8 +22,11 @@ using SgemmRowFn = void (*)(int64_t kc, const float* a, int64_t a_stride, const 
 
 // The same tile with A read in place instead of packed: a points at row 0, depth 0 of the tile's rows
 // of a row-major A (a[i * lda + k]); alpha is 1. Saves packing A when its rows are contiguous.
+// Non-null `prefetch`: one cache line from there on is prefetched every 4 steps of depth (kc / 4
+// lines in all), spread through the loop so the misses never queue up together. Prefetches never
+// fault, so the last tile may run past the end of what it warms.
 using SgemmUkernelDirectFn = void (*)(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
-                                      int64_t rows, int64_t cols, bool accumulate);
+                                      int64_t rows, int64_t cols, bool accumulate, const float* prefetch);
 
 struct SgemmEpilogue;
 // Applies an SgemmEpilogue (kernels/cpu/gemm.h) to the rows x cols block of C at (i0, j0) of the

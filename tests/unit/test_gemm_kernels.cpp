@@ -237,7 +237,7 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 }  // namespace
 
 TEST_CASE("SGEMM epilogue: row and column bias, residual, Relu, clamp and both GELU forms, every kernel and path") {
-  const int64_t Ms[] = {1, 2, 5, 11, 12, 13}, Ns[] = {1, 7, 15, 16, 17, 31, 32, 33}, Ks[] = {1, 3, 16, 17};
+  const int64_t Ms[] = {1, 2, 5, 11, 12, 13}, Ns[] = {1, 7, 15, 16, 17, 31, 32, 33, 47, 48, 50, 63, 97}, Ks[] = {1, 3, 16, 17};
   struct Act {
     SgemmActivation act;
     float lo, hi;

@@ -203,6 +203,49 @@ TEST_CASE("SGEMM reads A in place only where it may: alpha 1, rows not transpose
   }
 }
 
+TEST_CASE("SGEMM direct micro-kernel: prefetching the next B slice changes no value, every row count and tail") {
+  // The prefetch pointer only warms caches; the product must be bit-identical to the run without it
+  // and match the portable kernel, for 1-8 rows, partial column panels, depths with and without a
+  // remainder of the 4-step prefetch loop, and storing or accumulating.
+  if (detected_isa() < Isa::Avx512) return;
+  const SgemmUkernel k = sgemm_ukernel_8x48__avx512();
+  const int64_t kr = k.nr, lda = 300;
+  for (int64_t kc : {1, 3, 4, 7, 64, 257}) {
+    for (int64_t rows = 1; rows <= k.mr; ++rows) {
+      for (int64_t cols : {1, 17, 47, 48}) {
+        for (bool accumulate : {false, true}) {
+          const auto A = random_values(static_cast<size_t>(k.mr * lda), 5 + kc);
+          const auto Bp = random_values(static_cast<size_t>(kc * kr), 6 + rows);
+          const auto next = random_values(static_cast<size_t>(kc * 16 + 64), 7);
+          const auto C0 = random_values(static_cast<size_t>(k.mr * kr), 8 + cols);
+          std::vector<float> plain = C0, fetched = C0, ref(C0.size(), 0.f);
+          k.direct(kc, A.data(), lda, Bp.data(), plain.data(), kr, rows, cols, accumulate, nullptr);
+          k.direct(kc, A.data(), lda, Bp.data(), fetched.data(), kr, rows, cols, accumulate, next.data());
+          INFO("kc=", kc, " rows=", rows, " cols=", cols, " accumulate=", accumulate);
+          for (int64_t i = 0; i < k.mr; ++i) {
+            for (int64_t j = 0; j < kr; ++j) {
+              const size_t at = static_cast<size_t>(i * kr + j);
+              REQUIRE(fetched[at] == plain[at]);
+              double sum = accumulate ? C0[at] : 0.0, magnitude = std::abs(sum);
+              for (int64_t p = 0; p < kc; ++p) {
+                const double term = double(A[static_cast<size_t>(i * lda + p)]) * Bp[static_cast<size_t>(p * kr + j)];
+                sum += term;
+                magnitude += std::abs(term);
+              }
+              if (i >= rows || j >= cols) {
+                REQUIRE(plain[at] == C0[at]);  // outside the tile: untouched
+              } else {
+                // Float summation's bound: (terms + 1) roundings of at most 2^-24 of the running magnitude.
+                REQUIRE(std::abs(plain[at] - sum) <= static_cast<double>(kc + 1) * 0x1p-24 * magnitude);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("SGEMM epilogue GELU (erf form) of each kernel against double: error, tails, NaN and infinities") {
   // K == 0 with beta 1 leaves C as it is, so the epilogue sees exactly the values written here.
   std::vector<float> x;
