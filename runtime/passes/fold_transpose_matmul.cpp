@@ -43,11 +43,7 @@ void toggle_int_attr(Node& n, const char* name) {
       return;
     }
   }
-  Attribute a;
-  a.name = name;
-  a.type = Attribute::Type::Int;
-  a.i = 1;
-  n.attributes.push_back(a);
+  n.attributes.push_back(int_attr(name, 1));
 }
 
 int64_t default_opset(const Model& m) {

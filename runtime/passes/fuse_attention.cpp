@@ -268,14 +268,6 @@ bool match_at(const Matcher& m, size_t si, Match& out) {
   return match_scores(m, x, out);
 }
 
-Attribute float_attr(const char* name, float v) {
-  Attribute a;
-  a.name = name;
-  a.type = Attribute::Type::Float;
-  a.f = v;
-  return a;
-}
-
 }  // namespace
 
 int fuse_attention(Model& model) {

@@ -39,14 +39,6 @@ bool clip_bounds(const Model& m, const GraphUses& uses, const Node& clip, float&
   return clip.inputs.size() <= 3;
 }
 
-Attribute float_attr(const char* name, float v) {
-  Attribute a;
-  a.name = name;
-  a.type = Attribute::Type::Float;
-  a.f = v;
-  return a;
-}
-
 }  // namespace
 
 int fuse_conv_activation(Model& model) {

@@ -172,11 +172,7 @@ int fuse_gelu(Model& model) {
       gelu.domain = kOnnxiDomain;
       gelu.inputs = {x};
       gelu.outputs = {out};
-      Attribute approx;
-      approx.name = "approximate";
-      approx.type = Attribute::Type::String;
-      approx.s = is_erf ? "none" : "tanh";
-      gelu.attributes.push_back(approx);
+      gelu.attributes.push_back(string_attr("approximate", is_erf ? "none" : "tanh"));
       for (size_t k : mt.nodes) {
         mt.taken.insert(k);
         if (k != place) erase.insert(k);

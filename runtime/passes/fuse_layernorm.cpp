@@ -125,22 +125,6 @@ int reads_of(const Node& n, const std::string& name) {
   return k;
 }
 
-Attribute float_attr(const char* name, float v) {
-  Attribute a;
-  a.name = name;
-  a.type = Attribute::Type::Float;
-  a.f = v;
-  return a;
-}
-
-Attribute int_attr(const char* name, int64_t v) {
-  Attribute a;
-  a.name = name;
-  a.type = Attribute::Type::Int;
-  a.i = v;
-  return a;
-}
-
 struct Residual {
   std::string in, skip, bias;
   bool sum_out = false;  // the sum has readers besides the norm

@@ -62,14 +62,6 @@ bool is_row_bias(const Tensor& bias, int64_t n_cols, int64_t out_rank) {
   return bias.rank() == 1 || (out_rank >= 0 && bias.rank() <= out_rank);
 }
 
-Attribute string_attr(const char* name, std::string v) {
-  Attribute a;
-  a.name = name;
-  a.type = Attribute::Type::String;
-  a.s = std::move(v);
-  return a;
-}
-
 }  // namespace
 
 int fuse_matmul_bias(Model& model) {

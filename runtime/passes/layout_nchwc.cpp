@@ -112,11 +112,7 @@ class Rewriter {
         p.domain = kOnnxi;
         p.opset = 0;
         p.inputs[0] = blocked_[n.inputs[0]].name;
-        Attribute ch;
-        ch.name = "channels";
-        ch.type = Attribute::Type::Int;
-        ch.i = blocked_[n.inputs[0]].channels;
-        p.attributes.push_back(ch);
+        p.attributes.push_back(int_attr("channels", blocked_[n.inputs[0]].channels));
         out_.push_back(std::move(p));
         ++converted_;
       } else {
@@ -167,11 +163,7 @@ class Rewriter {
     r.domain = kOnnxi;
     r.inputs = {blocked_[name].name};
     r.outputs = {name};
-    Attribute ch;
-    ch.name = "channels";
-    ch.type = Attribute::Type::Int;
-    ch.i = blocked_[name].channels;
-    r.attributes.push_back(ch);
+    r.attributes.push_back(int_attr("channels", blocked_[name].channels));
     out_.push_back(std::move(r));
     blocked_only_.erase(name);
   }
@@ -225,11 +217,7 @@ class Rewriter {
     b.domain = kOnnxi;
     b.opset = 0;
     if (relu) {
-      Attribute a;
-      a.name = "activation";
-      a.type = Attribute::Type::String;
-      a.s = "Relu";
-      b.attributes.push_back(a);
+      b.attributes.push_back(string_attr("activation", "Relu"));
     }
     b.outputs = {fresh(result + "_nchwc")};
     out_.push_back(b);

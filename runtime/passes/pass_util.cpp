@@ -201,6 +201,30 @@ bool replace_value(Graph& g, const std::string& value, const std::string& source
   return false;
 }
 
+Attribute float_attr(const char* name, float v) {
+  Attribute a;
+  a.name = name;
+  a.type = Attribute::Type::Float;
+  a.f = v;
+  return a;
+}
+
+Attribute int_attr(const char* name, int64_t v) {
+  Attribute a;
+  a.name = name;
+  a.type = Attribute::Type::Int;
+  a.i = v;
+  return a;
+}
+
+Attribute string_attr(const char* name, std::string v) {
+  Attribute a;
+  a.name = name;
+  a.type = Attribute::Type::String;
+  a.s = std::move(v);
+  return a;
+}
+
 const Attribute* typed_attr(const Node& n, const std::string& name, Attribute::Type type) {
   const Attribute* a = n.find_attr(name);
   return a != nullptr && a->type == type && a->ref_attr_name.empty() ? a : nullptr;

@@ -66,6 +66,10 @@ bool replace_value(Graph& g, const std::string& value, const std::string& source
 // The attribute `name` when present with type `type`; null otherwise. Passes read attributes
 // through this: a malformed attribute must leave the node alone (its op reports it), not throw.
 const Attribute* typed_attr(const Node& n, const std::string& name, Attribute::Type type);
+// Attributes a rewrite gives the nodes it makes.
+Attribute float_attr(const char* name, float v);
+Attribute int_attr(const char* name, int64_t v);
+Attribute string_attr(const char* name, std::string v);
 // Ops whose outputs may differ between two runs on the same inputs: never folded nor merged.
 bool is_nondeterministic(const Node& n);
 bool has_subgraph(const Node& n);
