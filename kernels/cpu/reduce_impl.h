@@ -12,6 +12,7 @@
 
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/reduce.h"
+#include "kernels/cpu/wrapping.h"
 
 namespace onnxi::kernels {
 namespace {
@@ -43,18 +44,6 @@ bool is_nan(T x) {
     return false;
   }
 }
-
-// Integers accumulate in their unsigned twin: wrap-around is then defined, and exact for int64.
-template <class T, bool = std::is_integral_v<T>>
-struct WrappingOf {
-  using type = T;
-};
-template <class T>
-struct WrappingOf<T, true> {
-  using type = std::make_unsigned_t<T>;
-};
-template <class T>
-using Wrapping = typename WrappingOf<T>::type;
 
 // One reduction as init / step (fold one element) / merge (two partial folds) / finish.
 // `index` is the output element a step or finish belongs to (LogSumExp's shift needs it).

@@ -5,22 +5,11 @@
 #include <vector>
 
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/wrapping.h"
 #include "onnxi/float_types.h"
 
 namespace onnxi::kernels {
 namespace {
-
-// Integers accumulate in their unsigned twin, where wrap-around is defined.
-template <class T, bool = std::is_integral_v<T>>
-struct WrappingOf {
-  using type = T;
-};
-template <class T>
-struct WrappingOf<T, true> {
-  using type = std::make_unsigned_t<T>;
-};
-template <class T>
-using Wrapping = typename WrappingOf<T>::type;
 
 template <class T, ScanOp Op>
 void scan_as(const T* in, int64_t outer, int64_t n, int64_t inner, bool exclusive, bool reverse, T* out) {
