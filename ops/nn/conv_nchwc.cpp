@@ -83,14 +83,19 @@ void infer_reorder_output(InferContext& ctx) {
   ctx.set_output(0, TypeInfo::tensor(DataType::Float, {t->dims[0], Dim::known(c), t->dims[2], t->dims[3]}));
 }
 
+// X of an op that ends a blocked region: float32 [N, ceil(channels/16), H, W, 16].
+void check_blocked_input(KernelContext& ctx, const Tensor& x, int64_t c) {
+  if (x.dtype() != DataType::Float || x.rank() != 5 || x.dim(1) != kernels::nchwc_blocks(c) || x.dim(4) != kBlock) {
+    ctx.fail(cat("input X must be a float32 [N, ", kernels::nchwc_blocks(c), ", H, W, 16] tensor for channels=", c,
+                 ", got ", x.describe()));
+  }
+}
+
 std::unique_ptr<Kernel> create_reorder_output(const KernelInit& init) {
   const int64_t c = channels_attr(init.node, [&](const std::string& m) { init.fail(m); });
   return make_kernel([c](KernelContext& ctx) {
     const Tensor& x = ctx.input(0);
-    if (x.dtype() != DataType::Float || x.rank() != 5 || x.dim(1) != kernels::nchwc_blocks(c) || x.dim(4) != kBlock) {
-      ctx.fail(cat("input X must be a float32 [N, ", kernels::nchwc_blocks(c), ", H, W, 16] tensor for channels=", c,
-                   ", got ", x.describe()));
-    }
+    check_blocked_input(ctx, x, c);
     const int64_t n = x.dim(0), spatial = x.dim(2) * x.dim(3);
     Tensor& y = ctx.allocate_output_uninitialized(0, DataType::Float, {n, c, x.dim(2), x.dim(3)});
     kernels::nchwc_reorder_output(x.data<float>(), n, c, spatial, y.data<float>());
@@ -392,10 +397,7 @@ std::unique_ptr<Kernel> create_nchwc_global_pool(const KernelInit& init) {
   const int64_t c = channels_attr(init.node, [&](const std::string& m) { init.fail(m); });
   return make_kernel([c](KernelContext& ctx) {
     const Tensor& x = ctx.input(0);
-    if (x.dtype() != DataType::Float || x.rank() != 5 || x.dim(1) != kernels::nchwc_blocks(c) || x.dim(4) != kBlock) {
-      ctx.fail(cat("input X must be a float32 [N, ", kernels::nchwc_blocks(c), ", H, W, 16] tensor for channels=", c,
-                   ", got ", x.describe()));
-    }
+    check_blocked_input(ctx, x, c);
     Tensor& y = ctx.allocate_output_uninitialized(0, DataType::Float, {x.dim(0), c, 1, 1});
     kernels::nchwc_global_average_pool(x.data<float>(), y.data<float>(), x.dim(0), c, x.dim(2) * x.dim(3));
   });
