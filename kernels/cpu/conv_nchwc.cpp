@@ -3,6 +3,7 @@
 #include "kernels/cpu/conv_nchwc.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "kernels/cpu/conv_winograd.h"
@@ -24,14 +25,24 @@ float clamp_keep_nan(float v, float lo, float hi) {
   return v;
 }
 
+// An NCHW input of at most 16 channels (a first conv on an image) is one block of C channels; a
+// wider one is cut into blocks of 16 channel planes, packed like a blocked input's weights.
+bool nchw_one_block(const NchwcConvParams& p) { return p.nchw_input && p.in_channels <= B; }
+
 int64_t ic_blocks_per_group(const NchwcConvParams& p) {
-  if (p.nchw_input) return 1;
+  if (nchw_one_block(p)) return 1;
   return nchwc_blocks(p.in_channels / p.groups);
 }
 
-int64_t ic_per_block(const NchwcConvParams& p) { return p.nchw_input ? p.in_channels : B; }
+int64_t ic_per_block(const NchwcConvParams& p) { return nchw_one_block(p) ? p.in_channels : B; }
+
+// Ids of dense_conv calls, so a task's cached padded band is never taken for another call's.
+std::atomic<uint64_t> g_conv_calls{0};
 
 NchwcTileFn pick_tile() { return active_isa() == Isa::Avx512 ? nchwc_conv_tile__avx512 : nchwc_conv_tile__scalar; }
+NchwcReorderOutFn pick_reorder_output() {
+  return active_isa() == Isa::Avx512 ? nchwc_reorder_output_rows__avx512 : nchwc_reorder_output_rows__scalar;
+}
 NchwcDepthwiseFn pick_depthwise() {
   return active_isa() == Isa::Avx512 ? nchwc_depthwise_row__avx512 : nchwc_depthwise_row__scalar;
 }
@@ -114,6 +125,7 @@ std::vector<BlockRun> block_runs(int64_t out_blocks, int64_t blocks_per_group, i
 
 void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const float* x, const float* sum, float* y,
                 NchwcTileFn tile) {
+  static const NchwcReorderOutFn reorder_out = pick_reorder_output();
   NchwcConvParams p = p0;
   const bool pointwise = p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 &&
                          p.pad_left == 0 && p.out_h == p.in_h && p.out_w == p.in_w;
@@ -130,7 +142,7 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
   const int64_t e = p.nchw_input ? 1 : B;
   const int64_t icn = ic_per_block(p);
   const int64_t cgb = ic_blocks_per_group(p);
-  const int64_t in_blocks = p.nchw_input ? 1 : nchwc_blocks(p.in_channels);
+  const int64_t in_blocks = nchw_one_block(p) ? 1 : nchwc_blocks(p.in_channels);
   const int64_t out_blocks = nchwc_blocks(p.out_channels);
   const int64_t blocks_per_group = p.groups == 1 ? out_blocks : p.out_channels / p.groups / B;
   const int64_t taps = p.kernel_h * p.kernel_w;
@@ -143,6 +155,8 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
   }
   const int64_t x_plane = in.h * in.w * e;
   const int64_t x_image = p.nchw_input ? p.in_channels * x_plane : in_blocks * x_plane;
+  // Floats between ic blocks of x: a plane, or 16 channel planes of an NCHW input.
+  const int64_t x_block = p.nchw_input ? icn * x_plane : x_plane;
   const int64_t y_plane = p.out_h * p.out_w * B;
 
   const std::vector<BlockRun> runs = block_runs(out_blocks, blocks_per_group, p.out_h, p.out_w);
@@ -169,9 +183,12 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
   // Consecutive tasks share what is larger: one band's input (the runs of output blocks inner) or
   // one run's weights (the bands inner).
   const int64_t run_weight_bytes = 2 * w_block * int64_t{sizeof(float)};
-  const bool band_major = bands > 1 && input_bytes / bands > run_weight_bytes;
+  // A padded band is made once per task and kept for the next run's (band_pad), so the runs of a
+  // band go together there too.
+  const bool band_major = bands > 1 && (band_pad || input_bytes / bands > run_weight_bytes);
+  const uint64_t call_id = band_pad ? ++g_conv_calls : 0;
   const int64_t cg = p.in_channels / p.groups;
-  const int64_t tail_ics = p.nchw_input || cg % B == 0 ? B : cg % B;
+  const int64_t tail_ics = cg % icn == 0 ? icn : cg % icn;
   const bool half_tail = p.groups == 1 && p.out_channels % B != 0 && p.out_channels % B <= B / 2;
   const int64_t pixel_stride = p.stride_w * e;
   const bool fast_stride = p.stride_w <= 2;  // the pixel strides the tiles have (kNchwcMaxPixels)
@@ -196,7 +213,7 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
       t.tap_offsets = tap_offsets.data();
       t.taps = taps;
       t.ic_per_block = icn;
-      t.x_block_stride = x_plane;
+      t.x_block_stride = x_block;
       t.x_ic_stride = p.nchw_input ? x_plane : 1;
       t.x_pixel_stride = pixel_stride;
       t.w_block_stride = w_block;
@@ -206,25 +223,46 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
       t.lo = p.act_lo;
       t.hi = p.act_hi;
       t.bias = w.bias.data() + run.first * B;
+      // nchw_output: the unit's tiles go to a buffer of its own ([blocks][band pixels][16], the
+      // band's pixels are contiguous in the output plane), transposed into y once finished.
+      float* ybuf = nullptr;
+      const int64_t band_pixels = (oh1 - oh0) * (ow1 - ow0), band_first = oh0 * p.out_w + ow0;
+      if (p.nchw_output) {
+        thread_local std::vector<float> out_buf;
+        out_buf.resize(static_cast<size_t>(run.blocks * band_pixels * B));
+        ybuf = out_buf.data();
+        t.y_block_stride = band_pixels * B;
+      }
       for (int64_t c0 = 0; c0 < cgb; c0 += chunk) {
         t.ic_blocks = std::min(chunk, cgb - c0);
         t.first = c0 == 0;
         t.last = c0 + t.ic_blocks == cgb;
-        t.tail_ics = t.last ? tail_ics : B;
+        t.tail_ics = t.last ? tail_ics : icn;
         t.w = w.w.data() + run.first * w_block + c0 * taps * icn * B;
         const float* xc = nullptr;
         int64_t row0 = 0;  // the padded input row at xc's row 0
         if (in.data != nullptr) {
-          xc = in.data + n * x_image + (group * cgb + c0) * x_plane;
+          xc = in.data + n * x_image + (group * cgb + c0) * x_block;
         } else {
-          // nchw_input: one group, one chunk (c0 = 0), the image's channels as planes.
-          thread_local std::vector<float> band_buf;
+          // nchw_input (one group): the band's padded rows of every channel plane, made by the
+          // first unit of this band on this thread and reused by the next runs of output blocks.
+          struct BandCache {
+            uint64_t call = 0;
+            int64_t n = -1, row0 = -1, rows = 0;
+            std::vector<float> buf;
+          };
+          thread_local BandCache band;
           row0 = oh0 * p.stride_h;
           const int64_t r1 = (oh1 - 1) * p.stride_h + (p.kernel_h - 1) * p.dilation_h + 1;
-          band_buf.resize(static_cast<size_t>(p.in_channels * (r1 - row0) * in.w));
-          pad_rows(p, x + n * p.in_channels * p.in_h * p.in_w, p.in_channels, in.w, row0, r1, band_buf.data());
-          xc = band_buf.data();
-          t.x_block_stride = t.x_ic_stride = (r1 - row0) * in.w;
+          if (band.call != call_id || band.n != n || band.row0 != row0 || band.rows != r1 - row0) {
+            band.buf.resize(static_cast<size_t>(p.in_channels * (r1 - row0) * in.w));
+            pad_rows(p, x + n * p.in_channels * p.in_h * p.in_w, p.in_channels, in.w, row0, r1, band.buf.data());
+            band.call = call_id, band.n = n, band.row0 = row0, band.rows = r1 - row0;
+          }
+          const int64_t band_plane = (r1 - row0) * in.w;
+          xc = band.buf.data() + c0 * icn * band_plane;
+          t.x_ic_stride = band_plane;
+          t.x_block_stride = icn * band_plane;
         }
         for (int64_t oh = oh0; oh < oh1; ++oh) {
           const float* xrow = xc + (oh * p.stride_h - row0) * in.w * e;
@@ -232,11 +270,24 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
           for (int64_t ow = ow0; ow < ow1;) {
             t.pixels = static_cast<int>(std::min<int64_t>(max_pixels, ow1 - ow));
             t.x = xrow + ow * pixel_stride;
-            t.y = y + yrow + ow * B;
-            t.sum = t.last && sum != nullptr ? sum + yrow + ow * B : nullptr;
+            if (ybuf != nullptr) {
+              t.y = ybuf + ((oh - oh0) * (ow1 - ow0) + ow - ow0) * B;
+              t.sum = nullptr;  // the caller keeps a Sum off this path
+            } else {
+              t.y = y + yrow + ow * B;
+              t.sum = t.last && sum != nullptr ? sum + yrow + ow * B : nullptr;
+            }
             tile(t);
             ow += t.pixels;
           }
+        }
+      }
+      if (ybuf != nullptr) {
+        const int64_t plane = p.out_h * p.out_w;
+        for (int b = 0; b < run.blocks; ++b) {
+          const int64_t c0 = (run.first + b) * B;
+          reorder_out(ybuf + b * band_pixels * B, std::min(B, p.out_channels - c0), band_pixels, plane,
+                      y + (n * p.out_channels + c0) * plane + band_first);
         }
       }
     }
@@ -310,7 +361,7 @@ NchwcPackedWeights pack_nchwc_weights(const NchwcConvParams& p, const float* w, 
     for (int64_t icb = 0; icb < cgb; ++icb) {
       for (int64_t t = 0; t < taps; ++t) {
         for (int64_t ic = 0; ic < icn; ++ic, dst += B) {
-          const int64_t c = p.nchw_input ? ic : icb * B + ic;
+          const int64_t c = nchw_one_block(p) ? ic : icb * B + ic;
           if (c >= cg) continue;  // padding channels keep their zero weights
           const float* src = w + ((ob * B) * cg + c) * taps + t;
           for (int64_t mb = 0; mb < m_end; ++mb) dst[mb] = src[mb * cg * taps];
@@ -324,6 +375,15 @@ NchwcPackedWeights pack_nchwc_weights(const NchwcConvParams& p, const float* w, 
 void nchwc_conv2d_with(const NchwcConvParams& p, const NchwcPackedWeights& w, const float* x, const float* sum,
                        float* y, NchwcTileFn tile, NchwcDepthwiseFn depthwise) {
   if (p.batch == 0 || p.out_h == 0 || p.out_w == 0) return;
+  if (p.nchw_output && (w.winograd != nullptr || (p.depthwise() && !p.nchw_input) || sum != nullptr)) {
+    // Paths without their own NCHW store: blocked, then one reorder.
+    NchwcConvParams blocked = p;
+    blocked.nchw_output = false;
+    std::vector<float> tmp(static_cast<size_t>(p.batch * nchwc_blocks(p.out_channels) * p.out_h * p.out_w * B));
+    nchwc_conv2d_with(blocked, w, x, sum, tmp.data(), tile, depthwise);
+    nchwc_reorder_output(tmp.data(), p.batch, p.out_channels, p.out_h * p.out_w, y);
+    return;
+  }
   if (w.winograd != nullptr) {
     winograd_conv2d(p, *w.winograd, x, sum, y);
   } else if (p.depthwise() && !p.nchw_input) {
@@ -391,14 +451,14 @@ void nchwc_reorder_input(const float* x, int64_t batch, int64_t channels, int64_
 }
 
 void nchwc_reorder_output(const float* x, int64_t batch, int64_t channels, int64_t spatial, float* y) {
-  static const NchwcReorderFn plane =
-      active_isa() == Isa::Avx512 ? nchwc_reorder_output_plane__avx512 : nchwc_reorder_output_plane__scalar;
+  static const NchwcReorderOutFn plane = pick_reorder_output();
   const int64_t blocks = nchwc_blocks(channels);
   parallel_for(0, batch * blocks, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, spatial * B)),
                [&](int64_t begin, int64_t end) {
                  for (int64_t nb = begin; nb < end; ++nb) {
                    const int64_t n = nb / blocks, c0 = (nb % blocks) * B;
-                   plane(x + nb * spatial * B, std::min(B, channels - c0), spatial, y + (n * channels + c0) * spatial);
+                   plane(x + nb * spatial * B, std::min(B, channels - c0), spatial, spatial,
+                         y + (n * channels + c0) * spatial);
                  }
                });
 }
@@ -409,9 +469,9 @@ void nchwc_reorder_input_plane__scalar(const float* x, int64_t real, int64_t spa
   }
 }
 
-void nchwc_reorder_output_plane__scalar(const float* x, int64_t real, int64_t spatial, float* y) {
+void nchwc_reorder_output_rows__scalar(const float* x, int64_t real, int64_t count, int64_t y_stride, float* y) {
   for (int64_t l = 0; l < real; ++l) {
-    for (int64_t s = 0; s < spatial; ++s) y[l * spatial + s] = x[s * B + l];
+    for (int64_t s = 0; s < count; ++s) y[l * y_stride + s] = x[s * B + l];
   }
 }
 

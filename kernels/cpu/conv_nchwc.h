@@ -32,6 +32,7 @@ struct NchwcConvParams {
   int64_t kernel_h = 1, kernel_w = 1;
   int64_t stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
   int64_t pad_top = 0, pad_left = 0;
+  bool nchw_output = false;  // y is plain [N, M, OH, OW] (a conv that ends a region)
   float act_lo = -__builtin_inff(), act_hi = __builtin_inff();  // y = clamp(conv + bias + sum, lo, hi)
   bool allow_winograd = false;  // pack_nchwc_weights may pick Winograd (conv_winograd.h) for 3x3/s1
 
@@ -54,8 +55,9 @@ struct NchwcPackedWeights {
 };
 NchwcPackedWeights pack_nchwc_weights(const NchwcConvParams& p, const float* w, const float* bias);
 
-// y[N, ceil(M/16), OH, OW, 16] = clamp(conv(x, w) + bias + sum, lo, hi); sum (may be null) has y's
-// blocked shape. x is blocked [N, ceil(C/16), H, W, 16] unless p.nchw_input.
+// y[N, ceil(M/16), OH, OW, 16] = clamp(conv(x, w) + bias + sum, lo, hi); sum (may be null) has the
+// blocked output shape. x is blocked [N, ceil(C/16), H, W, 16] unless p.nchw_input; y is NCHW
+// [N, M, OH, OW] when p.nchw_output (each task transposes its finished tiles while in cache).
 void nchwc_conv2d(const NchwcConvParams& p, const NchwcPackedWeights& w, const float* x, const float* sum, float* y);
 
 // The oracle: the same result from the unpacked ONNX weights, one output value at a time.
@@ -116,8 +118,11 @@ void nchwc_depthwise_row__avx512(const NchwcConvParams& p, const NchwcDepthwiseR
 using NchwcReorderFn = void (*)(const float* from, int64_t real, int64_t spatial, float* to);
 void nchwc_reorder_input_plane__scalar(const float* x, int64_t real, int64_t spatial, float* y);
 void nchwc_reorder_input_plane__avx512(const float* x, int64_t real, int64_t spatial, float* y);
-void nchwc_reorder_output_plane__scalar(const float* x, int64_t real, int64_t spatial, float* y);
-void nchwc_reorder_output_plane__avx512(const float* x, int64_t real, int64_t spatial, float* y);
+// `count` pixels of one block ([count, 16] at x) to `real` NCHW channel rows at y, y_stride apart
+// (the plane size of y).
+using NchwcReorderOutFn = void (*)(const float* x, int64_t real, int64_t count, int64_t y_stride, float* y);
+void nchwc_reorder_output_rows__scalar(const float* x, int64_t real, int64_t count, int64_t y_stride, float* y);
+void nchwc_reorder_output_rows__avx512(const float* x, int64_t real, int64_t count, int64_t y_stride, float* y);
 
 // Tile shapes the fast kernel has: at most this many pixels for 1, 2, 4 blocks.
 constexpr int kNchwcMaxPixels[5] = {0, 14, 14, 0, 7};

@@ -93,15 +93,21 @@ void conv_tile(const NchwcTile& t) {
         }
         w += 256;
       } else {
+        // Channel planes of an NCHW input: one stream per channel, too many for the hardware
+        // prefetchers once there are more than a few, so each fetches the next tile's line.
         const int64_t ics = t.x_ic_stride;
-        for (int64_t ic = 0; ic < t.ic_per_block; ++ic, xt += ics, w += 16) {
+        const int64_t n_planes = n_ic < t.ic_per_block ? n_ic : t.ic_per_block;
+        const float* wt = w;
+        for (int64_t ic = 0; ic < n_planes; ++ic, xt += ics, wt += 16) {
+          if (t.ic_per_block == 16) _mm_prefetch(reinterpret_cast<const char*>(xt + TW * PS), _MM_HINT_T0);
 #pragma GCC unroll 4
           for (int b = 0; b < NB; ++b) {
-            const __m512 wv = _mm512_loadu_ps(w + b * wbs);
+            const __m512 wv = _mm512_loadu_ps(wt + b * wbs);
 #pragma GCC unroll 14
             for (int p = 0; p < TW; ++p) fma_bcast(acc[b][p], wv, xt + p * PS);
           }
         }
+        w += t.ic_per_block * 16;
       }
     }
   }
@@ -375,14 +381,14 @@ void nchwc_reorder_input_plane__avx512(const float* x, int64_t real, int64_t spa
   }
 }
 
-void nchwc_reorder_output_plane__avx512(const float* x, int64_t real, int64_t spatial, float* y) {
+void nchwc_reorder_output_rows__avx512(const float* x, int64_t real, int64_t count, int64_t y_stride, float* y) {
   __m512 r[16];
-  for (int64_t s = 0; s < spatial; s += 16) {
-    const int64_t n = spatial - s < 16 ? spatial - s : 16;
+  for (int64_t s = 0; s < count; s += 16) {
+    const int64_t n = count - s < 16 ? count - s : 16;
     for (int64_t i = 0; i < 16; ++i) r[i] = i < n ? _mm512_loadu_ps(x + (s + i) * 16) : _mm512_setzero_ps();
     transpose16(r);
     const __mmask16 m = first_lanes(n);
-    for (int64_t l = 0; l < real; ++l) _mm512_mask_storeu_ps(y + l * spatial + s, m, r[l]);
+    for (int64_t l = 0; l < real; ++l) _mm512_mask_storeu_ps(y + l * y_stride + s, m, r[l]);
   }
 }
 

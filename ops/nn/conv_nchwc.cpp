@@ -3,7 +3,8 @@
 //   ReorderOutput(X [N, ceil(C/16), H, W, 16], channels = C) -> [N, C, H, W];
 //   NchwcConv(X, W, B?, Sum?): Conv's attributes plus activation ("" | Relu | Clip, activation_min,
 //     activation_max); X blocked (rank 5) or, for a first conv on a few channels, NCHW (rank 4);
-//     W [M, C/group, kh, kw] and B constant; y = act(conv + B + Sum), blocked;
+//     W [M, C/group, kh, kw] and B constant; y = act(conv + B + Sum), blocked, or with nchw_output = 1
+//     NCHW [N, M, OH, OW] (a conv that ends a region; Sum stays blocked);
 //   NchwcMaxPool / NchwcAveragePool(X blocked): the pools' attributes (2-D, one output);
 //   NchwcGlobalAveragePool(X blocked, channels = C) -> [N, C, 1, 1] (NCHW);
 //   NchwcPointwiseDepthwise(X, W1, B1, W2, B2): NchwcConv(NchwcConv(X, W1, B1), W2, B2) for a 1x1
@@ -140,6 +141,10 @@ void infer_nchwc_conv(InferContext& ctx) {
   std::vector<int64_t> kernel{tw.dims[2].is_known() ? tw.dims[2].value : -1, tw.dims[3].is_known() ? tw.dims[3].value : -1};
   const auto spatial = window_output_dims(attrs, {t->dims[2], t->dims[3]}, kernel);
   if (spatial.size() != 2) ctx.fail(cat("cannot infer the output of a 2-D window over ", t->str()));
+  if (ctx.node.attr_int("nchw_output", 0) != 0) {
+    ctx.set_output(0, TypeInfo::tensor(DataType::Float, {t->dims[0], tw.dims[0], spatial[0], spatial[1]}));
+    return;
+  }
   ctx.set_output(0, TypeInfo::tensor(DataType::Float, {t->dims[0], blocks_of(tw.dims[0]), spatial[0], spatial[1],
                                                         Dim::known(kBlock)}));
 }
@@ -181,7 +186,8 @@ class NchwcConvKernel final : public Kernel {
       sum = S.data<float>();
     }
     if (nchw) prepare_nchw_input();
-    Tensor& y = ctx.allocate_output_uninitialized(0, DataType::Float, out_shape);
+    Tensor& y = ctx.allocate_output_uninitialized(
+        0, DataType::Float, p.nchw_output ? Shape{p.batch, p.out_channels, p.out_h, p.out_w} : out_shape);
     kernels::nchwc_conv2d(p, nchw ? nchw_w_ : w_, X.data<float>(), sum, y.data<float>());
   }
 
@@ -239,6 +245,7 @@ std::unique_ptr<Kernel> create_nchwc_conv(const KernelInit& init) {
     init.fail(cat("kernel_shape ", shape_str(attrs.kernel_shape), " does not match W ", W->describe()));
   }
   read_activation(init, "", p);
+  p.nchw_output = init.node.attr_int("nchw_output", 0) != 0;
   // What the Winograd choice needs at packing (compute sets them again from the input).
   p.allow_winograd = true;
   if (attrs.strides.size() == 2) p.stride_h = attrs.strides[0], p.stride_w = attrs.strides[1];

@@ -42,7 +42,9 @@ struct Case {
 
 int64_t out_dim(int64_t in, int64_t k, int64_t s, int64_t pad, int64_t d) { return (in + 2 * pad - (k - 1) * d - 1) / s + 1; }
 
-void run_case(const Case& k, uint64_t seed) {
+// nchw_output: y in NCHW, compared with the blocked reference reordered by hand; winograd: the
+// packing may pick Winograd (3x3 stride 1), whose NCHW output goes through a reorder.
+void run_case(const Case& k, uint64_t seed, bool nchw_output = false, bool winograd = false) {
   NchwcConvParams p;
   p.batch = 2;
   p.in_channels = k.c, p.out_channels = k.m, p.groups = k.groups, p.nchw_input = k.nchw_input;
@@ -51,6 +53,8 @@ void run_case(const Case& k, uint64_t seed) {
   p.out_h = out_dim(k.h, k.kh, k.stride, k.pad, k.dilation);
   p.out_w = out_dim(k.w, k.kw, k.stride, k.pad, k.dilation);
   p.act_lo = k.lo, p.act_hi = k.hi;
+  p.nchw_output = nchw_output;
+  p.allow_winograd = winograd;
   REQUIRE(nchwc_conv_supported(k.c, k.m, k.groups, k.nchw_input));
   const int64_t xn = k.nchw_input ? p.batch * k.c * k.h * k.w : p.batch * nchwc_blocks(k.c) * k.h * k.w * 16;
   const int64_t yn = p.batch * nchwc_blocks(k.m) * p.out_h * p.out_w * 16;
@@ -62,13 +66,34 @@ void run_case(const Case& k, uint64_t seed) {
   std::vector<float> expected(static_cast<size_t>(yn));
   nchwc_conv2d_reference(p, x.data(), w.data(), bias.data(), s, expected.data());
   const NchwcPackedWeights packed = pack_nchwc_weights(p, w.data(), bias.data());
+  if (packed.winograd != nullptr) {
+    // Winograd rounds differently from the reference (its own tests bound that): here the NCHW
+    // output must equal its blocked output reordered.
+    NchwcConvParams blocked = p;
+    blocked.nchw_output = false;
+    nchwc_conv2d(blocked, packed, x.data(), s, expected.data());
+  }
+  if (nchw_output) {
+    const int64_t plane = p.out_h * p.out_w, ob = nchwc_blocks(k.m);
+    std::vector<float> blocked = expected;
+    expected.assign(static_cast<size_t>(p.batch * k.m * plane), 0.f);
+    for (int64_t n = 0; n < p.batch; ++n) {
+      for (int64_t m = 0; m < k.m; ++m) {
+        for (int64_t s = 0; s < plane; ++s) {
+          expected[static_cast<size_t>((n * k.m + m) * plane + s)] =
+              blocked[static_cast<size_t>(((n * ob + m / 16) * plane + s) * 16 + m % 16)];
+        }
+      }
+    }
+  }
   for (const Variant& v : variants()) {
     INFO("variant ", v.name);
-    std::vector<float> y(static_cast<size_t>(yn), NAN);
+    std::vector<float> y(expected.size(), NAN);
     nchwc_conv2d_with(p, packed, x.data(), s, y.data(), v.tile, v.depthwise);
     int bad = 0;
     for (size_t i = 0; i < y.size() && bad < 5; ++i) {
-      if (!(std::fabs(y[i] - expected[i]) <= 2e-5f * (1.f + std::fabs(expected[i])) * std::sqrt(float(k.c * k.kh * k.kw)))) {
+      if (!(std::fabs(y[i] - expected[i]) <=
+            2e-5f * (1.f + std::fabs(expected[i])) * std::sqrt(float(k.c * k.kh * k.kw)))) {
         ++bad;
         FAIL_CHECK("y[" << i << "] = " << y[i] << ", expected " << expected[i]);
       }
@@ -129,6 +154,49 @@ TEST_CASE("NCHWc convolution from an NCHW input (a first conv on few channels), 
   for (size_t i = 0; i < cases.size(); ++i) {
     INFO("case ", i);
     run_case(cases[i], 300 + i);
+  }
+}
+
+TEST_CASE("NCHWc convolution from a wide NCHW input (a conv that starts a region): 16 planes per block") {
+  const std::vector<Case> cases = {
+      // c, m, groups, h, w, kh, kw, stride, pad, dilation, nchw_input
+      {128, 128, 1, 13, 13, 3, 3, 2, 1, 1, true},  // ResNet-50's stride-2 3x3, odd size
+      {17, 33, 1, 7, 15, 3, 3, 2, 1, 1, true},     // one channel past a block, 3 output blocks
+      {40, 24, 1, 9, 11, 3, 3, 1, 1, 1, true},     // a partial last ic block, a half output block
+      {64, 256, 1, 9, 9, 1, 1, 1, 0, 1, true},     // 1x1: one flattened row, no padding
+      {256, 64, 1, 6, 10, 1, 1, 1, 0, 1, true},
+      {512, 100, 1, 7, 7, 1, 1, 1, 0, 1, true},    // runs of 4 blocks on 49 pixels, 2 weight chunks
+      {20, 16, 1, 15, 29, 1, 1, 2, 0, 1, true},    // 1x1 stride 2
+      {24, 32, 1, 11, 12, 5, 5, 1, 2, 2, true},    // dilated, wide padding
+      {33, 16, 1, 16, 30, 7, 7, 2, 3, 1, true},
+      {200, 40, 1, 8, 8, 3, 3, 2, 1, 1, true},     // 13 ic blocks: chunks with a partial block
+      {32, 16, 1, 1, 1, 3, 3, 1, 1, 1, true},      // one pixel, every tap but the centre in padding
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& k = cases[i];
+    INFO("case ", i, ": C=", k.c, " M=", k.m, " ", k.h, "x", k.w, " k", k.kh, " s", k.stride, " p", k.pad);
+    run_case(k, 400 + i);
+  }
+}
+
+TEST_CASE("NCHWc convolution writing NCHW (a conv that ends a region), every path") {
+  const std::vector<Case> cases = {
+      // c, m, groups, h, w, kh, kw, stride, pad, dilation, nchw_input, with_sum, lo, hi
+      {64, 256, 1, 14, 14, 1, 1, 1, 0, 1},       {256, 64, 1, 9, 13, 1, 1, 1, 0, 1},
+      {128, 128, 1, 13, 13, 3, 3, 2, 1, 1},      {32, 40, 1, 7, 9, 3, 3, 2, 1, 1},  // M % 16 = 8: half tiles
+      {16, 5, 1, 11, 11, 1, 1, 1, 0, 1},         {512, 100, 1, 7, 7, 1, 1, 1, 0, 1},
+      {3, 64, 1, 29, 31, 7, 7, 2, 3, 1, true},   // the stem: NCHW in and out
+      {128, 48, 1, 9, 9, 3, 3, 2, 1, 1, true},   {64, 32, 1, 12, 12, 1, 1, 1, 0, 1, true},
+      {16, 16, 1, 15, 15, 3, 3, 1, 1, 1, false, false, 0.f, 6.f},
+      {64, 64, 1, 10, 10, 3, 3, 1, 1, 1},        // Winograd when allowed: blocked, then a reorder
+      {48, 48, 48, 13, 13, 3, 3, 2, 1, 1},       // depthwise: blocked, then a reorder
+      {32, 32, 2, 9, 9, 3, 3, 1, 1, 1},          // groups
+      {32, 48, 1, 8, 8, 3, 3, 1, 1, 1, false, true, 0.f},  // a Sum: blocked, then a reorder
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& k = cases[i];
+    INFO("case ", i, ": C=", k.c, " M=", k.m, " g=", k.groups, " ", k.h, "x", k.w, " k", k.kh, " s", k.stride);
+    run_case(k, 500 + i, true, true);
   }
 }
 
