@@ -4,6 +4,10 @@
 // blocked tensors (same shape on both sides). ReorderInput / ReorderOutput appear only at the
 // borders: graph inputs and outputs, values a subgraph reads, and ops that need NCHW (Flatten,
 // Gemm, Reshape...), each at most once per value. GlobalAveragePool reads blocked and writes NCHW.
+// A conv that starts a region reads the NCHW value itself (no ReorderInput) unless it is a 3x3
+// stride-1 conv (Winograd reads blocks) or a 1x1 that fuses with its depthwise reader; a conv
+// whose blocked output only a ReorderOutput reads (and with no Sum) writes NCHW itself
+// (nchw_output = 1), so a one-conv region has no reorder at all.
 //
 // A residual Add(conv_out, other) with `other` blocked and the same channel count is folded into
 // the conv (its Sum input), and a Relu after the Add becomes the conv's activation, when conv_out
@@ -123,6 +127,7 @@ class Rewriter {
     }
     for (const ValueInfo& o : g_.outputs) need_nchw(o.name);
     fuse_pointwise_depthwise();
+    fuse_reorder_output();
     if (converted_ > 0) g_.nodes = std::move(out_);
     return converted_;
   }
@@ -202,13 +207,36 @@ class Rewriter {
     produced(n.outputs[0], b.outputs[0], channels);
   }
 
+  // The only reader of conv's output is a depthwise conv (of its m channels).
+  bool feeds_depthwise(const Node& conv, int64_t m) const {
+    auto it = readers_.find(conv.outputs[0]);
+    if (it == readers_.end() || it->second.size() != 1 || uses_.is_graph_output(conv.outputs[0])) return false;
+    const Node& r = g_.nodes[it->second[0]];
+    int64_t rc = 0, rm = 0;
+    return convertible_conv(r, uses_, rc, rm) && r.inputs[0] == conv.outputs[0] && r.attr_int("group", 1) == m &&
+           rc == m && rm == m && m > 1;
+  }
+
+  // 3x3, stride 1, dilation 1 on 16+ channels in and out: conv_winograd.h's shapes.
+  bool winograd_shape(const Node& conv, int64_t c, int64_t m) const {
+    const Tensor* w = uses_.constant_float(conv.inputs[1]);
+    const std::vector<int64_t> ones{1, 1};
+    const std::vector<int64_t> strides = conv.attr_ints("strides"), dilations = conv.attr_ints("dilations");
+    return w != nullptr && w->dim(2) == 3 && w->dim(3) == 3 && c >= kernels::kNchwcBlock &&
+           m >= kernels::kNchwcBlock && (strides.empty() || strides == ones) && (dilations.empty() || dilations == ones);
+  }
+
   // The conv as NchwcConv, with `sum` (a blocked value or "") and the result named for `result`.
   void emit_conv(const Node& conv, int64_t c, int64_t m, const std::string& sum, const std::string& result,
                  bool relu = false) {
     Node b = conv;
     const int64_t group = conv.attr_int("group", 1);
-    // A first conv on a few channels reads the NCHW image directly (a reorder would cost as much).
-    const bool direct = group == 1 && c <= 4 && !is_blocked(conv.inputs[0]);
+    // A conv that starts a region reads its NCHW input directly, 16 channel planes per block (a
+    // first conv on a few channels: all its planes as one): a ReorderInput would write and read the
+    // whole input once more. Not a 3x3 stride-1 conv, whose Winograd kernel reads blocks, nor a 1x1
+    // conv that fuses with the depthwise conv reading it (that needs a blocked input).
+    const bool direct = group == 1 && !is_blocked(conv.inputs[0]) &&
+                        (c <= 4 || (!winograd_shape(conv, c, m) && !feeds_depthwise(conv, m)));
     b.inputs[0] = direct ? conv.inputs[0] : need_blocked(conv.inputs[0], c);
     b.inputs.resize(4);
     b.inputs[3] = sum;
@@ -334,6 +362,36 @@ class Rewriter {
         fused.attributes.push_back(renamed);
       }
       dw = std::move(fused);
+      removed.insert(i);
+    }
+    if (removed.empty()) return;
+    std::vector<Node> kept;
+    for (size_t i = 0; i < out_.size(); ++i) {
+      if (!removed.count(i)) kept.push_back(std::move(out_[i]));
+    }
+    out_ = std::move(kept);
+  }
+
+  // ReorderOutput(NchwcConv(...)) where the blocked value has no other reader and the conv no Sum:
+  // the conv writes NCHW itself (nchw_output), transposing each task's tiles while in cache.
+  void fuse_reorder_output() {
+    std::map<std::string, int> reads;
+    std::map<std::string, size_t> producer;
+    for (size_t i = 0; i < out_.size(); ++i) {
+      for (const std::string& in : out_[i].inputs) ++reads[in];
+      for (const std::string& o : out_[i].outputs) producer[o] = i;
+    }
+    for (const ValueInfo& o : g_.outputs) ++reads[o.name];
+    std::set<size_t> removed;
+    for (size_t i = 0; i < out_.size(); ++i) {
+      const Node& r = out_[i];
+      if (r.domain != kOnnxi || r.op_type != "ReorderOutput" || r.inputs.size() != 1 || r.outputs.size() != 1) continue;
+      auto it = producer.find(r.inputs[0]);
+      if (it == producer.end() || reads[r.inputs[0]] != 1) continue;
+      Node& conv = out_[it->second];
+      if (!is_nchwc_conv(conv)) continue;
+      conv.outputs = r.outputs;
+      conv.attributes.push_back(int_attr("nchw_output", 1));
       removed.insert(i);
     }
     if (removed.empty()) return;

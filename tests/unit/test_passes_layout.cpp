@@ -124,7 +124,7 @@ TEST_CASE("layout_nchwc with channel counts off the block and Clip bounds that m
   const Model all = compare_levels(b.m, {2, 17, 9, 11});
   if (!kernels::nchwc_fast()) return;
   CHECK(count_op(all, "NchwcConv") == 3);
-  CHECK(count_op(all, "ReorderInput") == 1);  // 17 channels: too many to read NCHW directly
+  CHECK(count_op(all, "ReorderInput") == 1);  // a 3x3 stride-1 conv (Winograd) reads blocks
   CHECK(count_op(all, "ReorderOutput") == 1);
 }
 
@@ -208,8 +208,55 @@ TEST_CASE("layout_nchwc with auto_pad, dilations, AveragePool and a Clip-fused c
   CHECK(count_op(all, "NchwcAveragePool") == 1);
   CHECK(count_op(all, "NchwcMaxPool") == 1);
   CHECK(count_op(all, "Clip") == 0);
-  CHECK(count_op(all, "ReorderInput") == 1);
-  CHECK(count_op(all, "ReorderOutput") == 1);
+  CHECK(count_op(all, "ReorderInput") == 0);  // the stride-2 conv reads the NCHW input's planes
+  CHECK(count_op(all, "ReorderOutput") == 1);  // after the MaxPool
+}
+
+TEST_CASE("layout_nchwc: a conv that starts a region reads NCHW, one that ends it writes NCHW") {
+  struct Row {
+    int64_t c, m, k, stride, h;
+    int reorder_in, reorder_out;  // expected
+  };
+  // 1x1 and 3x3/2 read the NCHW planes; a 3x3 stride-1 conv on 16+ channels (Winograd) reads blocks;
+  // every conv here ends the region and writes NCHW itself.
+  for (const Row& r : {Row{64, 32, 1, 1, 9, 0, 0}, Row{32, 48, 3, 2, 11, 0, 0}, Row{20, 40, 3, 1, 7, 1, 0},
+                       Row{3, 16, 7, 2, 15, 0, 0}, Row{8, 16, 1, 1, 5, 0, 0}}) {
+    INFO("C=", r.c, " M=", r.m, " k", r.k, " s", r.stride);
+    Builder b({2, r.c, r.h, r.h});
+    b.conv("x", "y", r.c, r.m, r.k, r.stride);
+    b.output("y");
+    const Model all = compare_levels(b.m, {2, r.c, r.h, r.h});
+    if (!kernels::nchwc_fast()) continue;
+    CHECK(count_op(all, "NchwcConv") == 1);
+    CHECK(count_op(all, "ReorderInput") == r.reorder_in);
+    CHECK(count_op(all, "ReorderOutput") == r.reorder_out);
+    for (const Node& n : all.graph.nodes) {
+      if (n.op_type == "NchwcConv") CHECK(n.attr_int("nchw_output", 0) == 1);
+    }
+  }
+  SUBCASE("the blocked output has another reader: reordered once, read blocked by the Relu") {
+    Builder b({1, 32, 8, 8});
+    b.conv("x", "c", 32, 32, 1);
+    b.add("Relu", {"c"}, "r");
+    b.output("c");
+    b.output("r");
+    const Model all = compare_levels(b.m, {1, 32, 8, 8});
+    if (kernels::nchwc_fast()) {
+      CHECK(count_op(all, "ReorderOutput") == 2);
+      for (const Node& n : all.graph.nodes) CHECK(n.attr_int("nchw_output", 0) == 0);
+    }
+  }
+  SUBCASE("a conv with a residual Sum keeps its ReorderOutput") {
+    Builder b({1, 16, 8, 8});
+    b.conv("x", "c", 16, 16, 3);
+    b.add("Add", {"x", "c"}, "y");
+    b.output("y");
+    const Model all = compare_levels(b.m, {1, 16, 8, 8});
+    if (kernels::nchwc_fast()) {
+      CHECK(count_op(all, "ReorderOutput") == 1);
+      CHECK(count_op(all, "Add") == 0);
+    }
+  }
 }
 
 namespace {
