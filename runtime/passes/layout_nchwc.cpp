@@ -7,7 +7,8 @@
 // A conv that starts a region reads the NCHW value itself (no ReorderInput) unless it is a 3x3
 // stride-1 conv (Winograd reads blocks) or a 1x1 that fuses with its depthwise reader; a conv
 // whose blocked output only a ReorderOutput reads (and with no Sum) writes NCHW itself
-// (nchw_output = 1), so a one-conv region has no reorder at all.
+// (nchw_output = 1), so a one-conv region has no reorder at all. ONNXI_NCHWC_BORDER_FUSION=0 keeps
+// the reorders at the borders instead (to time one against the other).
 //
 // A residual Add(conv_out, other) with `other` blocked and the same channel count is folded into
 // the conv (its Sum input), and a Relu after the Add becomes the conv's activation, when conv_out
@@ -20,6 +21,8 @@
 // expand + depthwise pairs, whose wide intermediate then never leaves the cache.
 //
 // Fires only where the fast (AVX-512) kernels run: elsewhere the NCHW path is the faster one.
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -32,6 +35,14 @@ namespace {
 constexpr const char* kOnnxi = "com.onnxi";
 
 bool is_default(const Node& n, const char* op) { return n.domain.empty() && n.op_type == op; }
+
+bool border_fusion() {
+  static const bool on = [] {
+    const char* v = std::getenv("ONNXI_NCHWC_BORDER_FUSION");
+    return v == nullptr || std::strcmp(v, "0") != 0;
+  }();
+  return on;
+}
 
 // Channels in and out of a convertible Conv / FusedConv; false when it is not one.
 bool convertible_conv(const Node& n, const GraphUses& uses, int64_t& c, int64_t& m) {
@@ -127,7 +138,7 @@ class Rewriter {
     }
     for (const ValueInfo& o : g_.outputs) need_nchw(o.name);
     fuse_pointwise_depthwise();
-    fuse_reorder_output();
+    if (border_fusion()) fuse_reorder_output();
     if (converted_ > 0) g_.nodes = std::move(out_);
     return converted_;
   }
@@ -236,7 +247,7 @@ class Rewriter {
     // whole input once more. Not a 3x3 stride-1 conv, whose Winograd kernel reads blocks, nor a 1x1
     // conv that fuses with the depthwise conv reading it (that needs a blocked input).
     const bool direct = group == 1 && !is_blocked(conv.inputs[0]) &&
-                        (c <= 4 || (!winograd_shape(conv, c, m) && !feeds_depthwise(conv, m)));
+                        (c <= 4 || (border_fusion() && !winograd_shape(conv, c, m) && !feeds_depthwise(conv, m)));
     b.inputs[0] = direct ? conv.inputs[0] : need_blocked(conv.inputs[0], c);
     b.inputs.resize(4);
     b.inputs[3] = sum;
