@@ -39,9 +39,21 @@ int64_t ic_per_block(const NchwcConvParams& p) { return nchw_one_block(p) ? p.in
 // Ids of dense_conv calls, so a task's cached padded band is never taken for another call's.
 std::atomic<uint64_t> g_conv_calls{0};
 
-NchwcTileFn pick_tile() { return active_isa() == Isa::Avx512 ? nchwc_conv_tile__avx512 : nchwc_conv_tile__scalar; }
+NchwcTileFn pick_tile() {
+  switch (active_isa()) {
+    case Isa::Avx512: return nchwc_conv_tile__avx512;
+    case Isa::Avx2: return nchwc_conv_tile__avx2;
+    case Isa::Scalar: break;
+  }
+  return nchwc_conv_tile__scalar;
+}
 NchwcReorderOutFn pick_reorder_output() {
-  return active_isa() == Isa::Avx512 ? nchwc_reorder_output_rows__avx512 : nchwc_reorder_output_rows__scalar;
+  switch (active_isa()) {
+    case Isa::Avx512: return nchwc_reorder_output_rows__avx512;
+    case Isa::Avx2: return nchwc_reorder_output_rows__avx2;
+    case Isa::Scalar: break;
+  }
+  return nchwc_reorder_output_rows__scalar;
 }
 NchwcDepthwiseFn pick_depthwise() {
   return active_isa() == Isa::Avx512 ? nchwc_depthwise_row__avx512 : nchwc_depthwise_row__scalar;
@@ -319,6 +331,7 @@ void depthwise_conv(const NchwcConvParams& p, const NchwcPackedWeights& w, const
 }  // namespace
 
 bool nchwc_fast() noexcept { return active_isa() == Isa::Avx512; }
+bool nchwc_dense_fast() noexcept { return active_isa() == Isa::Avx512 || active_isa() == Isa::Avx2; }
 
 bool nchwc_conv_supported(int64_t in_channels, int64_t out_channels, int64_t groups, bool nchw_input) {
   if (in_channels <= 0 || out_channels <= 0 || groups <= 0) return false;

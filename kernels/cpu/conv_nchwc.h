@@ -21,6 +21,10 @@ inline int64_t nchwc_blocks(int64_t channels) { return (channels + kNchwcBlock -
 // True when the fast (AVX-512) NCHWc kernels run here; without them the ops stay correct (the
 // scalar tiles) but slower than the NCHW path, so the layout pass fires only when this holds.
 bool nchwc_fast() noexcept;
+// True where a dense (group 1) NchwcConv reading and writing NCHW beats im2col + GEMM: AVX-512,
+// and AVX2 (whose tiles are here but whose depthwise, pool and Winograd kernels are not, so there
+// the layout pass converts dense convs alone, NCHW in and out).
+bool nchwc_dense_fast() noexcept;
 
 struct NchwcConvParams {
   int64_t batch = 1;
@@ -96,6 +100,7 @@ struct NchwcTile {
 };
 using NchwcTileFn = void (*)(const NchwcTile& t);
 void nchwc_conv_tile__scalar(const NchwcTile& t);
+void nchwc_conv_tile__avx2(const NchwcTile& t);
 void nchwc_conv_tile__avx512(const NchwcTile& t);
 
 // One depthwise output row of one channel block; x is the block's unpadded [H, W, 16] plane from
@@ -122,6 +127,7 @@ void nchwc_reorder_input_plane__avx512(const float* x, int64_t real, int64_t spa
 // (the plane size of y).
 using NchwcReorderOutFn = void (*)(const float* x, int64_t real, int64_t count, int64_t y_stride, float* y);
 void nchwc_reorder_output_rows__scalar(const float* x, int64_t real, int64_t count, int64_t y_stride, float* y);
+void nchwc_reorder_output_rows__avx2(const float* x, int64_t real, int64_t count, int64_t y_stride, float* y);
 void nchwc_reorder_output_rows__avx512(const float* x, int64_t real, int64_t count, int64_t y_stride, float* y);
 
 // Tile shapes the fast kernel has: at most this many pixels for 1, 2, 4 blocks.

@@ -20,7 +20,9 @@
 // with Sum) becomes one com.onnxi NchwcPointwiseDepthwise (ops/nn/conv_nchwc.cpp): MobileNetV2's
 // expand + depthwise pairs, whose wide intermediate then never leaves the cache.
 //
-// Fires only where the fast (AVX-512) kernels run: elsewhere the NCHW path is the faster one.
+// Fires only where the fast (AVX-512) kernels run; with AVX2 (kernels::nchwc_dense_fast) only for
+// group-1 convs, each alone (NCHW in and out, no region around it): AVX2 has the dense tiles but
+// not the blocked depthwise, pool and Winograd kernels. Elsewhere the NCHW path is the faster one.
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -81,7 +83,9 @@ bool blocked_pool(const Node& n) {
 
 class Rewriter {
  public:
-  Rewriter(Model& model) : g_(model.graph), uses_(model.graph) {
+  // dense_only: convert group-1 convs alone, each reading and writing NCHW (where the blocked
+  // depthwise, pool and Winograd kernels are not fast: AVX2).
+  Rewriter(Model& model, bool dense_only) : g_(model.graph), uses_(model.graph), dense_only_(dense_only) {
     for (const auto& [name, t] : g_.initializers) used_.insert(name);
     for (const ValueInfo& v : g_.inputs) used_.insert(v.name);
     for (const Node& n : g_.nodes) {
@@ -93,7 +97,7 @@ class Rewriter {
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
       for (const std::string& in : g_.nodes[i].inputs) readers_[in].push_back(i);
     }
-    find_residuals();
+    if (!dense_only_) find_residuals();
   }
 
   int run() {
@@ -106,7 +110,15 @@ class Rewriter {
         continue;
       }
       int64_t c = 0, m = 0;
-      if (convertible_conv(n, uses_, c, m) && !isolated_depthwise(n, c, m)) {
+      if (dense_only_) {
+        if (convertible_conv(n, uses_, c, m) && n.attr_int("group", 1) == 1) {
+          emit_conv(n, c, m, "", n.outputs[0]);
+        } else {
+          Node copy = n;
+          for (const std::string& in : copy.inputs) need_nchw(in);
+          out_.push_back(std::move(copy));
+        }
+      } else if (convertible_conv(n, uses_, c, m) && !isolated_depthwise(n, c, m)) {
         emit_conv(n, c, m, "", n.outputs[0]);
       } else if (blocked_unary(n) && is_blocked(n.inputs[0]) && !any_blocked(n, 1)) {
         emit_same_layout(n, blocked_[n.inputs[0]].channels);
@@ -137,7 +149,7 @@ class Rewriter {
       }
     }
     for (const ValueInfo& o : g_.outputs) need_nchw(o.name);
-    fuse_pointwise_depthwise();
+    if (!dense_only_) fuse_pointwise_depthwise();
     if (border_fusion()) fuse_reorder_output();
     if (converted_ > 0) g_.nodes = std::move(out_);
     return converted_;
@@ -246,8 +258,10 @@ class Rewriter {
     // first conv on a few channels: all its planes as one): a ReorderInput would write and read the
     // whole input once more. Not a 3x3 stride-1 conv, whose Winograd kernel reads blocks, nor a 1x1
     // conv that fuses with the depthwise conv reading it (that needs a blocked input).
-    const bool direct = group == 1 && !is_blocked(conv.inputs[0]) &&
-                        (c <= 4 || (border_fusion() && !winograd_shape(conv, c, m) && !feeds_depthwise(conv, m)));
+    if (dense_only_) need_nchw(conv.inputs[0]);  // (then that conv writes NCHW: fuse_reorder_output)
+    const bool direct = dense_only_ || (group == 1 && !is_blocked(conv.inputs[0]) &&
+                                        (c <= 4 || (border_fusion() && !winograd_shape(conv, c, m) &&
+                                                    !feeds_depthwise(conv, m))));
     b.inputs[0] = direct ? conv.inputs[0] : need_blocked(conv.inputs[0], c);
     b.inputs.resize(4);
     b.inputs[3] = sum;
@@ -415,6 +429,7 @@ class Rewriter {
 
   Graph& g_;
   const GraphUses uses_;
+  const bool dense_only_;
   std::set<std::string> used_;
   std::map<std::string, int> direct_reads_;
   std::map<std::string, std::vector<size_t>> readers_;
@@ -429,8 +444,9 @@ class Rewriter {
 }  // namespace
 
 int layout_nchwc(Model& model) {
-  if (!kernels::nchwc_fast()) return 0;
-  const int converted = Rewriter(model).run();
+  const bool full = kernels::nchwc_fast();
+  if (!full && !(kernels::nchwc_dense_fast() && border_fusion())) return 0;
+  const int converted = Rewriter(model, !full).run();
   if (converted > 0) model.opset_imports.emplace(kOnnxi, 1);
   return converted;
 }

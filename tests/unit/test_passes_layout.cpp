@@ -68,9 +68,18 @@ Model compare_levels(const Model& m, const Shape& x_shape) {
   std::vector<Value> ya = a.run(feeds), yb = b.run(feeds);
   REQUIRE(ya.size() == yb.size());
   for (size_t i = 0; i < ya.size(); ++i) check_close(yb[i].tensor(), ya[i].tensor(), 1e-4, 1e-5);
-  if (!kernels::nchwc_fast()) {
+  if (!kernels::nchwc_fast() && !kernels::nchwc_dense_fast()) {
     CHECK(count_op(b.model(), "NchwcConv") == 0);
     CHECK(b.model().graph.nodes.size() == a.model().graph.nodes.size());
+  } else if (!kernels::nchwc_fast()) {
+    // AVX2: group-1 convs alone, NCHW in and out; nothing else changes.
+    CHECK(b.model().graph.nodes.size() == a.model().graph.nodes.size());
+    CHECK(count_op(b.model(), "ReorderInput") == 0);
+    CHECK(count_op(b.model(), "ReorderOutput") == 0);
+    for (const Node& n : b.model().graph.nodes) {
+      if (n.op_type == "NchwcConv") CHECK(n.attr_int("nchw_output", 0) == 1);
+      if (n.op_type == "Conv" || n.op_type == "FusedConv") CHECK(n.attr_int("group", 1) != 1);
+    }
   }
   return b.model();
 }

@@ -1,0 +1,183 @@
+// AVX2 NCHWc convolution tiles (this file gets -mavx2 -mfma).
+//
+// AVX2 has 16 ymm registers and no broadcast operand on FMAs, so a tile of the driver's shape
+// (1-4 output blocks x up to 14 pixels) runs as sub-tiles of one output block (two ymm halves) x
+// up to 6 pixels: 12 accumulators, two weight vectors and one broadcast. The pixels are split
+// evenly (14 as 5 + 5 + 4), since a sub-tile of 1-2 pixels waits on its FMA latency.
+//
+// Also here: the NCHW store of nchw_output (8 x 8 register transposes).
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "kernels/cpu/conv_nchwc.h"
+
+namespace onnxi::kernels {
+namespace {
+
+constexpr int kMaxSubPixels = 6;
+
+// PS: floats between the inputs of adjacent output pixels (16, 32: blocked; 1, 2: NCHW planes).
+template <int TW, int PS>
+void sub_tile(const NchwcTile& t, int b, int p0) {
+  constexpr bool kBlocked = PS >= 16;
+  const int64_t ybs = t.y_block_stride;
+  float* y = t.y + b * ybs + p0 * 16;
+  const float* sum = t.sum != nullptr ? t.sum + b * ybs + p0 * 16 : nullptr;
+  __m256 lo_acc[TW], hi_acc[TW];
+  if (t.first) {
+    const __m256 b0 = _mm256_loadu_ps(t.bias + b * 16), b1 = _mm256_loadu_ps(t.bias + b * 16 + 8);
+#pragma GCC unroll 6
+    for (int p = 0; p < TW; ++p) lo_acc[p] = b0, hi_acc[p] = b1;
+  } else {
+#pragma GCC unroll 6
+    for (int p = 0; p < TW; ++p) {
+      lo_acc[p] = _mm256_loadu_ps(y + p * 16);
+      hi_acc[p] = _mm256_loadu_ps(y + p * 16 + 8);
+    }
+  }
+  const float* xb = t.x + p0 * PS;
+  const float* w = t.w + b * t.w_block_stride;
+  for (int64_t icb = 0; icb < t.ic_blocks; ++icb, xb += t.x_block_stride) {
+    const int n_ic = icb + 1 == t.ic_blocks ? static_cast<int>(t.tail_ics) : 16;
+    for (int64_t tap = 0; tap < t.taps; ++tap) {
+      const float* xt = xb + t.tap_offsets[tap];
+      if constexpr (kBlocked) {
+#pragma GCC unroll 2
+        for (int ic = 0; ic < n_ic; ++ic) {
+          const __m256 w0 = _mm256_loadu_ps(w + ic * 16), w1 = _mm256_loadu_ps(w + ic * 16 + 8);
+#pragma GCC unroll 6
+          for (int p = 0; p < TW; ++p) {
+            const __m256 a = _mm256_broadcast_ss(xt + p * PS + ic);
+            lo_acc[p] = _mm256_fmadd_ps(a, w0, lo_acc[p]);
+            hi_acc[p] = _mm256_fmadd_ps(a, w1, hi_acc[p]);
+          }
+        }
+        w += 256;
+      } else {
+        const int64_t n_planes = n_ic < t.ic_per_block ? n_ic : t.ic_per_block;
+        const float* xi = xt;
+#pragma GCC unroll 2
+        for (int64_t ic = 0; ic < n_planes; ++ic, xi += t.x_ic_stride) {
+          const __m256 w0 = _mm256_loadu_ps(w + ic * 16), w1 = _mm256_loadu_ps(w + ic * 16 + 8);
+#pragma GCC unroll 6
+          for (int p = 0; p < TW; ++p) {
+            const __m256 a = _mm256_broadcast_ss(xi + p * PS);
+            lo_acc[p] = _mm256_fmadd_ps(a, w0, lo_acc[p]);
+            hi_acc[p] = _mm256_fmadd_ps(a, w1, hi_acc[p]);
+          }
+        }
+        w += t.ic_per_block * 16;
+      }
+    }
+  }
+  if (t.last) {
+    if (sum != nullptr) {
+#pragma GCC unroll 6
+      for (int p = 0; p < TW; ++p) {
+        lo_acc[p] = _mm256_add_ps(lo_acc[p], _mm256_loadu_ps(sum + p * 16));
+        hi_acc[p] = _mm256_add_ps(hi_acc[p], _mm256_loadu_ps(sum + p * 16 + 8));
+      }
+    }
+    if (t.lo != -__builtin_inff() || t.hi != __builtin_inff()) {
+      // vmaxps/vminps return the second operand when either is NaN: v second keeps NaN, as Clip does.
+      const __m256 lo = _mm256_set1_ps(t.lo), hi = _mm256_set1_ps(t.hi);
+#pragma GCC unroll 6
+      for (int p = 0; p < TW; ++p) {
+        lo_acc[p] = _mm256_min_ps(hi, _mm256_max_ps(lo, lo_acc[p]));
+        hi_acc[p] = _mm256_min_ps(hi, _mm256_max_ps(lo, hi_acc[p]));
+      }
+    }
+  }
+#pragma GCC unroll 6
+  for (int p = 0; p < TW; ++p) {
+    _mm256_storeu_ps(y + p * 16, lo_acc[p]);
+    _mm256_storeu_ps(y + p * 16 + 8, hi_acc[p]);
+  }
+}
+
+using SubTileFn = void (*)(const NchwcTile& t, int b, int p0);
+
+template <int PS, int TW = 1>
+void fill_sub_row(SubTileFn* row) {
+  if constexpr (TW <= kMaxSubPixels) {
+    row[TW] = &sub_tile<TW, PS>;
+    fill_sub_row<PS, TW + 1>(row);
+  }
+}
+
+struct SubTileTable {
+  SubTileFn fn[4][kMaxSubPixels + 1] = {};  // [pixel stride 16, 32, 1, 2][pixels]
+  SubTileTable() { fill_sub_row<16>(fn[0]), fill_sub_row<32>(fn[1]), fill_sub_row<1>(fn[2]), fill_sub_row<2>(fn[3]); }
+};
+
+int pixel_stride_index(int64_t ps) {
+  switch (ps) {
+    case 16: return 0;
+    case 32: return 1;
+    case 1: return 2;
+    case 2: return 3;
+    default: return -1;
+  }
+}
+
+// r[i] = pixel i's 8 channels in, channel i's 8 pixels out.
+inline void transpose8(__m256 r[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int j = 0; j < 2; ++j) {
+    u[4 * j] = _mm256_shuffle_ps(t[4 * j], t[4 * j + 2], 0x44);
+    u[4 * j + 1] = _mm256_shuffle_ps(t[4 * j], t[4 * j + 2], 0xee);
+    u[4 * j + 2] = _mm256_shuffle_ps(t[4 * j + 1], t[4 * j + 3], 0x44);
+    u[4 * j + 3] = _mm256_shuffle_ps(t[4 * j + 1], t[4 * j + 3], 0xee);
+  }
+  for (int k = 0; k < 4; ++k) {
+    r[k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x20);
+    r[4 + k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x31);
+  }
+}
+
+}  // namespace
+
+void nchwc_conv_tile__avx2(const NchwcTile& t) {
+  static const SubTileTable table;
+  const bool blocked = t.ic_per_block == 16 && t.x_ic_stride == 1 && t.x_pixel_stride % 16 == 0;
+  int psi = pixel_stride_index(t.x_pixel_stride);
+  if (psi >= 0 && blocked != (psi < 2)) psi = -1;
+  if (psi < 0 && t.pixels == 1) psi = blocked ? 0 : 2;  // one pixel: its stride never matters
+  if (psi < 0 || t.blocks < 1 || t.pixels < 1) {
+    nchwc_conv_tile__scalar(t);
+    return;
+  }
+  // Padding lanes of a half last block compute as in a full one (zero weights and bias: clamp(0 +
+  // sum)), which is what the 256-bit half tiles of the AVX-512 kernel write too.
+  const int groups = (t.pixels + kMaxSubPixels - 1) / kMaxSubPixels;
+  for (int b = 0; b < t.blocks; ++b) {
+    int p0 = 0;
+    for (int g = 0; g < groups; ++g) {
+      const int n = (t.pixels - p0) / (groups - g);
+      table.fn[psi][n](t, b, p0);
+      p0 += n;
+    }
+  }
+}
+
+void nchwc_reorder_output_rows__avx2(const float* x, int64_t real, int64_t count, int64_t y_stride, float* y) {
+  int64_t s = 0;
+  for (; s + 8 <= count; s += 8) {
+    for (int64_t h = 0; h < 16 && h < real; h += 8) {
+      __m256 r[8];
+      for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(x + (s + i) * 16 + h);
+      transpose8(r);
+      for (int64_t l = 0; l < 8 && h + l < real; ++l) _mm256_storeu_ps(y + (h + l) * y_stride + s, r[l]);
+    }
+  }
+  for (int64_t l = 0; l < real; ++l) {
+    for (int64_t i = s; i < count; ++i) y[l * y_stride + i] = x[i * 16 + l];
+  }
+}
+
+}  // namespace onnxi::kernels
