@@ -116,11 +116,14 @@ struct BlockRun {
   int blocks;
 };
 
-std::vector<BlockRun> block_runs(int64_t out_blocks, int64_t blocks_per_group, int64_t out_h, int64_t out_w) {
+std::vector<BlockRun> block_runs(int64_t out_blocks, int64_t blocks_per_group, int64_t out_h, int64_t out_w,
+                                 bool one_block_tiles) {
   // A 7x7 1x1 conv (one flattened row of 49) too: its weights come from memory, and a run of 4
   // blocks streams them 5-10% faster than 2 (ResNet-50's and MobileNetV2's last stages, measured
-  // with cold caches; the same with warm ones).
-  const bool small = out_w <= 7 || (out_h == 1 && out_w <= kSmallFlatPixels && out_w % 14 != 0);
+  // with cold caches; the same with warm ones). Not for tiles that run one block at a time (AVX2):
+  // 7 pixels split as 4 + 3 leave them waiting on FMA latency, 14 as 5 + 5 + 4 do not.
+  const bool small =
+      out_w <= 7 || (!one_block_tiles && out_h == 1 && out_w <= kSmallFlatPixels && out_w % 14 != 0);
   const int want = small ? 4 : 2;
   std::vector<BlockRun> runs;
   for (int64_t g0 = 0; g0 < out_blocks; g0 += blocks_per_group) {
@@ -171,7 +174,8 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
   const int64_t x_block = p.nchw_input ? icn * x_plane : x_plane;
   const int64_t y_plane = p.out_h * p.out_w * B;
 
-  const std::vector<BlockRun> runs = block_runs(out_blocks, blocks_per_group, p.out_h, p.out_w);
+  const std::vector<BlockRun> runs =
+      block_runs(out_blocks, blocks_per_group, p.out_h, p.out_w, tile == nchwc_conv_tile__avx2);
   const int64_t per_image = static_cast<int64_t>(runs.size());
   const int64_t concurrency = current_concurrency();
   // Enough tasks for every thread to take a few, and bands whose input fits in L2: bands of rows,
