@@ -151,8 +151,9 @@ void infer_nchwc_conv(InferContext& ctx) {
 
 class NchwcConvKernel final : public Kernel {
  public:
-  NchwcConvKernel(WindowAttrs attrs, kernels::NchwcConvParams p, kernels::NchwcPackedWeights w)
-      : attrs_(std::move(attrs)), p_(p), w_(std::move(w)) {}
+  // nchw_only: w is packed for an NCHW input (known rank 4 at creation), the only kind X can be.
+  NchwcConvKernel(WindowAttrs attrs, kernels::NchwcConvParams p, kernels::NchwcPackedWeights w, bool nchw_only = false)
+      : attrs_(std::move(attrs)), p_(p), w_(std::move(w)), nchw_only_(nchw_only) {}
 
   void compute(KernelContext& ctx) const override {
     const Tensor& X = ctx.input(0);
@@ -185,10 +186,11 @@ class NchwcConvKernel final : public Kernel {
       }
       sum = S.data<float>();
     }
-    if (nchw) prepare_nchw_input();
+    if (nchw_only_ && !nchw) ctx.fail(cat("input X ", X.describe(), " is blocked, but was NCHW [N, C, H, W] at creation"));
+    if (nchw && !nchw_only_) prepare_nchw_input();
     Tensor& y = ctx.allocate_output_uninitialized(
         0, DataType::Float, p.nchw_output ? Shape{p.batch, p.out_channels, p.out_h, p.out_w} : out_shape);
-    kernels::nchwc_conv2d(p, nchw ? nchw_w_ : w_, X.data<float>(), sum, y.data<float>());
+    kernels::nchwc_conv2d(p, nchw && !nchw_only_ ? nchw_w_ : w_, X.data<float>(), sum, y.data<float>());
   }
 
   // An NCHW input takes the weights in another order than a blocked one (made once, on first need
@@ -213,6 +215,7 @@ class NchwcConvKernel final : public Kernel {
   WindowAttrs attrs_;
   kernels::NchwcConvParams p_;
   kernels::NchwcPackedWeights w_;
+  bool nchw_only_ = false;
   mutable std::vector<float> raw_w_, raw_b_;
   mutable std::once_flag nchw_once_;
   mutable kernels::NchwcPackedWeights nchw_w_;
@@ -256,14 +259,22 @@ std::unique_ptr<Kernel> create_nchwc_conv(const KernelInit& init) {
     p.in_h = t->dims[2].value, p.in_w = t->dims[3].value;
   }
   const float* bias = Bt ? Bt->data<float>() : nullptr;
-  auto kernel = std::make_unique<NchwcConvKernel>(std::move(attrs), p, kernels::pack_nchwc_weights(p, W->data<float>(), bias));
-  // A raw copy of W is kept only while an NCHW input is still possible (rank unknown at creation);
-  // a known rank-4 input packs for it now. Compute never reads W itself, so the session may free it.
+  // A known rank-4 input packs for an NCHW input only. Else a raw copy of W is kept while an NCHW
+  // input is still possible (rank unknown at creation). Compute never reads W itself, so the
+  // session may free it.
   const TypeInfo* tx = init.input_types.empty() ? nullptr : init.input_types[0];
   const int64_t x_rank = tx != nullptr && tx->is_tensor() && tx->has_shape ? static_cast<int64_t>(tx->dims.size()) : -1;
+  if (p.groups == 1 && x_rank == 4) {
+    kernels::NchwcConvParams pn = p;
+    pn.nchw_input = true;
+    auto kernel = std::make_unique<NchwcConvKernel>(std::move(attrs), p, kernels::pack_nchwc_weights(pn, W->data<float>(), bias),
+                                                    true);
+    init.consumed(1);
+    return kernel;
+  }
+  auto kernel = std::make_unique<NchwcConvKernel>(std::move(attrs), p, kernels::pack_nchwc_weights(p, W->data<float>(), bias));
   if (p.groups == 1 && x_rank != 5) {
     kernel->keep_raw(W->data<float>(), W->numel(), bias);
-    if (x_rank == 4) kernel->prepare_nchw_input();
   }
   init.consumed(1);
   return kernel;
