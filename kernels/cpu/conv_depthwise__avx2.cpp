@@ -20,6 +20,10 @@ namespace {
 constexpr int64_t kMaxOutWidth = 512;              // stride-2 output columns the row buffers hold
 constexpr int64_t kRowFloats = kMaxOutWidth + 16;  // one buffer: ceil8(out_w) + the window's overhang
 
+// Stride-1 rows up to this wide go through the slots: their few vectors are mostly edge ones,
+// whose masked loads cost more than copying the row once.
+constexpr int64_t kSlotWidth = 32;
+
 alignas(32) const int32_t kLaneMask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
 
 // The first n lanes (1..8).
@@ -122,9 +126,11 @@ void plane_3x3_s1(const DepthwiseParams& p, const float* x, const float* wt, flo
   }
 }
 
-// Stride 2 splits each input row once into its even and odd columns (padding as zeros), kept in
-// three slots: tap 0, 1, 2 of output column j are even[j], odd[j], even[j + 1].
-void plane_3x3_s2(const DepthwiseParams& p, const float* x, const float* wt, float bias, float* y) {
+// Each input row copied once into one of three slots with its padding as zeros: for stride 1 as
+// is (taps 0, 1, 2 of output column j at j, j + 1, j + 2), for stride 2 split into its even and
+// odd columns (taps at even[j], odd[j], even[j + 1]). Every load is then a plain one.
+template <int S>
+void plane_3x3_slots(const DepthwiseParams& p, const float* x, const float* wt, float bias, float* y) {
   const Taps3x3 k(p, wt, bias);
   const int64_t out_w8 = (p.out_w + 7) / 8 * 8;
   const __m256i tail_mask = first_lanes(p.out_w - (out_w8 - 8));
@@ -144,7 +150,12 @@ void plane_3x3_s2(const DepthwiseParams& p, const float* x, const float* wt, flo
       }
       const int64_t s = ih % 3;  // three consecutive rows never share a slot
       if (slot_row[s] != ih) {
-        split_even_odd(x + ih * p.in_w, p.in_w, p.pad_left, half, slots[s], slots[s] + kRowFloats);
+        const float* xr = x + ih * p.in_w;
+        if constexpr (S == 1) {
+          for (int64_t j = 0; j < half; j += 8) _mm256_storeu_ps(slots[s] + j, row8(xr, p.in_w, j - p.pad_left));
+        } else {
+          split_even_odd(xr, p.in_w, p.pad_left, half, slots[s], slots[s] + kRowFloats);
+        }
         slot_row[s] = ih;
       }
       e[kh] = slots[s];
@@ -155,8 +166,8 @@ void plane_3x3_s2(const DepthwiseParams& p, const float* x, const float* wt, flo
       __m256 v[9];
       for (int kh = 0; kh < 3; ++kh) {
         v[kh * 3] = _mm256_loadu_ps(e[kh] + ow);
-        v[kh * 3 + 1] = _mm256_loadu_ps(o[kh] + ow);
-        v[kh * 3 + 2] = _mm256_loadu_ps(e[kh] + ow + 1);
+        v[kh * 3 + 1] = _mm256_loadu_ps(S == 1 ? e[kh] + ow + 1 : o[kh] + ow);
+        v[kh * 3 + 2] = _mm256_loadu_ps(S == 1 ? e[kh] + ow + 2 : e[kh] + ow + 1);
       }
       store8(yrow, ow, p.out_w, tail_mask, k.sum(v));
     }
@@ -172,10 +183,12 @@ void depthwise_plane_f32__avx2(const DepthwiseParams& p, const float* x, const f
                     p.out_w >= 1 && p.pad_left >= 0 && p.pad_top >= 0;
   if (!fast) {
     depthwise_plane(p, x, w, bias, y, zeros);
-  } else if (p.stride_w == 1) {
-    plane_3x3_s1(p, x, w, bias, y, zeros);
+  } else if (p.stride_w == 2) {
+    plane_3x3_slots<2>(p, x, w, bias, y);
+  } else if (p.out_w <= kSlotWidth) {
+    plane_3x3_slots<1>(p, x, w, bias, y);
   } else {
-    plane_3x3_s2(p, x, w, bias, y);
+    plane_3x3_s1(p, x, w, bias, y, zeros);
   }
 }
 
