@@ -65,7 +65,9 @@ void run(benchmark::State& state, Variant variant, bool cold = false) {
     if (variant != kDirect) ww.push_back(pack_winograd_weights(p, tile, w.data(), nullptr));
   }
   size_t next = 0;
-  WinogradKernels k = detected_isa() >= Isa::Avx512 ? winograd_kernels__avx512() : winograd_kernels__scalar();
+  WinogradKernels k = detected_isa() >= Isa::Avx512 ? winograd_kernels__avx512()
+                      : detected_isa() >= Isa::Avx2 ? winograd_kernels__avx2()
+                                                    : winograd_kernels__scalar();
   if (variant == kF43Input) k.gemm = noop_gemm, k.output = noop_output;
   if (variant == kF43Gemm) k.input = noop_input, k.output = noop_output;
   if (variant == kF43Output) k.input = noop_input, k.gemm = noop_gemm;

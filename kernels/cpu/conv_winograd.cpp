@@ -234,7 +234,7 @@ WinogradSwitch parse_winograd_switch(const char* value) noexcept {
 bool winograd_enabled() noexcept { return mode() != Mode::Off; }
 
 WinogradTile winograd_choice(const NchwcConvParams& p) {
-  if (!winograd_enabled() || active_isa() != Isa::Avx512) return WinogradTile::None;
+  if (!winograd_enabled() || active_isa() < Isa::Avx2) return WinogradTile::None;
   if (p.nchw_input || p.groups != 1 || p.kernel_h != 3 || p.kernel_w != 3 || p.stride_h != 1 || p.stride_w != 1 ||
       p.dilation_h != 1 || p.dilation_w != 1) {
     return WinogradTile::None;
@@ -258,8 +258,9 @@ WinogradTile winograd_choice(const NchwcConvParams& p) {
 namespace {
 
 const WinogradKernels& active_kernels() {
-  static const WinogradKernels k =
-      active_isa() == Isa::Avx512 ? winograd_kernels__avx512() : winograd_kernels__scalar();
+  static const WinogradKernels k = active_isa() == Isa::Avx512 ? winograd_kernels__avx512()
+                                   : active_isa() == Isa::Avx2  ? winograd_kernels__avx2()
+                                                                : winograd_kernels__scalar();
   return k;
 }
 

@@ -52,7 +52,7 @@ WinogradSwitch parse_winograd_switch(const char* value) noexcept;
 bool winograd_enabled() noexcept;
 
 // Which algorithm a conv with these params gets: None (the direct kernel) unless 3x3, stride 1,
-// dilation 1, group 1, a blocked input, enough channels, AVX-512, and winograd_enabled(). The
+// dilation 1, group 1, a blocked input, enough channels, AVX2 or AVX-512, and winograd_enabled(). The
 // rule's numbers are in conv_winograd.cpp. in_h / in_w may be 0 (unknown at creation): the choice is
 // then made by channels alone.
 WinogradTile winograd_choice(const NchwcConvParams& p);
@@ -140,6 +140,7 @@ struct WinogradKernels {
 };
 WinogradKernels winograd_kernels__scalar();
 WinogradKernels winograd_kernels__avx512();
+WinogradKernels winograd_kernels__avx2();
 
 // Packs with this CPU's kernels (or the given ones).
 WinogradWeights pack_winograd_weights(const NchwcConvParams& p, WinogradTile tile, const float* w, const float* bias);

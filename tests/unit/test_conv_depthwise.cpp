@@ -1,6 +1,9 @@
 // The depthwise convolution planes of every ISA the CPU has, against a direct loop: widths below,
 // at and above a vector (1..37), strides 1 and 2, pads 0..2 (asymmetric output sizes), 3x3 (the
-// fast path), 5x5 and dilated 3x3 (the generic path), and NaN in the input.
+// fast path), 5x5 and dilated 3x3 (the generic path), and NaN in the input. The AVX2 3x3 path
+// (masked edge loads, even/odd row split for stride 2, three row slots) also gets every width
+// around its 8-column vectors, row and column strides that differ, pad_top != pad_left, rows
+// wider than its stride-2 buffers (the fallback) and 5..9 rows (slot reuse).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -32,6 +35,26 @@ std::vector<DepthwisePlaneFn> planes() {
   if (detected_isa() >= Isa::Avx2) fns.push_back(depthwise_plane_f32__avx2);
   if (detected_isa() >= Isa::Avx512) fns.push_back(depthwise_plane_f32__avx512);
   return fns;
+}
+
+// Runs `plane` on p with a patterned input and checks every output against naive_point.
+void check_plane(DepthwisePlaneFn plane, const DepthwiseParams& p, float bias) {
+  std::vector<float> x(static_cast<size_t>(p.in_h * p.in_w)), w(static_cast<size_t>(p.kernel_h * p.kernel_w));
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 37 % 19)) / 9.f - 1.f;
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>((i * 11 % 7)) / 3.f - 1.f;
+  // Guard values after y catch a store past the plane's end.
+  std::vector<float> y(static_cast<size_t>(p.out_h * p.out_w + 16), -7.f), zeros(static_cast<size_t>(p.in_w + 4));
+  plane(p, x.data(), w.data(), bias, y.data(), zeros.data());
+  for (int64_t oh = 0; oh < p.out_h; ++oh) {
+    for (int64_t ow = 0; ow < p.out_w; ++ow) {
+      float want = naive_point(p, x, w, bias, oh, ow);
+      want = want < p.act_lo ? p.act_lo : (want > p.act_hi ? p.act_hi : want);
+      INFO("in ", p.in_h, "x", p.in_w, " s=", p.stride_h, ",", p.stride_w, " pad=", p.pad_top, ",", p.pad_left,
+           " at ", oh, ",", ow);
+      REQUIRE(y[static_cast<size_t>(oh * p.out_w + ow)] == doctest::Approx(want).epsilon(1e-5));
+    }
+  }
+  for (size_t i = static_cast<size_t>(p.out_h * p.out_w); i < y.size(); ++i) REQUIRE(y[i] == -7.f);
 }
 
 }  // namespace
@@ -130,6 +153,98 @@ TEST_CASE("depthwise planes apply the fused activation (Clip's clamp) on every p
         }
       }
       CHECK(clipped > 0);  // the bounds do bite
+    }
+  }
+}
+
+TEST_CASE("depthwise 3x3 planes: every width around a vector, mixed strides, asymmetric pads, wide rows") {
+  for (DepthwisePlaneFn plane : planes()) {
+    for (int64_t in_h : {1, 5, 6, 9}) {
+      for (int64_t width = 1; width <= 42; ++width) {
+        for (int64_t sh : {1, 2}) {
+          for (int64_t sw : {1, 2}) {
+            for (int64_t pt : {0, 1}) {
+              for (int64_t pl : {0, 1, 2}) {
+                DepthwiseParams p;
+                p.batch = p.channels = 1;
+                p.in_h = in_h;
+                p.in_w = width;
+                p.kernel_h = p.kernel_w = 3;
+                p.stride_h = sh;
+                p.stride_w = sw;
+                p.pad_top = pt;
+                p.pad_left = pl;
+                // Bottom / right padding as the top / left one (or one less: an odd total).
+                p.out_h = (in_h + 2 * pt - 3) / sh + 1;
+                p.out_w = (width + pl + (pl > 0 ? pl - 1 : 0) - 3) / sw + 1;
+                if (in_h + 2 * pt < 3 || width + pl + (pl > 0 ? pl - 1 : 0) < 3) continue;
+                check_plane(plane, p, 0.25f);
+              }
+            }
+          }
+        }
+      }
+    }
+    // Wide rows: 513 and 1100 columns (stride 2 past the AVX2 buffers takes the portable loop).
+    for (int64_t width : {513, 1024, 1100}) {
+      for (int64_t s : {1, 2}) {
+        DepthwiseParams p;
+        p.batch = p.channels = 1;
+        p.in_h = 4;
+        p.in_w = width;
+        p.kernel_h = p.kernel_w = 3;
+        p.stride_h = p.stride_w = s;
+        p.pad_top = p.pad_left = 1;
+        p.out_h = (4 + 2 - 3) / s + 1;
+        p.out_w = (width + 2 - 3) / s + 1;
+        p.act_lo = 0.f;
+        p.act_hi = 6.f;
+        check_plane(plane, p, -0.5f);
+      }
+    }
+  }
+}
+
+TEST_CASE("depthwise 3x3 planes: NaN and infinity stay in the outputs whose window holds them") {
+  for (DepthwisePlaneFn plane : planes()) {
+    for (int64_t s : {1, 2}) {
+      DepthwiseParams p;
+      p.batch = p.channels = 1;
+      p.in_h = 7;
+      p.in_w = 19;
+      p.kernel_h = p.kernel_w = 3;
+      p.stride_h = p.stride_w = s;
+      p.pad_top = p.pad_left = 1;
+      p.out_h = (7 + 2 - 3) / s + 1;
+      p.out_w = (19 + 2 - 3) / s + 1;
+      p.act_lo = 0.f;
+      p.act_hi = 6.f;
+      std::vector<float> x(7 * 19, 1.f), w(9, 1.f), y(static_cast<size_t>(p.out_h * p.out_w)), zeros(32);
+      x[3 * 19 + 9] = NAN;
+      x[0] = INFINITY;
+      plane(p, x.data(), w.data(), 0.f, y.data(), zeros.data());
+      for (int64_t oh = 0; oh < p.out_h; ++oh) {
+        for (int64_t ow = 0; ow < p.out_w; ++ow) {
+          const int64_t h0 = oh * s - 1, w0 = ow * s - 1;
+          const bool nan = h0 <= 3 && 3 <= h0 + 2 && w0 <= 9 && 9 <= w0 + 2;
+          const bool inf = h0 <= 0 && w0 <= 0;
+          const float v = y[static_cast<size_t>(oh * p.out_w + ow)];
+          INFO("s=", s, " at ", oh, ",", ow);
+          if (nan) {
+            CHECK(std::isnan(v));
+          } else if (inf) {
+            CHECK(v == 6.f);  // clamped
+          } else {
+            int64_t inside = 0;  // the window's taps inside the image (ones), clamped to 6
+            for (int64_t kh = 0; kh < 3; ++kh) {
+              for (int64_t kw = 0; kw < 3; ++kw) {
+                inside += h0 + kh >= 0 && h0 + kh < 7 && w0 + kw >= 0 && w0 + kw < 19;
+              }
+            }
+            CHECK(v == static_cast<float>(inside < 6 ? inside : 6));
+          }
+        }
+      }
     }
   }
 }

@@ -34,6 +34,7 @@ struct KernelSet {
 
 std::vector<KernelSet> kernel_sets() {
   std::vector<KernelSet> v{{"scalar", winograd_kernels__scalar()}};
+  if (detected_isa() >= Isa::Avx2) v.push_back({"avx2", winograd_kernels__avx2()});
   if (detected_isa() >= Isa::Avx512) v.push_back({"avx512", winograd_kernels__avx512()});
   return v;
 }
@@ -156,32 +157,35 @@ TEST_CASE("Winograd fuses bias, a residual sum and Relu / Clip, keeping NaN") {
   }
 }
 
-TEST_CASE("Winograd AVX-512 kernels agree with the scalar ones") {
-  if (detected_isa() < Isa::Avx512) return;
-  for (WinogradTile tile : {WinogradTile::F43, WinogradTile::F23}) {
-    const Case k{48, 80, 11, 9, 1, 1, 1, 1, tile, true, 0.f, INFINITY};
-    const NchwcConvParams p = params_of(k);
-    const int64_t xn = p.batch * 3 * k.h * k.w * 16, yn = p.batch * 5 * p.out_h * p.out_w * 16;
-    const auto x = onnxi::test::xorshift_floats(static_cast<size_t>(xn), 7, -1.f, 1.f, 3);
-    const auto w = onnxi::test::xorshift_floats(static_cast<size_t>(80 * 48 * 9), 8, -0.1f, 0.1f, 3);
-    const auto sum = onnxi::test::xorshift_floats(static_cast<size_t>(yn), 9, -1.f, 1.f, 3);
-    const WinogradWeights packed = pack_winograd_weights_with(p, tile, w.data(), nullptr, winograd_kernels__scalar());
-    // The weight transforms: the same sums, FMA or not (a couple of ulp of the largest weight).
-    const WinogradWeights packed512 = pack_winograd_weights_with(p, tile, w.data(), nullptr, winograd_kernels__avx512());
-    REQUIRE(packed512.u.size() == packed.u.size());
-    float u_worst = 0, u_top = 0;
-    for (size_t i = 0; i < packed.u.size(); ++i) {
-      u_worst = std::max(u_worst, std::fabs(packed.u.data()[i] - packed512.u.data()[i]));
-      u_top = std::max(u_top, std::fabs(packed.u.data()[i]));
+TEST_CASE("Winograd AVX2 and AVX-512 kernels agree with the scalar ones") {
+  for (const KernelSet& ks : kernel_sets()) {
+    if (std::string(ks.name) == "scalar") continue;
+    INFO(ks.name);
+    for (WinogradTile tile : {WinogradTile::F43, WinogradTile::F23}) {
+      const Case k{48, 80, 11, 9, 1, 1, 1, 1, tile, true, 0.f, INFINITY};
+      const NchwcConvParams p = params_of(k);
+      const int64_t xn = p.batch * 3 * k.h * k.w * 16, yn = p.batch * 5 * p.out_h * p.out_w * 16;
+      const auto x = onnxi::test::xorshift_floats(static_cast<size_t>(xn), 7, -1.f, 1.f, 3);
+      const auto w = onnxi::test::xorshift_floats(static_cast<size_t>(80 * 48 * 9), 8, -0.1f, 0.1f, 3);
+      const auto sum = onnxi::test::xorshift_floats(static_cast<size_t>(yn), 9, -1.f, 1.f, 3);
+      const WinogradWeights packed = pack_winograd_weights_with(p, tile, w.data(), nullptr, winograd_kernels__scalar());
+      // The weight transforms: the same sums, FMA or not (a couple of ulp of the largest weight).
+      const WinogradWeights packed_isa = pack_winograd_weights_with(p, tile, w.data(), nullptr, ks.k);
+      REQUIRE(packed_isa.u.size() == packed.u.size());
+      float u_worst = 0, u_top = 0;
+      for (size_t i = 0; i < packed.u.size(); ++i) {
+        u_worst = std::max(u_worst, std::fabs(packed.u.data()[i] - packed_isa.u.data()[i]));
+        u_top = std::max(u_top, std::fabs(packed.u.data()[i]));
+      }
+      CHECK(u_worst <= 4 * FLT_EPSILON * u_top);
+      std::vector<float> a(static_cast<size_t>(yn)), b(static_cast<size_t>(yn));
+      winograd_conv2d_with(p, packed, x.data(), sum.data(), a.data(), winograd_kernels__scalar());
+      winograd_conv2d_with(p, packed, x.data(), sum.data(), b.data(), ks.k);
+      float worst = 0, top = 0;
+      for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::fabs(a[i] - b[i])), top = std::max(top, std::fabs(a[i]));
+      // Each is within the bound of the exact result, so within twice it of the other.
+      CHECK(worst <= 2 * rel_err_bound(tile) * top);
     }
-    CHECK(u_worst <= 4 * FLT_EPSILON * u_top);
-    std::vector<float> a(static_cast<size_t>(yn)), b(static_cast<size_t>(yn));
-    winograd_conv2d_with(p, packed, x.data(), sum.data(), a.data(), winograd_kernels__scalar());
-    winograd_conv2d_with(p, packed, x.data(), sum.data(), b.data(), winograd_kernels__avx512());
-    float worst = 0, top = 0;
-    for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::fabs(a[i] - b[i])), top = std::max(top, std::fabs(a[i]));
-    // Each is within the bound of the exact result, so within twice it of the other.
-    CHECK(worst <= 2 * rel_err_bound(tile) * top);
   }
 }
 
@@ -231,7 +235,7 @@ TEST_CASE("Winograd choice: 3x3 stride-1 dense blocked convs with enough channel
   base.in_channels = base.out_channels = 64;
   base.kernel_h = base.kernel_w = 3;
   base.in_h = base.in_w = 56;
-  const bool on = winograd_enabled() && active_isa() == Isa::Avx512;
+  const bool on = winograd_enabled() && active_isa() >= Isa::Avx2;
   CHECK((winograd_choice(base) != WinogradTile::None) == on);
   struct Off {
     const char* what;
@@ -351,7 +355,7 @@ TEST_CASE("NchwcConv runs Winograd (F(4,3), F(2,3) on small images) and direct f
     const WinogradTile tile = winograd_choice(p);
     if (k.stride == 2) CHECK(tile == WinogradTile::None);
     const bool rule = parse_winograd_switch(std::getenv("ONNXI_WINOGRAD")) == WinogradSwitch::Auto;
-    if (k.stride == 1 && rule && active_isa() == Isa::Avx512) {
+    if (k.stride == 1 && rule && active_isa() >= Isa::Avx2) {
       CHECK(tile == (k.h * k.w <= 49 ? WinogradTile::F23 : WinogradTile::F43));
     }
     const float a = std::sqrt(3.f / float(9 * k.c));
