@@ -459,8 +459,9 @@ void nchwc_conv2d_reference(const NchwcConvParams& p, const float* x, const floa
 }
 
 void nchwc_reorder_input(const float* x, int64_t batch, int64_t channels, int64_t spatial, float* y) {
-  static const NchwcReorderFn plane =
-      active_isa() == Isa::Avx512 ? nchwc_reorder_input_plane__avx512 : nchwc_reorder_input_plane__scalar;
+  static const NchwcReorderFn plane = active_isa() == Isa::Avx512 ? nchwc_reorder_input_plane__avx512
+                                      : active_isa() == Isa::Avx2 ? nchwc_reorder_input_plane__avx2
+                                                                    : nchwc_reorder_input_plane__scalar;
   const int64_t blocks = nchwc_blocks(channels);
   parallel_for(0, batch * blocks, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, spatial * B)),
                [&](int64_t begin, int64_t end) {

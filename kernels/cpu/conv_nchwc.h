@@ -122,6 +122,7 @@ void nchwc_depthwise_row__avx512(const NchwcConvParams& p, const NchwcDepthwiseR
 // plane; `real` = channels of the block that exist (1..16).
 using NchwcReorderFn = void (*)(const float* from, int64_t real, int64_t spatial, float* to);
 void nchwc_reorder_input_plane__scalar(const float* x, int64_t real, int64_t spatial, float* y);
+void nchwc_reorder_input_plane__avx2(const float* x, int64_t real, int64_t spatial, float* y);
 void nchwc_reorder_input_plane__avx512(const float* x, int64_t real, int64_t spatial, float* y);
 // `count` pixels of one block ([count, 16] at x) to `real` NCHW channel rows at y, y_stride apart
 // (the plane size of y).

@@ -5,7 +5,7 @@
 // up to 6 pixels: 12 accumulators, two weight vectors and one broadcast. The pixels are split
 // evenly (14 as 5 + 5 + 4), since a sub-tile of 1-2 pixels waits on its FMA latency.
 //
-// Also here: the NCHW store of nchw_output (8 x 8 register transposes).
+// Also here: ReorderInput's planes and the NCHW store of nchw_output (8 x 8 register transposes).
 #include <immintrin.h>
 
 #include <cstdint>
@@ -162,6 +162,21 @@ void nchwc_conv_tile__avx2(const NchwcTile& t) {
       table.fn[psi][n](t, b, p0);
       p0 += n;
     }
+  }
+}
+
+void nchwc_reorder_input_plane__avx2(const float* x, int64_t real, int64_t spatial, float* y) {
+  int64_t s = 0;
+  for (; s + 8 <= spatial; s += 8) {
+    for (int64_t h = 0; h < 16; h += 8) {
+      __m256 r[8];
+      for (int64_t l = 0; l < 8; ++l) r[l] = h + l < real ? _mm256_loadu_ps(x + (h + l) * spatial + s) : _mm256_setzero_ps();
+      transpose8(r);
+      for (int i = 0; i < 8; ++i) _mm256_storeu_ps(y + (s + i) * 16 + h, r[i]);
+    }
+  }
+  for (; s < spatial; ++s) {
+    for (int64_t l = 0; l < 16; ++l) y[s * 16 + l] = l < real ? x[l * spatial + s] : 0.f;
   }
 }
 

@@ -29,6 +29,7 @@
 #include <set>
 
 #include "kernels/cpu/conv_nchwc.h"
+#include "kernels/cpu/conv_winograd.h"
 #include "runtime/passes/pass_util.h"
 
 namespace onnxi::passes {
@@ -258,10 +259,13 @@ class Rewriter {
     // first conv on a few channels: all its planes as one): a ReorderInput would write and read the
     // whole input once more. Not a 3x3 stride-1 conv, whose Winograd kernel reads blocks, nor a 1x1
     // conv that fuses with the depthwise conv reading it (that needs a blocked input).
-    if (dense_only_) need_nchw(conv.inputs[0]);  // (then that conv writes NCHW: fuse_reorder_output)
-    const bool direct = dense_only_ || (group == 1 && !is_blocked(conv.inputs[0]) &&
-                                        (c <= 4 || (border_fusion() && !winograd_shape(conv, c, m) &&
-                                                    !feeds_depthwise(conv, m))));
+    // dense_only: NCHW in (then the conv before writes NCHW: fuse_reorder_output), but a Winograd
+    // shape reads blocks (its NCHW output goes through a reorder in the kernel).
+    const bool dense_winograd = dense_only_ && winograd_shape(conv, c, m) && kernels::winograd_enabled();
+    if (dense_only_ && !dense_winograd) need_nchw(conv.inputs[0]);
+    const bool direct = (dense_only_ && !dense_winograd) ||
+                        (!dense_only_ && group == 1 && !is_blocked(conv.inputs[0]) &&
+                         (c <= 4 || (border_fusion() && !winograd_shape(conv, c, m) && !feeds_depthwise(conv, m))));
     b.inputs[0] = direct ? conv.inputs[0] : need_blocked(conv.inputs[0], c);
     b.inputs.resize(4);
     b.inputs[3] = sum;
