@@ -2,9 +2,13 @@
 // register tiles, P V in 4 x 24. Defines nothing but its entry point (docs/ARCHITECTURE.md on ISA
 // files).
 //
-// exp here: 2^n * e^r as in vec_math__avx512.h, with 2^n built in the exponent bits (no vscalefps),
-// so inputs below -87.3 (results under the smallest normal float) give 0 instead of a denormal;
-// attention weights that small relative to the row maximum (1) do not change a float sum.
+// exp here: vec_math.h's exp (2^n * e^r, the same reduction and polynomial), with inputs below -87.3
+// (results under the smallest normal float) giving 0 instead of a denormal; attention weights that
+// small relative to the row maximum (1) do not change a float sum. Every argument is at most 0
+// (scores minus their running maximum, -2|x| for the softcap's tanh), so where the result is kept
+// n lies in [-126, 0] and 2^n is one normal float built in its exponent bits: one multiply where
+// vm::exp's general ldexp takes two factors and nine operations. The results are bit for bit
+// vm::exp's (p times a normal 2^n rounds once either way).
 #include <immintrin.h>
 
 #include "kernels/cpu/attention_flash.h"
@@ -14,8 +18,11 @@ namespace onnxi::kernels {
 namespace {
 
 inline __m256 exp256(__m256 x) {
+  // Lanes below -87.33 get a meaningless 2^n (n < -126) and are zeroed; NaN gives NaN through p.
   const __m256 under = _mm256_cmp_ps(x, _mm256_set1_ps(-87.33f), _CMP_LT_OQ);
-  return _mm256_andnot_ps(under, exp8(x));
+  const vm::ExpParts<Vec8> e = vm::exp_parts<Vec8, false>(x, Vec8::zero());
+  const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(e.n), _mm256_set1_epi32(127)), 23);
+  return _mm256_andnot_ps(under, _mm256_mul_ps(e.p, _mm256_castsi256_ps(bits)));
 }
 
 struct Vec256 {

@@ -87,7 +87,9 @@ struct FlashBlock {
   }
 
   // O[r, c0 .. c0 + NV*L) = O * alpha[r] + P[r, 0 .. keys) V[0 .. keys, c0 ..); the last vector
-  // covers `last` lanes of V (the output buffer is padded to whole vectors).
+  // covers `last` lanes of V, all of them when last >= L (the output buffer is padded to whole
+  // vectors). Only a partial one takes the masked load: AVX2's vmaskmovps costs a few cycles each
+  // on AMD, and a head of 64 columns (groups of 3 and 2 vectors) took it on every key before.
   template <int MR, int NV>
   static void pv_tile(const float* p, int64_t ldp, const float* alpha, const float* v, int64_t v_row, int64_t keys,
                       int last, float* o, int64_t ldo) {
@@ -101,7 +103,7 @@ struct FlashBlock {
       const float* vr = v + j * v_row;
       reg vv[NV];
       for (int c = 0; c + 1 < NV; ++c) vv[c] = V::load(vr + c * L);
-      vv[NV - 1] = last == L ? V::load(vr + (NV - 1) * L) : V::load_tail(vr + (NV - 1) * L, tail);
+      vv[NV - 1] = last >= L ? V::load(vr + (NV - 1) * L) : V::load_tail(vr + (NV - 1) * L, tail);
       for (int r = 0; r < MR; ++r) {
         const reg pb = V::set1(p[r * ldp + j]);
         for (int c = 0; c < NV; ++c) acc[r][c] = V::fmadd(pb, vv[c], acc[r][c]);

@@ -8,6 +8,7 @@
 #include <immintrin.h>
 
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/gemm_epilogue_impl.h"
 #include "kernels/cpu/gemm_ukernel.h"
 #include "kernels/cpu/vec_math__avx512.h"
 
@@ -268,22 +269,11 @@ void epilogue_rows(const SgemmEpilogue& e, int64_t i0, int64_t j0, int64_t rows,
   }
 }
 
-template <SgemmActivation kAct>
-void epilogue_act(const SgemmEpilogue& e, int64_t i0, int64_t j0, int64_t rows, int64_t cols, float* c,
-                  int64_t ldc) {
-  const bool clamp = e.lo > -__builtin_inff() || e.hi < __builtin_inff();  // a NaN bound clamps nothing
-  if (clamp) return epilogue_rows<kAct, true>(e, i0, j0, rows, cols, c, ldc);
-  epilogue_rows<kAct, false>(e, i0, j0, rows, cols, c, ldc);
-}
-
 void epilogue_avx512(const SgemmEpilogue& e, int64_t i0, int64_t j0, int64_t rows, int64_t cols, float* c,
                      int64_t ldc) {
-  switch (e.activation) {
-    case SgemmActivation::GeluErf: return epilogue_act<SgemmActivation::GeluErf>(e, i0, j0, rows, cols, c, ldc);
-    case SgemmActivation::GeluTanh: return epilogue_act<SgemmActivation::GeluTanh>(e, i0, j0, rows, cols, c, ldc);
-    case SgemmActivation::None: break;
-  }
-  epilogue_act<SgemmActivation::None>(e, i0, j0, rows, cols, c, ldc);
+  dispatch_sgemm_epilogue(e, [&]<SgemmActivation kAct, bool kClamp>() {
+    epilogue_rows<kAct, kClamp>(e, i0, j0, rows, cols, c, ldc);
+  });
 }
 
 }  // namespace

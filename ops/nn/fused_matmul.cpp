@@ -17,6 +17,7 @@
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/transpose.h"
 #include "ops/common.h"
+#include "ops/nn/matmul.h"
 #include "ops/nn/nn.h"
 
 namespace onnxi::ops::nn {
@@ -52,72 +53,7 @@ void infer_fused_matmul(InferContext& ctx) {
   if (elem != DataType::Float && epilogue) {
     ctx.fail(cat("FusedMatMul with a bias or activation takes float tensors, input A is ", dtype_name(elem)));
   }
-  const bool ta = ctx.node.attr_int("transA", 0) != 0, tb = ctx.node.attr_int("transB", 0) != 0;
-  const TypeInfo& tia = ctx.input(0);
-  const TypeInfo& tib = ctx.input(1);
-  if (!tia.is_tensor() || !tib.is_tensor() || !tia.has_shape || !tib.has_shape) {
-    ctx.set_output(0, TypeInfo::tensor_unranked(elem));
-    return;
-  }
-  std::vector<Dim> a = tia.dims, b = tib.dims;
-  if ((ta && a.size() < 2) || (tb && b.size() < 2)) {
-    ctx.fail(cat("a transposed operand must have rank >= 2: A is ", tia.str(), (ta ? " (transA)" : ""), ", B is ",
-                 tib.str(), (tb ? " (transB)" : "")));
-  }
-  if (a.empty() || b.empty()) ctx.fail("FusedMatMul operands must have rank >= 1");
-  if (ta) std::swap(a[a.size() - 1], a[a.size() - 2]);
-  if (tb) std::swap(b[b.size() - 1], b[b.size() - 2]);
-  const bool a_vec = a.size() == 1, b_vec = b.size() == 1;
-  if (a_vec) a.insert(a.begin(), Dim::known(1));
-  if (b_vec) b.push_back(Dim::known(1));
-  const Dim ka = a.back(), kb = b[b.size() - 2];
-  if (ka.is_known() && kb.is_known() && ka.value != kb.value) {
-    ctx.fail(cat("inner dimensions differ: op(A) has K = ", ka.value, " and op(B) has K = ", kb.value, " (A ", tia.str(),
-                 ", B ", tib.str(), ")"));
-  }
-  std::vector<Dim> out =
-      broadcast_dims(std::vector<Dim>(a.begin(), a.end() - 2), std::vector<Dim>(b.begin(), b.end() - 2), ctx);
-  if (!a_vec) out.push_back(a[a.size() - 2]);
-  if (!b_vec) out.push_back(b.back());
-  ctx.set_output(0, TypeInfo::tensor(elem, std::move(out)));
-}
-
-// One product's matrices: op(A) is M x K, op(B) K x N, leading dimensions as stored.
-struct Plan {
-  int64_t M = 0, K = 0, N = 0, lda = 0, ldb = 0;
-  Shape batch;
-  std::vector<int64_t> a_step, b_step;  // per batch dim, in matrices (0 where broadcast)
-  Shape out_shape;
-};
-
-Plan plan_product(const KernelContext& ctx, const Shape& a_in, const Shape& b_in, bool ta, bool tb) {
-  if (a_in.empty() || b_in.empty() || (ta && a_in.size() < 2) || (tb && b_in.size() < 2)) {
-    ctx.fail(cat("operands must have rank >= 1 (>= 2 when transposed), got A ", shape_str(a_in), (ta ? " (transA)" : ""),
-                 " and B ", shape_str(b_in), (tb ? " (transB)" : "")));
-  }
-  Shape a = a_in, b = b_in;
-  if (a.size() == 1) a.insert(a.begin(), 1);
-  if (b.size() == 1) b.push_back(1);
-  Plan p;
-  p.lda = a.back();
-  p.ldb = b.back();
-  if (ta) std::swap(a[a.size() - 1], a[a.size() - 2]);
-  if (tb) std::swap(b[b.size() - 1], b[b.size() - 2]);
-  p.M = a[a.size() - 2];
-  p.K = a.back();
-  p.N = b.back();
-  if (b[b.size() - 2] != p.K) {
-    ctx.fail(cat("inner dimensions differ: op(A) is ", p.M, " x ", p.K, " and op(B) is ", b[b.size() - 2], " x ", p.N,
-                 " (A ", shape_str(a_in), ", B ", shape_str(b_in), ")"));
-  }
-  const Shape a_batch(a.begin(), a.end() - 2), b_batch(b.begin(), b.end() - 2);
-  p.batch = broadcast_shapes(a_batch, b_batch, ctx.node());
-  p.a_step = broadcast_strides(a_batch, p.batch);
-  p.b_step = broadcast_strides(b_batch, p.batch);
-  p.out_shape = p.batch;
-  if (a_in.size() > 1) p.out_shape.push_back(p.M);
-  if (b_in.size() > 1) p.out_shape.push_back(p.N);
-  return p;
+  infer_matmul_output(ctx, elem, ctx.node.attr_int("transA", 0) != 0, ctx.node.attr_int("transB", 0) != 0);
 }
 
 class FusedMatMulKernel final : public Kernel {
@@ -139,7 +75,7 @@ class FusedMatMulKernel final : public Kernel {
     const Tensor& A = ctx.input(0);
     if (A.dtype() != DataType::Float) return compute_other_type(ctx);
     const Tensor& B = input_of_type(ctx, 1, DataType::Float);
-    const Plan p = plan_product(ctx, A.shape(), B.shape(), a_.trans_a, a_.trans_b);
+    const MatMulPlan p = plan_matmul(ctx, A.shape(), B.shape(), a_.trans_a, a_.trans_b);
     kernels::SgemmEpilogue e;
     if (a_.relu) e.lo = 0.f;
     e.activation = a_.activation;
@@ -149,13 +85,10 @@ class FusedMatMulKernel final : public Kernel {
     const float* b = B.data<float>();
     float* out = y.data<float>();
     const int64_t a_mat = p.M * p.K, b_mat = p.K * p.N, y_mat = p.M * p.N;
-    const bool shared_b = std::all_of(p.b_step.begin(), p.b_step.end(), [](int64_t s) { return s == 0; });
+    const bool packed = packed_b_ && packed_b_->K == p.K && packed_b_->N == p.N && B.rank() == 2;
     // Every batch entry of A has its own matrix (no broadcast along A): with rows not transposed
     // and one shared B, the whole stack is one taller product.
-    const bool a_dense = shape_numel(Shape(A.shape().begin(), A.shape().end() - std::min<size_t>(2, A.rank()))) ==
-                         shape_numel(p.batch);
-    const bool packed = packed_b_ && packed_b_->K == p.K && packed_b_->N == p.N && B.rank() == 2;
-    if (!a_.trans_a && shared_b && a_dense) {
+    if (matmul_is_one_product(p, A.shape(), a_.trans_a)) {
       const int64_t rows = p.M * shape_numel(p.batch);
       if (packed) {
         kernels::sgemm_packed(false, rows, 1.f, a, p.lda, *packed_b_, 0.f, out, p.N, &e);
@@ -167,21 +100,11 @@ class FusedMatMulKernel final : public Kernel {
     const int64_t count = shape_numel(p.batch);
     std::vector<const float*> as, bs;
     std::vector<float*> ys;
-    std::vector<int64_t> pos(p.batch.size(), 0);
-    for (int64_t i = 0; i < count; ++i) {
-      int64_t ia = 0, ib = 0;
-      for (size_t d = 0; d < pos.size(); ++d) {
-        ia += pos[d] * p.a_step[d];
-        ib += pos[d] * p.b_step[d];
-      }
+    for_each_batch(p, [&](int64_t i, int64_t ia, int64_t ib) {
       as.push_back(a + ia * a_mat);
       bs.push_back(b + ib * b_mat);
       ys.push_back(out + i * y_mat);
-      for (int64_t d = static_cast<int64_t>(pos.size()) - 1; d >= 0; --d) {
-        if (++pos[d] < p.batch[d]) break;
-        pos[d] = 0;
-      }
-    }
+    });
     if (packed) {
       kernels::sgemm_packed_batch(count, a_.trans_a, p.M, 1.f, as.data(), p.lda, *packed_b_, 0.f, ys.data(), p.N, &e);
     } else {
@@ -219,7 +142,7 @@ class FusedMatMulKernel final : public Kernel {
   }
 
   // The bias, checked: N float values along the last axis, adding no axes to the output.
-  static const Tensor& bias_of(const KernelContext& ctx, const Plan& p) {
+  static const Tensor& bias_of(const KernelContext& ctx, const MatMulPlan& p) {
     const Tensor& bias = input_of_type(ctx, 2, DataType::Float);
     const Shape& s = bias.shape();
     bool ok = bias.numel() == p.N && s.size() <= std::max<size_t>(1, p.out_shape.size()) && !s.empty() &&

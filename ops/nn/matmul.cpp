@@ -1,5 +1,5 @@
-// MatMul with numpy semantics: N-d operands are stacks of matrices whose batch dims broadcast; a 1-D
-// A is a row vector and a 1-D B a column vector, the added dim removed from the result.
+// MatMul with numpy semantics (the shape rules, shared with FusedMatMul, are in matmul.h): N-d
+// operands are stacks of matrices whose batch dims broadcast.
 #include <algorithm>
 #include <memory>
 #include <type_traits>
@@ -7,6 +7,7 @@
 
 #include "kernels/cpu/gemm.h"
 #include "ops/common.h"
+#include "ops/nn/matmul.h"
 #include "ops/nn/nn.h"
 
 namespace onnxi::ops::nn {
@@ -18,89 +19,14 @@ bool is_int_matmul_type(DataType t) {
 
 void infer_matmul(InferContext& ctx) {
   const DataType elem = input_elem(ctx, 0);
-  if (elem == DataType::Undefined) return;
-  const TypeInfo& ta = ctx.input(0);
-  const TypeInfo& tb = ctx.input(1);
-  if (!ta.is_tensor() || !tb.is_tensor() || !ta.has_shape || !tb.has_shape) {
-    ctx.set_output(0, TypeInfo::tensor_unranked(elem));
-    return;
-  }
-  std::vector<Dim> a = ta.dims, b = tb.dims;
-  if (a.empty() || b.empty()) ctx.fail("MatMul operands must have rank >= 1 (scalars are not matrices)");
-  const bool a_vec = a.size() == 1, b_vec = b.size() == 1;
-  if (a_vec) a.insert(a.begin(), Dim::known(1));
-  if (b_vec) b.push_back(Dim::known(1));
-  const Dim ka = a.back(), kb = b[b.size() - 2];
-  if (ka.is_known() && kb.is_known() && ka.value != kb.value) {
-    ctx.fail(cat("inner dimensions differ: A is ", ta.str(), " and B is ", tb.str(), "; A's last dim must equal B's ",
-                 b_vec ? "only" : "second-to-last", " dim"));
-  }
-  std::vector<Dim> out =
-      broadcast_dims(std::vector<Dim>(a.begin(), a.end() - 2), std::vector<Dim>(b.begin(), b.end() - 2), ctx);
-  if (!a_vec) out.push_back(a[a.size() - 2]);
-  if (!b_vec) out.push_back(b.back());
-  ctx.set_output(0, TypeInfo::tensor(elem, std::move(out)));
-}
-
-// The matrices of one product: shapes promoted to >= 2-D, broadcast batch and output shape.
-struct Plan {
-  int64_t M = 0, K = 0, N = 0;
-  Shape batch;                          // broadcast batch dims
-  std::vector<int64_t> a_step, b_step;  // per batch dim, in matrices (0 where broadcast)
-  Shape out_shape;
-};
-
-Plan plan_matmul(const KernelContext& ctx, const Shape& a_in, const Shape& b_in) {
-  if (a_in.empty() || b_in.empty()) {
-    ctx.fail(cat("operands must have rank >= 1, got ", shape_str(a_in), " and ", shape_str(b_in)));
-  }
-  Shape a = a_in, b = b_in;
-  if (a.size() == 1) a.insert(a.begin(), 1);
-  if (b.size() == 1) b.push_back(1);
-  Plan p;
-  p.M = a[a.size() - 2];
-  p.K = a.back();
-  p.N = b.back();
-  if (b[b.size() - 2] != p.K) {
-    ctx.fail(cat("inner dimensions differ: A ", shape_str(a_in), " and B ", shape_str(b_in),
-                 "; A's last dim must equal B's ", b_in.size() == 1 ? "only" : "second-to-last", " dim"));
-  }
-  const Shape a_batch(a.begin(), a.end() - 2), b_batch(b.begin(), b.end() - 2);
-  p.batch = broadcast_shapes(a_batch, b_batch, ctx.node());
-  p.a_step = broadcast_strides(a_batch, p.batch);
-  p.b_step = broadcast_strides(b_batch, p.batch);
-  p.out_shape = p.batch;
-  if (a_in.size() > 1) p.out_shape.push_back(p.M);
-  if (b_in.size() > 1) p.out_shape.push_back(p.N);
-  return p;
-}
-
-// Calls fn(batch_index, a_matrix, b_matrix) for every batch entry.
-template <class Fn>
-void for_each_batch(const Plan& p, Fn&& fn) {
-  const int64_t count = shape_numel(p.batch);
-  std::vector<int64_t> pos(p.batch.size(), 0);
-  for (int64_t i = 0; i < count; ++i) {
-    int64_t ia = 0, ib = 0;
-    for (size_t d = 0; d < pos.size(); ++d) {
-      ia += pos[d] * p.a_step[d];
-      ib += pos[d] * p.b_step[d];
-    }
-    fn(i, ia, ib);
-    for (int64_t d = static_cast<int64_t>(pos.size()) - 1; d >= 0; --d) {
-      if (++pos[d] < p.batch[d]) break;
-      pos[d] = 0;
-    }
-  }
+  if (elem != DataType::Undefined) infer_matmul_output(ctx, elem);
 }
 
 template <class T>
-void run_float(const Plan& p, const Shape& a_shape, const T* a, const T* b, T* y) {
+void run_float(const MatMulPlan& p, const Shape& a_shape, const T* a, const T* b, T* y) {
   const int64_t a_mat = p.M * p.K, b_mat = p.K * p.N, y_mat = p.M * p.N;
   // A stack of A matrices against one shared B is a single taller product.
-  if (a_shape.size() >= 2 && shape_numel(p.batch) > 1 &&
-      std::all_of(p.b_step.begin(), p.b_step.end(), [](int64_t s) { return s == 0; }) &&
-      shape_numel(Shape(a_shape.begin(), a_shape.end() - 2)) == shape_numel(p.batch)) {
+  if (shape_numel(p.batch) > 1 && matmul_is_one_product(p, a_shape, false)) {
     kernels::gemm(false, false, p.M * shape_numel(p.batch), p.N, p.K, T(1), a, p.K, b, p.N, T(0), y, p.N);
     return;
   }
@@ -124,7 +50,7 @@ void run_float(const Plan& p, const Shape& a_shape, const T* a, const T* b, T* y
 }
 
 template <class T>
-void run_int(const Plan& p, const T* a, const T* b, T* y) {
+void run_int(const MatMulPlan& p, const T* a, const T* b, T* y) {
   const int64_t a_mat = p.M * p.K, b_mat = p.K * p.N, y_mat = p.M * p.N;
   for_each_batch(p, [&](int64_t i, int64_t ia, int64_t ib) {
     kernels::gemm_int(p.M, p.N, p.K, a + ia * a_mat, b + ib * b_mat, y + i * y_mat);
@@ -156,6 +82,78 @@ std::unique_ptr<Kernel> create_matmul(const KernelInit& init) {
 
 }  // namespace
 
+void infer_matmul_output(InferContext& ctx, DataType elem, bool trans_a, bool trans_b) {
+  const TypeInfo& ta = ctx.input(0);
+  const TypeInfo& tb = ctx.input(1);
+  if (!ta.is_tensor() || !tb.is_tensor() || !ta.has_shape || !tb.has_shape) {
+    ctx.set_output(0, TypeInfo::tensor_unranked(elem));
+    return;
+  }
+  std::vector<Dim> a = ta.dims, b = tb.dims;
+  if (a.empty() || b.empty()) ctx.fail("matrix product operands must have rank >= 1 (scalars are not matrices)");
+  if ((trans_a && a.size() < 2) || (trans_b && b.size() < 2)) {
+    ctx.fail(cat("a transposed operand must have rank >= 2: A is ", ta.str(), (trans_a ? " (transA)" : ""),
+                 ", B is ", tb.str(), (trans_b ? " (transB)" : "")));
+  }
+  if (trans_a) std::swap(a[a.size() - 1], a[a.size() - 2]);
+  if (trans_b) std::swap(b[b.size() - 1], b[b.size() - 2]);
+  const bool a_vec = a.size() == 1, b_vec = b.size() == 1;
+  if (a_vec) a.insert(a.begin(), Dim::known(1));
+  if (b_vec) b.push_back(Dim::known(1));
+  const Dim ka = a.back(), kb = b[b.size() - 2];
+  if (ka.is_known() && kb.is_known() && ka.value != kb.value) {
+    ctx.fail(cat("inner dimensions differ: A is ", ta.str(), (trans_a ? " (transA)" : ""), " and B is ", tb.str(),
+                 (trans_b ? " (transB)" : ""), "; op(A)'s last dim (", ka.value, ") must equal op(B)'s ",
+                 b_vec ? "only" : "second-to-last", " dim (", kb.value, ")"));
+  }
+  std::vector<Dim> out =
+      broadcast_dims(std::vector<Dim>(a.begin(), a.end() - 2), std::vector<Dim>(b.begin(), b.end() - 2), ctx);
+  if (!a_vec) out.push_back(a[a.size() - 2]);
+  if (!b_vec) out.push_back(b.back());
+  ctx.set_output(0, TypeInfo::tensor(elem, std::move(out)));
+}
+
+MatMulPlan plan_matmul(const KernelContext& ctx, const Shape& a_in, const Shape& b_in, bool trans_a, bool trans_b) {
+  if (a_in.empty() || b_in.empty() || (trans_a && a_in.size() < 2) || (trans_b && b_in.size() < 2)) {
+    ctx.fail(cat("operands must have rank >= 1 (>= 2 when transposed), got A ", shape_str(a_in),
+                 (trans_a ? " (transA)" : ""), " and B ", shape_str(b_in), (trans_b ? " (transB)" : "")));
+  }
+  Shape a = a_in, b = b_in;
+  if (a.size() == 1) a.insert(a.begin(), 1);
+  if (b.size() == 1) b.push_back(1);
+  MatMulPlan p;
+  p.lda = a.back();
+  p.ldb = b.back();
+  if (trans_a) std::swap(a[a.size() - 1], a[a.size() - 2]);
+  if (trans_b) std::swap(b[b.size() - 1], b[b.size() - 2]);
+  p.M = a[a.size() - 2];
+  p.K = a.back();
+  p.N = b.back();
+  if (b[b.size() - 2] != p.K) {
+    ctx.fail(cat("inner dimensions differ: A ", shape_str(a_in), (trans_a ? " (transA)" : ""), " and B ",
+                 shape_str(b_in), (trans_b ? " (transB)" : ""), "; op(A)'s last dim (", p.K, ") must equal op(B)'s ",
+                 b_in.size() == 1 ? "only" : "second-to-last", " dim (", b[b.size() - 2], ")"));
+  }
+  const Shape a_batch(a.begin(), a.end() - 2), b_batch(b.begin(), b.end() - 2);
+  p.batch = broadcast_shapes(a_batch, b_batch, ctx.node());
+  p.a_step = broadcast_strides(a_batch, p.batch);
+  p.b_step = broadcast_strides(b_batch, p.batch);
+  p.out_shape = p.batch;
+  if (a_in.size() > 1) p.out_shape.push_back(p.M);
+  if (b_in.size() > 1) p.out_shape.push_back(p.N);
+  return p;
+}
+
+bool matmul_b_shared(const MatMulPlan& p) {
+  return std::all_of(p.b_step.begin(), p.b_step.end(), [](int64_t s) { return s == 0; });
+}
+
+bool matmul_is_one_product(const MatMulPlan& p, const Shape& a_shape, bool trans_a) {
+  if (trans_a || !matmul_b_shared(p)) return false;
+  const Shape a_batch(a_shape.begin(), a_shape.end() - std::min<size_t>(2, a_shape.size()));
+  return shape_numel(a_batch) == shape_numel(p.batch);
+}
+
 Tensor matmul_tensors(const KernelContext& ctx, const Tensor& A, const Tensor& B) {
   const DataType dtype = A.dtype();
   if (!is_nn_float(dtype) && !is_int_matmul_type(dtype)) {
@@ -163,7 +161,7 @@ Tensor matmul_tensors(const KernelContext& ctx, const Tensor& A, const Tensor& B
                  ", int32, int64, uint32, uint64"));
   }
   if (B.dtype() != dtype) ctx.fail(cat("input B is ", B.describe(), "; it must have A's element type ", dtype_name(dtype)));
-  const Plan p = plan_matmul(ctx, A.shape(), B.shape());
+  const MatMulPlan p = plan_matmul(ctx, A.shape(), B.shape());
   if (is_int_matmul_type(dtype)) {
     Tensor y(dtype, p.out_shape);
     switch (dtype) {
