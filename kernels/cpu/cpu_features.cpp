@@ -4,6 +4,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#if defined(__linux__)
+#include <unistd.h>
+#endif
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
@@ -78,6 +82,17 @@ const char* isa_name(Isa isa) noexcept {
     case Isa::Avx512: return "avx512";
   }
   return "?";
+}
+
+int64_t l2_cache_bytes() noexcept {
+  static const int64_t bytes = [] {
+    int64_t b = 0;
+#if defined(__linux__) && defined(_SC_LEVEL2_CACHE_SIZE)
+    b = static_cast<int64_t>(sysconf(_SC_LEVEL2_CACHE_SIZE));
+#endif
+    return b > 0 ? b : int64_t{512} << 10;
+  }();
+  return bytes;
 }
 
 }  // namespace onnxi::kernels

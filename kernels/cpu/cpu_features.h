@@ -6,6 +6,8 @@
 // than the CPU has is ignored with a warning on stderr.
 #pragma once
 
+#include <cstdint>
+
 namespace onnxi::kernels {
 
 enum class Isa { Scalar = 0, Avx2 = 1, Avx512 = 2 };
@@ -15,5 +17,9 @@ Isa detected_isa() noexcept;
 // detected_isa(), lowered by ONNXI_ISA when set; read once.
 Isa active_isa() noexcept;
 const char* isa_name(Isa isa) noexcept;
+
+// One core's L2 cache in bytes (sysconf on Linux; 512 KiB when unknown), read once. Blocking that
+// must fit a core's L2 reads it: Zen 3 has 512 KiB, Zen 4 1 MiB.
+int64_t l2_cache_bytes() noexcept;
 
 }  // namespace onnxi::kernels
