@@ -1,5 +1,5 @@
 // The AVX2 NCHWc depthwise row (nchwc_depthwise_row__avx2) against the scalar row and the
-// one-value-at-a-time reference: output widths 1..40 (the 8- and 4-pixel runs, their tails and
+// one-value-at-a-time reference: output widths 1..40 (the 8-pixel runs, their 1..7 tails and
 // rows narrower than the window), strides 1 / 2 / 3, pads 0..2 and asymmetric ones, kernels 3x3
 // (the register path), 5x5, 1x3, 3x1 and dilation 2, channels not a multiple of 16, NaN and inf
 // inputs, residual sum, Relu / Clip; and inside the fused 1x1 + depthwise conv. Skipped on a CPU
