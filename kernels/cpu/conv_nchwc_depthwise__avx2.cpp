@@ -4,8 +4,8 @@
 // the first brought in). TW = 8 accumulators per half cover Zen 3's two FMA pipes at latency 4
 // (a row's last 1..7 interior pixels go as one shorter run); the weights of a 3-wide row stay in
 // registers and the inputs are FMA memory operands. Measured on one Zen 3 core, 3x3 Relu6, one
-// block in cache: 56x56 stride 1 ~37 GFLOP/s (scalar row ~3.5), stride 2 ~20 (it reads 4 input
-// rows' worth of lines per output row, from L2).
+// plane in cache: 56x56 stride 1 ~30-38 GFLOP/s, stride 2 ~20-30 (each output pixel brings in 4x
+// the input lines from L2), 7x7 ~17-27; the scalar row ~3-4.
 //
 // Same contract and summation order as nchwc_depthwise_row__scalar (bias, then taps in (kh, kw)
 // order, then sum, then the clamp that keeps NaN); only the FMA's single rounding differs.
