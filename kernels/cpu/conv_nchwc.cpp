@@ -56,7 +56,12 @@ NchwcReorderOutFn pick_reorder_output() {
   return nchwc_reorder_output_rows__scalar;
 }
 NchwcDepthwiseFn pick_depthwise() {
-  return active_isa() == Isa::Avx512 ? nchwc_depthwise_row__avx512 : nchwc_depthwise_row__scalar;
+  switch (active_isa()) {
+    case Isa::Avx512: return nchwc_depthwise_row__avx512;
+    case Isa::Avx2: return nchwc_depthwise_row__avx2;
+    case Isa::Scalar: break;
+  }
+  return nchwc_depthwise_row__scalar;
 }
 
 // The input with its padding materialized (zeros), so tiles never check bounds; x itself when the

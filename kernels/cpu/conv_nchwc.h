@@ -117,6 +117,7 @@ struct NchwcDepthwiseRow {
 using NchwcDepthwiseFn = void (*)(const NchwcConvParams& p, const NchwcDepthwiseRow& r);
 void nchwc_depthwise_row__scalar(const NchwcConvParams& p, const NchwcDepthwiseRow& r);
 void nchwc_depthwise_row__avx512(const NchwcConvParams& p, const NchwcDepthwiseRow& r);
+void nchwc_depthwise_row__avx2(const NchwcConvParams& p, const NchwcDepthwiseRow& r);
 
 // One block plane of a reorder: x/y at channel c0 of an NCHW image and at its block's [spatial, 16]
 // plane; `real` = channels of the block that exist (1..16).
