@@ -141,9 +141,9 @@ void nchwc_pointwise_depthwise_with(const NchwcConvParams& pw, const NchwcPacked
 
 void nchwc_pointwise_depthwise(const NchwcConvParams& pw, const NchwcPackedWeights& pw_w, const NchwcConvParams& dw,
                                const NchwcPackedWeights& dw_w, const float* x, float* y) {
-  static const NchwcTileFn tile =
-      active_isa() == Isa::Avx512 ? nchwc_conv_tile__avx512 : nchwc_conv_tile__scalar;
-  // The tile stays scalar on AVX2 until the AVX2 dense tile (nchwc_conv_tile__avx2) is here.
+  static const NchwcTileFn tile = active_isa() == Isa::Avx512 ? nchwc_conv_tile__avx512
+                                  : active_isa() == Isa::Avx2   ? nchwc_conv_tile__avx2
+                                                                : nchwc_conv_tile__scalar;
   static const NchwcDepthwiseFn depthwise = active_isa() == Isa::Avx512 ? nchwc_depthwise_row__avx512
                                             : active_isa() == Isa::Avx2   ? nchwc_depthwise_row__avx2
                                                                           : nchwc_depthwise_row__scalar;

@@ -20,9 +20,9 @@
 // with Sum) becomes one com.onnxi NchwcPointwiseDepthwise (ops/nn/conv_nchwc.cpp): MobileNetV2's
 // expand + depthwise pairs, whose wide intermediate then never leaves the cache.
 //
-// Fires only where the fast (AVX-512) kernels run; with AVX2 (kernels::nchwc_dense_fast) only for
-// group-1 convs, each alone (NCHW in and out, no region around it): AVX2 has the dense tiles but
-// not the blocked depthwise, pool and Winograd kernels. Elsewhere the NCHW path is the faster one.
+// Fires only where the fast (AVX-512 or AVX2) kernels run (kernels::nchwc_fast); where only the
+// dense tiles are fast (kernels::nchwc_dense_fast) it converts group-1 convs, each alone (NCHW in
+// and out, no region around it). Elsewhere the NCHW path is the faster one.
 #include <cstdlib>
 #include <cstring>
 #include <map>
