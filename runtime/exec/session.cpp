@@ -8,6 +8,8 @@
 #endif
 #include <algorithm>
 #include <chrono>
+#include <exception>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <mutex>
@@ -151,8 +153,34 @@ namespace {
 // `model_owned`: the model was loaded for this session and nobody else holds its tensors, so the
 // passes may overwrite initializers in place (the loader's buffers are its own; the read-only
 // mappings of external data it registers, and the fold leaves those alone).
+// The session's worker pool (options.threads >= 0, checked by the caller).
+std::unique_ptr<kernels::ThreadArena> make_arena(const SessionOptions& options) {
+  int threads = options.threads > 0 ? options.threads : kernels::hardware_threads();
+  if (threads > 1 && !kernels::threading_available()) {
+    if (options.threads > 1) warn_no_threads(options.threads);
+    threads = 1;
+  }
+  return std::make_unique<kernels::ThreadArena>(threads);
+}
+
+// Loads a model in the session's arena, so the loader's parallel copies use its threads.
+Model load_in(kernels::ThreadArena& arena, const std::function<Model()>& load) {
+  Model model;
+  std::exception_ptr error;
+  arena.execute([&] {
+    try {
+      model = load();
+    } catch (...) {
+      error = std::current_exception();
+    }
+  });
+  if (error) std::rethrow_exception(error);
+  return model;
+}
+
 std::unique_ptr<Session::Impl> create_session(Model model, const SessionOptions& options, bool model_owned,
-                                              const CreationClock::Sample* load_start = nullptr) {
+                                              const CreationClock::Sample* load_start = nullptr,
+                                              std::unique_ptr<kernels::ThreadArena> arena = nullptr) {
   CreationClock clock(creation_profile_on());
   if (clock.on() && load_start != nullptr) {
     const CreationClock::Sample s = CreationClock::now();
@@ -163,12 +191,8 @@ std::unique_ptr<Session::Impl> create_session(Model model, const SessionOptions&
   exec::require_device(options.device);
   passes::check_level(options.optimization_level);
   ONNXI_CHECK(options.threads >= 0, ErrorCode::InvalidArgument, "threads must be >= 0 (0: all cores), got ", options.threads);
-  int threads = options.threads > 0 ? options.threads : kernels::hardware_threads();
-  if (threads > 1 && !kernels::threading_available()) {
-    if (options.threads > 1) warn_no_threads(options.threads);
-    threads = 1;
-  }
-  impl->arena = std::make_unique<kernels::ThreadArena>(threads);
+  impl->arena = arena ? std::move(arena) : make_arena(options);
+  const int threads = impl->arena->threads();
   clock.lap("arena");
 
   graph::inline_functions(model);
@@ -230,12 +254,17 @@ Session Session::from_file(const std::string& path, const SessionOptions& option
   exec::require_device(options.device);  // before a possibly long load
   const bool profiled = creation_profile_on();
   const CreationClock::Sample start = profiled ? CreationClock::now() : CreationClock::Sample();
-  Model model = load_model_file(path);
-  return Session(create_session(std::move(model), options, true, profiled ? &start : nullptr));
+  if (options.threads < 0) return Session(create_session(load_model_file(path), options, true));  // fails there
+  auto arena = make_arena(options);
+  Model model = load_in(*arena, [&] { return load_model_file(path); });
+  return Session(create_session(std::move(model), options, true, profiled ? &start : nullptr, std::move(arena)));
 }
 
 Session Session::from_bytes(const void* data, size_t size, const SessionOptions& options, const std::string& base_dir) {
-  return Session(create_session(load_model_bytes(data, size, base_dir), options, true));
+  if (options.threads < 0) return Session(create_session(load_model_bytes(data, size, base_dir), options, true));
+  auto arena = make_arena(options);
+  Model model = load_in(*arena, [&] { return load_model_bytes(data, size, base_dir); });
+  return Session(create_session(std::move(model), options, true, nullptr, std::move(arena)));
 }
 
 Session Session::from_model(Model model, const SessionOptions& options) {

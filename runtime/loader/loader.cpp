@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "kernels/cpu/parallel.h"
 #include "onnxi/error.h"
 #include "runtime/loader/raw_data_split.h"
 #include "runtime/loader/tensor_proto.h"
@@ -120,6 +121,21 @@ Graph convert_graph(const onnx::GraphProto& g, ExternalData& ext, onnx::GraphPro
   for (const auto& v : g.input()) out.inputs.push_back(convert_value_info(v));
   for (const auto& v : g.output()) out.outputs.push_back(convert_value_info(v));
   for (const auto& v : g.value_info()) out.value_info.push_back(convert_value_info(v));
+  // The split payloads are copied ahead, concurrently (on the calling session's threads when it
+  // loads inside its arena); the checks and any error stay in initializer order below.
+  std::vector<std::shared_ptr<const void>> copies;
+  if (split != nullptr && adopt != nullptr) {
+    copies.resize(split->spans->size());
+    kernels::parallel_for(0, static_cast<int64_t>(copies.size()), 1, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const loader::RawSpan& span = (*split->spans)[static_cast<size_t>(i)];
+        if (span.present && i < g.initializer_size()) {
+          copies[static_cast<size_t>(i)] =
+              loader::copy_split_payload(g.initializer(static_cast<int>(i)), split->bytes + span.offset, span.size);
+        }
+      }
+    });
+  }
   for (int i = 0; i < g.initializer_size(); ++i) {
     const onnx::TensorProto& t = g.initializer(i);
     ONNXI_CHECK(!t.name().empty(), ErrorCode::InvalidModel, "graph '", g.name(), "' has an initializer without a name");
@@ -129,8 +145,9 @@ Graph convert_graph(const onnx::GraphProto& g, ExternalData& ext, onnx::GraphPro
             ? &(*split->spans)[static_cast<size_t>(i)]
             : nullptr;
     if (raw != nullptr && adopt != nullptr) {
-      out.initializers[t.name()] = loader::tensor_from_split_proto(*adopt->mutable_initializer(i), split->bytes + raw->offset,
-                                                                   raw->size, "initializer", &ext);
+      out.initializers[t.name()] =
+          loader::tensor_from_split_proto(*adopt->mutable_initializer(i), split->bytes + raw->offset, raw->size,
+                                          "initializer", &ext, std::move(copies[static_cast<size_t>(i)]));
     } else {
       out.initializers[t.name()] = adopt ? loader::tensor_from_proto_adopting(*adopt->mutable_initializer(i), "initializer", &ext)
                                          : loader::tensor_from_proto(t, "initializer", &ext);

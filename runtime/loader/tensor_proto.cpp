@@ -164,20 +164,33 @@ Tensor tensor_from_proto_adopting(onnx::TensorProto& proto, const std::string& w
   return tensor_from_proto(proto, what, external);  // small, typed-field or malformed: the checked copy
 }
 
+std::shared_ptr<const void> copy_split_payload(const onnx::TensorProto& proto, const void* raw, size_t raw_bytes) {
+  if (proto.data_location() == onnx::TensorProto::EXTERNAL || !is_valid_dtype(proto.data_type()) ||
+      static_cast<DataType>(proto.data_type()) == DataType::String) {
+    return nullptr;
+  }
+  const auto dtype = static_cast<DataType>(proto.data_type());
+  Shape shape(proto.dims().begin(), proto.dims().end());
+  for (int64_t d : shape) {
+    if (d < 0) return nullptr;
+  }
+  try {
+    if (storage_bytes(dtype, shape_numel(shape, "initializer")) != raw_bytes) return nullptr;
+  } catch (const Error&) {
+    return nullptr;  // an overflowing shape: the checked path reports it, in order
+  }
+  void* p = kernels::allocate_large(raw_bytes);
+  std::memcpy(p, raw, raw_bytes);
+  return std::shared_ptr<const void>(p, [raw_bytes](const void* q) { kernels::free_large(const_cast<void*>(q), raw_bytes); });
+}
+
 Tensor tensor_from_split_proto(onnx::TensorProto& proto, const void* raw, size_t raw_bytes, const std::string& what,
-                               ExternalData* external) {
-  if (proto.data_location() != onnx::TensorProto::EXTERNAL && is_valid_dtype(proto.data_type()) &&
-      static_cast<DataType>(proto.data_type()) != DataType::String) {
-    const auto dtype = static_cast<DataType>(proto.data_type());
-    Shape shape(proto.dims().begin(), proto.dims().end());
-    bool dims_ok = true;
-    for (int64_t d : shape) dims_ok &= d >= 0;
-    if (dims_ok && storage_bytes(dtype, shape_numel(shape, what)) == raw_bytes) {
-      void* p = kernels::allocate_large(raw_bytes);
-      std::memcpy(p, raw, raw_bytes);
-      std::shared_ptr<const void> owner(p, [raw_bytes](const void* q) { kernels::free_large(const_cast<void*>(q), raw_bytes); });
-      return Tensor::wrap(dtype, std::move(shape), std::move(owner), p);
-    }
+                               ExternalData* external, std::shared_ptr<const void> copy) {
+  if (copy == nullptr) copy = copy_split_payload(proto, raw, raw_bytes);
+  if (copy != nullptr) {
+    const void* data = copy.get();
+    return Tensor::wrap(static_cast<DataType>(proto.data_type()), Shape(proto.dims().begin(), proto.dims().end()),
+                        std::move(copy), data);
   }
   proto.set_raw_data(raw, raw_bytes);
   return tensor_from_proto_adopting(proto, what, external);
