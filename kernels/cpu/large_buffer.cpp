@@ -1,6 +1,8 @@
 #include "kernels/cpu/large_buffer.h"
 
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <new>
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -14,6 +16,15 @@ constexpr size_t kPage = 4096;
 constexpr size_t kSmallAlign = 64;
 
 size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+// ONNXI_HUGE_PAGES=0: small pages (the buffers keep their alignment and their own mappings).
+bool huge_pages_on() {
+  static const bool on = [] {
+    const char* v = std::getenv("ONNXI_HUGE_PAGES");
+    return v == nullptr || std::strcmp(v, "0") != 0;
+  }();
+  return on;
+}
 
 }  // namespace
 
@@ -34,7 +45,7 @@ void* allocate_large(size_t bytes) {
   const uintptr_t end = start + size;
   if (base + span > end) munmap(reinterpret_cast<void*>(end), base + span - end);
   void* p = reinterpret_cast<void*>(start);
-  madvise(p, size, MADV_HUGEPAGE);  // advice only: without THP the buffer is small pages
+  if (huge_pages_on()) madvise(p, size, MADV_HUGEPAGE);  // advice only: without THP the buffer is small pages
   return p;
 }
 

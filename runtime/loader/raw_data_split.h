@@ -1,11 +1,11 @@
 // Splitting a ModelProto's large initializer payloads off before protobuf parses it.
 // Internal to runtime/loader.
 //
-// ParseFromArray copies every `raw_data` into a string of its own, which faults in fresh 4 KiB
-// pages for all the weights (a quarter of ResNet-50's session creation). Instead the loader scans
-// the wire format for the top-level graph's initializers, drops their large raw_data fields from
-// a copy of the bytes (everything else stays byte for byte), parses that, and copies each payload
-// from the caller's bytes into a buffer of its own (huge pages for the big ones).
+// ParseFromArray copies every `raw_data` into a string of its own, one after another. Instead the
+// loader scans the wire format for the top-level graph's initializers, drops their large raw_data
+// fields from a copy of the bytes (everything else stays byte for byte), parses that, and copies
+// the payloads from the caller's bytes into 64-byte aligned buffers, concurrently on the session's
+// threads.
 #pragma once
 
 #include <cstddef>

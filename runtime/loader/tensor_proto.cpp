@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <new>
 
-#include "kernels/cpu/large_buffer.h"
 #include "onnxi/error.h"
 #include "runtime/loader/read_only_memory.h"
 
@@ -179,9 +179,12 @@ std::shared_ptr<const void> copy_split_payload(const onnx::TensorProto& proto, c
   } catch (const Error&) {
     return nullptr;  // an overflowing shape: the checked path reports it, in order
   }
-  void* p = kernels::allocate_large(raw_bytes);
+  // Small pages: the weights packing replaces are freed before creation ends (large_buffer.h).
+  const size_t rounded = (raw_bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+  void* p = std::aligned_alloc(kTensorAlignment, std::max(rounded, kTensorAlignment));
+  if (p == nullptr) throw std::bad_alloc();
   std::memcpy(p, raw, raw_bytes);
-  return std::shared_ptr<const void>(p, [raw_bytes](const void* q) { kernels::free_large(const_cast<void*>(q), raw_bytes); });
+  return std::shared_ptr<const void>(p, [](const void* q) { std::free(const_cast<void*>(q)); });
 }
 
 Tensor tensor_from_split_proto(onnx::TensorProto& proto, const void* raw, size_t raw_bytes, const std::string& what,
