@@ -57,8 +57,8 @@ bool winograd_enabled() noexcept;
 // then made by channels alone.
 WinogradTile winograd_choice(const NchwcConvParams& p);
 
-// Uninitialized floats from allocate_large (large_buffer.h): 64-byte aligned; from 2 MiB on, 2 MiB
-// aligned and marked for transparent huge pages (Linux), since U is 4x the direct kernel's weights: fewer page faults while packing
+// Uninitialized floats, 64-byte aligned; from 2 MiB on, 2 MiB aligned and marked for transparent
+// huge pages (Linux), since U is 4x the direct kernel's weights: fewer page faults while packing
 // at session creation, fewer TLB misses while the products stream it.
 class WinogradBuffer {
  public:
@@ -70,9 +70,6 @@ class WinogradBuffer {
 
  private:
   struct Free {
-    Free() noexcept : floats(0) {}
-    explicit Free(size_t n) noexcept : floats(n) {}
-    size_t floats;
     void operator()(float* p) const noexcept;
   };
   std::unique_ptr<float[], Free> data_;

@@ -1,11 +1,10 @@
 // Big buffers that live as long as the session (packed weights) straight from the kernel: from
-// 2 MiB on they start on a 2 MiB boundary and are marked for transparent huge pages (Linux, THP in
-// `madvise` mode), so filling one at session creation takes one page fault per 2 MiB instead of
-// one per 4 KiB, and the kernels streaming it later miss the TLB less; ONNXI_HUGE_PAGES=0 keeps
-// small pages. Smaller ones come from the aligned allocator. Not for buffers freed within session
-// creation (the loaded weights that packing replaces): on this project's VMs a fresh huge page
-// costs more the more of them a process takes (BERT-base's 435 MB of weights on huge pages made
-// its creation ~40% slower, ResNet-50's 100 MB ~25% faster). Contents are uninitialized (fresh mappings read as zero, but callers must
+// 2 MiB on, a mapping of their own starting on a 2 MiB boundary, which ONNXI_HUGE_PAGES=N marks for
+// transparent huge pages (Linux, THP in `madvise` mode) up to N MiB of live buffers per process:
+// filling one at session creation then takes one page fault per 2 MiB instead of one per 4 KiB,
+// and the kernels streaming it miss the TLB less. Off by default (large_buffer.cpp says why).
+// Smaller ones come from the aligned allocator. Not for buffers freed within session creation
+// (the loaded weights that packing replaces). Contents are uninitialized (fresh mappings read as zero, but callers must
 // not rely on it: small buffers are recycled heap memory).
 #pragma once
 
