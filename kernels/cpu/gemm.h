@@ -13,6 +13,8 @@
 #include <new>
 #include <vector>
 
+#include "kernels/cpu/large_buffer.h"
+
 namespace onnxi::kernels {
 
 struct SgemmUkernel;
@@ -95,13 +97,14 @@ struct CacheAlignedAllocator {
   bool operator==(const CacheAlignedAllocator<U>&) const noexcept { return true; }
 };
 
+// Packed weights live as long as the session: huge pages from 2 MiB on (large_buffer.h).
 struct PackedSgemmA {
-  std::vector<float, CacheAlignedAllocator<float>> data;
+  std::vector<float, LargeBufferAllocator<float>> data;
   int64_t M = 0, K = 0, mr = 0;
 };
 
 struct PackedSgemmB {
-  std::vector<float, CacheAlignedAllocator<float>> data;
+  std::vector<float, LargeBufferAllocator<float>> data;
   int64_t K = 0, N = 0, nr = 0;
 };
 PackedSgemmB pack_sgemm_b(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb);

@@ -1,8 +1,11 @@
 #include "runtime/exec/executor.h"
 
 #include <algorithm>
+#include <chrono>
+#include <exception>
 #include <set>
 
+#include "kernels/cpu/parallel.h"
 #include "onnxi/error.h"
 #include "runtime/graph/prepare.h"
 
@@ -325,28 +328,118 @@ std::shared_ptr<const CompiledGraph> compile(std::shared_ptr<const Graph> graph,
   }
 
   const Registry& standard = *env.standard;
+  // Kernels are created after their node's inference, in batches: nodes without subgraphs whose op
+  // is a standard one wait in `pending` and are created together (packing weights in parallel on
+  // the session's threads); a node with subgraphs (its compile reads every slot type known so far)
+  // or a custom op (whose factory may not be thread-safe) first creates the batch, then itself.
+  // Any error is the one a node-by-node compile would meet first: a batch reports its lowest
+  // failing node, and an error at node k only after the nodes before k were created.
+  struct PendingKernel {
+    size_t step = 0;
+    std::vector<const TypeInfo*> in_types;
+    std::vector<const Tensor*> in_consts;
+    std::vector<const TypeInfo*> out_types;
+    std::vector<size_t> consumed;
+    std::exception_ptr error;
+    double ms = 0;
+  };
+  std::vector<PendingKernel> pending;
+  const bool timed = env.times != nullptr;
+  auto make_init = [&, graph](PendingKernel& pk) {
+    const Node& n = *cg->steps[pk.step].node;
+    return KernelInit{n, cg->steps[pk.step].opset, pk.in_types, pk.in_consts, pk.out_types, standard,
+                      [&, graph](const Graph& sub) -> std::shared_ptr<const CompiledGraph> {
+                        OuterScope scope = outer;
+                        for (size_t s = 0; s < nslots; ++s) {
+                          scope.types[cg->slot_names[s]] = cg->slot_types[s];
+                          if (known[s]) scope.constants[cg->slot_names[s]] = known[s];
+                          else scope.constants.erase(cg->slot_names[s]);
+                        }
+                        // Aliasing pointer: the subgraph lives as long as the graph that owns it.
+                        return compile(std::shared_ptr<const Graph>(graph, &sub), env, scope);
+                      },
+                      env.release_packed
+                          ? std::function<void(size_t)>([&pk](size_t i) { pk.consumed.push_back(i); })
+                          : std::function<void(size_t)>()};
+  };
+  // Creates one kernel; an error is kept, labelled with the node, for create_pending to order.
+  auto create_one = [&](PendingKernel& pk) {
+    Step& st = cg->steps[pk.step];
+    const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
+    try {
+      try {
+        st.kernel = st.op->create(make_init(pk));
+      } catch (const std::exception& e) {
+        rethrow_with_node(*st.node, e);
+      }
+      ONNXI_CHECK(st.kernel, ErrorCode::Runtime, st.node->label(), ": the op's factory returned no kernel");
+    } catch (...) {
+      pk.error = std::current_exception();
+    }
+    if (timed) pk.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  };
+  // A packed constant nobody else reads (no other node, subgraph or graph output) is dropped:
+  // runs pass the kernel a shape-only stub, and the session drops the model's copy.
+  auto release_consumed = [&](const PendingKernel& pk) {
+    const Step& st = cg->steps[pk.step];
+    for (size_t i : pk.consumed) {
+      if (i >= st.inputs.size() || st.inputs[i] < 0) continue;
+      const auto slot = static_cast<size_t>(st.inputs[i]);
+      Value& c = cg->constants[slot];
+      bool graph_output = false;
+      for (const auto& v : g.outputs) graph_output |= v.name == cg->slot_names[slot];
+      if (c.is_tensor() && c.tensor().holds_buffer() && readers[slot] == 1 && !graph_output) {
+        cg->released_bytes += c.tensor().nbytes();
+        c = Value(c.tensor().shape_only());
+        cg->released_constants.push_back(cg->slot_names[slot]);
+      }
+    }
+  };
+  auto create_pending = [&] {
+    if (pending.empty()) return;
+    const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
+    kernels::parallel_for(0, static_cast<int64_t>(pending.size()), 1, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) create_one(pending[static_cast<size_t>(i)]);
+    });
+    if (timed) {
+      env.times->create_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      for (const PendingKernel& pk : pending) env.times->nodes.emplace_back(pk.ms, cg->steps[pk.step].node->label());
+    }
+    for (PendingKernel& pk : pending) {
+      if (pk.error) {
+        std::exception_ptr error = pk.error;
+        pending.clear();
+        std::rethrow_exception(error);
+      }
+      release_consumed(pk);
+    }
+    pending.clear();
+  };
+  auto infer_start = std::chrono::steady_clock::time_point();
   for (size_t si = 0; si < g.nodes.size(); ++si) {
     const Node& n = g.nodes[si];
+    if (timed) infer_start = std::chrono::steady_clock::now();
     Step st;
     st.node = &n;
     st.opset = graph::node_opset(n, *env.model);
     st.op = graph::resolve_op(n, *env.model, env.custom, standard);
+    if (!st.op) create_pending();
     ONNXI_CHECK(st.op, ErrorCode::NotImplemented, n.label(), ": no implementation for opset ", st.opset);
-    std::vector<const TypeInfo*> in_types;
-    std::vector<const Tensor*> in_consts;
+    PendingKernel pk;
+    pk.step = si;
     for (const auto& in : n.inputs) {
       if (in.empty()) {
         st.inputs.push_back(-1);
-        in_types.push_back(nullptr);
-        in_consts.push_back(nullptr);
+        pk.in_types.push_back(nullptr);
+        pk.in_consts.push_back(nullptr);
         continue;
       }
       auto slot = static_cast<size_t>(cg->slot_of.at(in));
       st.inputs.push_back(static_cast<int>(slot));
-      in_types.push_back(&cg->slot_types[slot]);
-      in_consts.push_back(known[slot]);
+      pk.in_types.push_back(&cg->slot_types[slot]);
+      pk.in_consts.push_back(known[slot]);
     }
-    InferContext ictx{n, st.opset, in_types, in_consts, std::vector<TypeInfo>(n.outputs.size()),
+    InferContext ictx{n, st.opset, pk.in_types, pk.in_consts, std::vector<TypeInfo>(n.outputs.size()),
                       std::vector<Tensor>(n.outputs.size()),
                       [counter = env.symbol_counter](const std::string& hint) {
                         return Dim::symbol(cat(hint, "_", (*counter)++));
@@ -355,6 +448,7 @@ std::shared_ptr<const CompiledGraph> compile(std::shared_ptr<const Graph> graph,
       try {
         st.op->infer(ictx);
       } catch (const std::exception& e) {
+        create_pending();
         rethrow_with_node(n, e);
       }
     }
@@ -382,44 +476,26 @@ std::shared_ptr<const CompiledGraph> compile(std::shared_ptr<const Graph> graph,
       }
       if (last_use[slot] < 0 && !keep[slot]) st.release.push_back(static_cast<int>(slot));
     }
-    std::vector<const TypeInfo*> out_types;
-    for (int s : st.outputs) out_types.push_back(s < 0 ? nullptr : &cg->slot_types[static_cast<size_t>(s)]);
-    std::vector<size_t> consumed;
-    KernelInit init{n, st.opset, in_types, in_consts, out_types, standard,
-                    [&, graph](const Graph& sub) -> std::shared_ptr<const CompiledGraph> {
-                      OuterScope scope = outer;
-                      for (size_t s = 0; s < nslots; ++s) {
-                        scope.types[cg->slot_names[s]] = cg->slot_types[s];
-                        if (known[s]) scope.constants[cg->slot_names[s]] = known[s];
-                        else scope.constants.erase(cg->slot_names[s]);
-                      }
-                      // Aliasing pointer: the subgraph lives as long as the graph that owns it.
-                      return compile(std::shared_ptr<const Graph>(graph, &sub), env, scope);
-                    },
-                    env.release_packed ? std::function<void(size_t)>([&consumed](size_t i) { consumed.push_back(i); })
-                                       : std::function<void(size_t)>()};
-    try {
-      st.kernel = st.op->create(init);
-    } catch (const std::exception& e) {
-      rethrow_with_node(n, e);
-    }
-    ONNXI_CHECK(st.kernel, ErrorCode::Runtime, n.label(), ": the op's factory returned no kernel");
-    // A packed constant nobody else reads (no other node, subgraph or graph output) is dropped:
-    // runs pass the kernel a shape-only stub, and the session drops the model's copy.
-    for (size_t i : consumed) {
-      if (i >= st.inputs.size() || st.inputs[i] < 0) continue;
-      const auto slot = static_cast<size_t>(st.inputs[i]);
-      Value& c = cg->constants[slot];
-      bool graph_output = false;
-      for (const auto& v : g.outputs) graph_output |= v.name == cg->slot_names[slot];
-      if (c.is_tensor() && c.tensor().holds_buffer() && readers[slot] == 1 && !graph_output) {
-        cg->released_bytes += c.tensor().nbytes();
-        c = Value(c.tensor().shape_only());
-        cg->released_constants.push_back(cg->slot_names[slot]);
-      }
-    }
+    for (int s : st.outputs) pk.out_types.push_back(s < 0 ? nullptr : &cg->slot_types[static_cast<size_t>(s)]);
+    const bool batched = subgraphs_of(n).empty() && standard.find(n.domain, n.op_type, st.opset) == st.op;
     cg->steps.push_back(std::move(st));
+    if (timed) env.times->infer_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - infer_start).count();
+    pending.push_back(std::move(pk));
+    if (!batched) {
+      // Created alone, after the nodes before it, in the order a node-by-node compile would.
+      PendingKernel self = std::move(pending.back());
+      pending.pop_back();
+      create_pending();
+      create_one(self);
+      if (timed) {
+        env.times->create_ms += self.ms;
+        env.times->nodes.emplace_back(self.ms, n.label());
+      }
+      if (self.error) std::rethrow_exception(self.error);
+      release_consumed(self);
+    }
   }
+  create_pending();
   for (size_t s = 0; s < nslots; ++s) {
     if (last_use[s] >= 0 && !keep[s]) cg->steps[static_cast<size_t>(last_use[s])].release.push_back(static_cast<int>(s));
   }

@@ -62,6 +62,13 @@ class CompiledGraph {
 
 namespace onnxi::exec {
 
+// Where compile's time went (ONNXI_CREATION_PROFILE=1): inference and kernel creation (wall time
+// of each batch), and each kernel's own creation time, subgraphs included.
+struct CompileTimes {
+  double infer_ms = 0, create_ms = 0;
+  std::vector<std::pair<double, std::string>> nodes;
+};
+
 // What compile needs besides the graph: the model (opsets), the registries, and a symbol source.
 struct CompileEnv {
   const Model* model = nullptr;
@@ -70,6 +77,7 @@ struct CompileEnv {
   std::shared_ptr<std::atomic<int>> symbol_counter = std::make_shared<std::atomic<int>>(0);
   bool plan_memory = true;     // arena offsets for static-size values (SessionOptions::plan_memory)
   bool release_packed = true;  // free constants kernels consumed (SessionOptions::release_packed_constants)
+  CompileTimes* times = nullptr;  // filled when set
 };
 
 // Names and types visible from the enclosing graph when compiling a subgraph.

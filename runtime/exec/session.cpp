@@ -1,11 +1,19 @@
 #include "onnxi/session.h"
 
+#include <sys/resource.h>
+
 #include <cstdlib>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <iomanip>
 #include <iostream>
 #include <mutex>
+#include <sstream>
 
 #include "kernels/cpu/parallel.h"
 #include "onnxi/error.h"
@@ -64,6 +72,75 @@ bool env_off(const char* name) {
   return v != nullptr && std::string(v) == "0";
 }
 
+// ONNXI_CREATION_PROFILE=1: where session creation's time went, on stderr.
+bool creation_profile_on() {
+  const char* v = std::getenv("ONNXI_CREATION_PROFILE");
+  return v != nullptr && *v != '\0' && std::string(v) != "0";
+}
+
+// Wall ms, process CPU ms and minor page faults per phase: on a loaded machine the CPU time and
+// the faults say more than the wall time.
+class CreationClock {
+ public:
+  explicit CreationClock(bool on) : on_(on) { if (on_) last_ = now(); }
+  bool on() const noexcept { return on_; }
+  void lap(const char* phase) {
+    if (!on_) return;
+    const Sample s = now();
+    phases_.push_back({phase, s.wall - last_.wall, s.cpu - last_.cpu, s.faults - last_.faults});
+    last_ = s;
+  }
+  void add(const char* phase, double wall, double cpu, long faults) {
+    if (on_) phases_.push_back({phase, wall, cpu, faults});
+  }
+  void print(const exec::CompileTimes& times, int threads) const {
+    if (!on_) return;
+    Phase total{"total", 0, 0, 0};
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(1) << "onnxi: session creation, " << threads << " thread"
+        << (threads == 1 ? "" : "s") << " (wall ms / cpu ms / minor faults):\n";
+    for (const Phase& p : phases_) {
+      out << "  " << std::left << std::setw(9) << p.name << std::right << std::setw(9) << p.wall << std::setw(9) << p.cpu
+          << std::setw(9) << p.faults << "\n";
+      total.wall += p.wall, total.cpu += p.cpu, total.faults += p.faults;
+    }
+    out << "  " << std::left << std::setw(9) << total.name << std::right << std::setw(9) << total.wall << std::setw(9)
+        << total.cpu << std::setw(9) << total.faults << "\n";
+    out << "  compile: infer " << times.infer_ms << " ms, kernels " << times.create_ms << " ms\n";
+    std::vector<std::pair<double, std::string>> nodes = times.nodes;
+    std::stable_sort(nodes.begin(), nodes.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    double sum = 0;
+    for (const auto& n : nodes) sum += n.first;
+    out << "  kernel creation, " << nodes.size() << " kernels, " << sum << " ms summed; slowest:\n";
+    for (size_t i = 0; i < nodes.size() && i < 8; ++i) out << "    " << nodes[i].first << " ms  " << nodes[i].second << "\n";
+    std::cerr << out.str();
+  }
+
+  struct Sample {
+    double wall = 0, cpu = 0;
+    long faults = 0;
+  };
+  static Sample now() {
+    Sample s;
+    s.wall = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    s.cpu = (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
+    s.faults = u.ru_minflt;
+    return s;
+  }
+
+ private:
+  struct Phase {
+    const char* name;
+    double wall, cpu;
+    long faults;
+  };
+  bool on_;
+  Sample last_;
+  std::vector<Phase> phases_;
+};
+
 }  // namespace
 
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -76,18 +153,47 @@ namespace {
 // `model_owned`: the model was loaded for this session and nobody else holds its tensors, so the
 // passes may overwrite initializers in place (the loader's buffers are its own; the read-only
 // mappings of external data it registers, and the fold leaves those alone).
-std::unique_ptr<Session::Impl> create_session(Model model, const SessionOptions& options, bool model_owned) {
-  auto impl = std::make_unique<Session::Impl>();
-  impl->options = options;
-  exec::require_device(options.device);
-  passes::check_level(options.optimization_level);
-  ONNXI_CHECK(options.threads >= 0, ErrorCode::InvalidArgument, "threads must be >= 0 (0: all cores), got ", options.threads);
+// The session's worker pool (options.threads >= 0, checked by the caller).
+std::unique_ptr<kernels::ThreadArena> make_arena(const SessionOptions& options) {
   int threads = options.threads > 0 ? options.threads : kernels::hardware_threads();
   if (threads > 1 && !kernels::threading_available()) {
     if (options.threads > 1) warn_no_threads(options.threads);
     threads = 1;
   }
-  impl->arena = std::make_unique<kernels::ThreadArena>(threads);
+  return std::make_unique<kernels::ThreadArena>(threads);
+}
+
+// Loads a model in the session's arena, so the loader's parallel copies use its threads.
+Model load_in(kernels::ThreadArena& arena, const std::function<Model()>& load) {
+  Model model;
+  std::exception_ptr error;
+  arena.execute([&] {
+    try {
+      model = load();
+    } catch (...) {
+      error = std::current_exception();
+    }
+  });
+  if (error) std::rethrow_exception(error);
+  return model;
+}
+
+std::unique_ptr<Session::Impl> create_session(Model model, const SessionOptions& options, bool model_owned,
+                                              const CreationClock::Sample* load_start = nullptr,
+                                              std::unique_ptr<kernels::ThreadArena> arena = nullptr) {
+  CreationClock clock(creation_profile_on());
+  if (clock.on() && load_start != nullptr) {
+    const CreationClock::Sample s = CreationClock::now();
+    clock.add("load", s.wall - load_start->wall, s.cpu - load_start->cpu, s.faults - load_start->faults);
+  }
+  auto impl = std::make_unique<Session::Impl>();
+  impl->options = options;
+  exec::require_device(options.device);
+  passes::check_level(options.optimization_level);
+  ONNXI_CHECK(options.threads >= 0, ErrorCode::InvalidArgument, "threads must be >= 0 (0: all cores), got ", options.threads);
+  impl->arena = arena ? std::move(arena) : make_arena(options);
+  const int threads = impl->arena->threads();
+  clock.lap("arena");
 
   graph::inline_functions(model);
   // Gradient nodes (ai.onnx.preview.training) need the forward graph they differentiate: this
@@ -95,13 +201,17 @@ std::unique_ptr<Session::Impl> create_session(Model model, const SessionOptions&
   ops::training::attach_gradient_graphs(model.graph);
   const Registry& standard = Registry::standard();
   graph::validate_graph(model.graph, {}, model, options.custom_ops.get(), standard);
+  clock.lap("validate");
   // In the arena: constant folding runs kernels, which should use the session's threads.
   impl->arena->execute([&] {
     passes::run_passes(model, options.optimization_level, nullptr, options.custom_ops.get(), model_owned);
   });
   impl->model = std::move(model);
+  clock.lap("passes");
 
+  exec::CompileTimes times;
   exec::CompileEnv env;
+  if (clock.on()) env.times = &times;
   env.model = &impl->model;
   env.custom = options.custom_ops.get();
   env.standard = &standard;
@@ -110,6 +220,7 @@ std::unique_ptr<Session::Impl> create_session(Model model, const SessionOptions&
   // The compiled graph keeps its own copy of the (cheap to copy: tensors are shared) graph.
   auto graph = std::make_shared<Graph>(impl->model.graph);
   impl->arena->execute([&] { impl->main = exec::compile(graph, env, {}); });
+  clock.lap("compile");
   // Packed constants live on in the kernels only: both graph copies let go of them.
   for (const std::string& name : impl->main->released_constants) {
     graph->initializers.erase(name);
@@ -123,6 +234,7 @@ std::unique_ptr<Session::Impl> create_session(Model model, const SessionOptions&
     malloc_trim(0);
 #endif
   }
+  clock.lap("release");
 
   const CompiledGraph& cg = *impl->main;
   for (size_t i = 0; i < cg.num_inputs(); ++i) {
@@ -132,6 +244,7 @@ std::unique_ptr<Session::Impl> create_session(Model model, const SessionOptions&
   for (size_t i = 0; i < cg.num_outputs(); ++i) {
     impl->outputs.push_back({impl->model.graph.outputs[i].name, cg.output_type(i)});
   }
+  clock.print(times, threads);
   return impl;
 }
 
@@ -139,11 +252,19 @@ std::unique_ptr<Session::Impl> create_session(Model model, const SessionOptions&
 
 Session Session::from_file(const std::string& path, const SessionOptions& options) {
   exec::require_device(options.device);  // before a possibly long load
-  return Session(create_session(load_model_file(path), options, true));
+  const bool profiled = creation_profile_on();
+  const CreationClock::Sample start = profiled ? CreationClock::now() : CreationClock::Sample();
+  if (options.threads < 0) return Session(create_session(load_model_file(path), options, true));  // fails there
+  auto arena = make_arena(options);
+  Model model = load_in(*arena, [&] { return load_model_file(path); });
+  return Session(create_session(std::move(model), options, true, profiled ? &start : nullptr, std::move(arena)));
 }
 
 Session Session::from_bytes(const void* data, size_t size, const SessionOptions& options, const std::string& base_dir) {
-  return Session(create_session(load_model_bytes(data, size, base_dir), options, true));
+  if (options.threads < 0) return Session(create_session(load_model_bytes(data, size, base_dir), options, true));
+  auto arena = make_arena(options);
+  Model model = load_in(*arena, [&] { return load_model_bytes(data, size, base_dir); });
+  return Session(create_session(std::move(model), options, true, nullptr, std::move(arena)));
 }
 
 Session Session::from_model(Model model, const SessionOptions& options) {

@@ -11,7 +11,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "kernels/cpu/parallel.h"
 #include "onnxi/error.h"
+#include "runtime/loader/raw_data_split.h"
 #include "runtime/loader/tensor_proto.h"
 #ifndef ONNXI_PROTO_IR8
 #include "onnx/onnx-data.pb.h"
@@ -23,7 +25,13 @@ namespace {
 using loader::ExternalData;
 
 // `adopt`, when given, is `g` itself, mutable: its initializers' raw_data then moves into the tensors.
-Graph convert_graph(const onnx::GraphProto& g, ExternalData& ext, onnx::GraphProto* adopt = nullptr);
+// `split`, when given, locates the raw_data split off `g`'s initializers (raw_data_split.h).
+struct SplitRaw {
+  const uint8_t* bytes = nullptr;
+  const std::vector<loader::RawSpan>* spans = nullptr;
+};
+Graph convert_graph(const onnx::GraphProto& g, ExternalData& ext, onnx::GraphProto* adopt = nullptr,
+                    const SplitRaw* split = nullptr);
 
 Attribute convert_attribute(const onnx::AttributeProto& a, const std::string& owner, ExternalData& ext) {
   Attribute out;
@@ -106,19 +114,44 @@ ValueInfo convert_value_info(const onnx::ValueInfoProto& v) {
   return out;
 }
 
-Graph convert_graph(const onnx::GraphProto& g, ExternalData& ext, onnx::GraphProto* adopt) {
+Graph convert_graph(const onnx::GraphProto& g, ExternalData& ext, onnx::GraphProto* adopt, const SplitRaw* split) {
   Graph out;
   out.name = g.name();
   for (int i = 0; i < g.node_size(); ++i) out.nodes.push_back(convert_node(g.node(i), static_cast<size_t>(i), ext));
   for (const auto& v : g.input()) out.inputs.push_back(convert_value_info(v));
   for (const auto& v : g.output()) out.outputs.push_back(convert_value_info(v));
   for (const auto& v : g.value_info()) out.value_info.push_back(convert_value_info(v));
+  // The split payloads are copied ahead, concurrently (on the calling session's threads when it
+  // loads inside its arena); the checks and any error stay in initializer order below.
+  std::vector<std::shared_ptr<const void>> copies;
+  if (split != nullptr && adopt != nullptr) {
+    copies.resize(split->spans->size());
+    kernels::parallel_for(0, static_cast<int64_t>(copies.size()), 1, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const loader::RawSpan& span = (*split->spans)[static_cast<size_t>(i)];
+        if (span.present && i < g.initializer_size()) {
+          copies[static_cast<size_t>(i)] =
+              loader::copy_split_payload(g.initializer(static_cast<int>(i)), split->bytes + span.offset, span.size);
+        }
+      }
+    });
+  }
   for (int i = 0; i < g.initializer_size(); ++i) {
     const onnx::TensorProto& t = g.initializer(i);
     ONNXI_CHECK(!t.name().empty(), ErrorCode::InvalidModel, "graph '", g.name(), "' has an initializer without a name");
     ONNXI_CHECK(!out.initializers.count(t.name()), ErrorCode::InvalidModel, "initializer '", t.name(), "' is defined twice");
-    out.initializers[t.name()] = adopt ? loader::tensor_from_proto_adopting(*adopt->mutable_initializer(i), "initializer", &ext)
-                                       : loader::tensor_from_proto(t, "initializer", &ext);
+    const loader::RawSpan* raw =
+        split != nullptr && static_cast<size_t>(i) < split->spans->size() && (*split->spans)[static_cast<size_t>(i)].present
+            ? &(*split->spans)[static_cast<size_t>(i)]
+            : nullptr;
+    if (raw != nullptr && adopt != nullptr) {
+      out.initializers[t.name()] =
+          loader::tensor_from_split_proto(*adopt->mutable_initializer(i), split->bytes + raw->offset, raw->size,
+                                          "initializer", &ext, std::move(copies[static_cast<size_t>(i)]));
+    } else {
+      out.initializers[t.name()] = adopt ? loader::tensor_from_proto_adopting(*adopt->mutable_initializer(i), "initializer", &ext)
+                                         : loader::tensor_from_proto(t, "initializer", &ext);
+    }
   }
   for (const auto& s : g.sparse_initializer()) {
     const std::string& name = s.values().name();
@@ -173,8 +206,18 @@ Model load_model_bytes(const void* data, size_t size, const std::string& base_di
     fail(ErrorCode::InvalidModel, cat("model is ", size, " bytes: protobuf files are limited to 2 GiB; save the weights "
                                       "as external data (onnx.save_model(..., save_as_external_data=True))"));
   }
+  // Large payloads are split off first and copied once, into buffers of their own; a model the
+  // splitter does not take (malformed, unusual) parses as it is, with protobuf's verdict.
+  constexpr size_t kSplitBytes = 4096;
+  loader::SplitModel split;
+  bool split_ok = size >= (size_t{1} << 20) &&
+                  loader::split_raw_data(static_cast<const uint8_t*>(data), size, kSplitBytes, split);
   onnx::ModelProto proto;
-  if (size == 0 || !proto.ParseFromArray(data, static_cast<int>(size))) {
+  if (split_ok && !proto.ParseFromArray(split.stripped.data(), static_cast<int>(split.stripped.size()))) {
+    split_ok = false;  // the plain parse below gives the error for the bytes as they are
+    proto.Clear();
+  }
+  if (!split_ok && (size == 0 || !proto.ParseFromArray(data, static_cast<int>(size)))) {
     fail(ErrorCode::InvalidModel, cat("not a valid ONNX model: the protobuf could not be parsed (", size,
                                       " bytes; truncated, or not an .onnx file)"));
   }
@@ -193,7 +236,8 @@ Model load_model_bytes(const void* data, size_t size, const std::string& base_di
   if (m.opset_imports.empty()) m.opset_imports[""] = 1;
   for (const auto& kv : proto.metadata_props()) m.metadata[kv.key()] = kv.value();
   ExternalData ext(base_dir);
-  m.graph = convert_graph(proto.graph(), ext, proto.mutable_graph());
+  const SplitRaw raw{static_cast<const uint8_t*>(data), &split.initializer_raw};
+  m.graph = convert_graph(proto.graph(), ext, proto.mutable_graph(), split_ok ? &raw : nullptr);
   for (const auto& f : proto.functions()) m.functions.push_back(convert_function(f, ext));
   return m;
 }

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <new>
 
 #include "onnxi/error.h"
 #include "runtime/loader/read_only_memory.h"
@@ -161,6 +162,41 @@ Tensor tensor_from_proto_adopting(onnx::TensorProto& proto, const std::string& w
     }
   }
   return tensor_from_proto(proto, what, external);  // small, typed-field or malformed: the checked copy
+}
+
+std::shared_ptr<const void> copy_split_payload(const onnx::TensorProto& proto, const void* raw, size_t raw_bytes) {
+  if (proto.data_location() == onnx::TensorProto::EXTERNAL || !is_valid_dtype(proto.data_type()) ||
+      static_cast<DataType>(proto.data_type()) == DataType::String) {
+    return nullptr;
+  }
+  const auto dtype = static_cast<DataType>(proto.data_type());
+  Shape shape(proto.dims().begin(), proto.dims().end());
+  for (int64_t d : shape) {
+    if (d < 0) return nullptr;
+  }
+  try {
+    if (storage_bytes(dtype, shape_numel(shape, "initializer")) != raw_bytes) return nullptr;
+  } catch (const Error&) {
+    return nullptr;  // an overflowing shape: the checked path reports it, in order
+  }
+  // Small pages: the weights packing replaces are freed before creation ends (large_buffer.h).
+  const size_t rounded = (raw_bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+  void* p = std::aligned_alloc(kTensorAlignment, std::max(rounded, kTensorAlignment));
+  if (p == nullptr) throw std::bad_alloc();
+  std::memcpy(p, raw, raw_bytes);
+  return std::shared_ptr<const void>(p, [](const void* q) { std::free(const_cast<void*>(q)); });
+}
+
+Tensor tensor_from_split_proto(onnx::TensorProto& proto, const void* raw, size_t raw_bytes, const std::string& what,
+                               ExternalData* external, std::shared_ptr<const void> copy) {
+  if (copy == nullptr) copy = copy_split_payload(proto, raw, raw_bytes);
+  if (copy != nullptr) {
+    const void* data = copy.get();
+    return Tensor::wrap(static_cast<DataType>(proto.data_type()), Shape(proto.dims().begin(), proto.dims().end()),
+                        std::move(copy), data);
+  }
+  proto.set_raw_data(raw, raw_bytes);
+  return tensor_from_proto_adopting(proto, what, external);
 }
 
 Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& what_in, ExternalData* external) {

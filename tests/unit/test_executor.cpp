@@ -172,3 +172,68 @@ TEST_CASE("executor: a run profile times every top-level node in graph order, su
   CHECK(out[0].tensor().to_float_vector() == std::vector<float>{4.f});
   CHECK(profile.runs == 3);
 }
+
+TEST_CASE("executor: kernels created together still report the first failing node, at any thread count") {
+  // LpNormalization checks p when its kernel is created; Add's inference rejects [2,3] + [4].
+  auto lp = [](const std::string& name, const std::string& in, const std::string& out, int64_t p) {
+    Node n;
+    n.name = name;
+    n.op_type = "LpNormalization";
+    n.inputs = {in};
+    n.outputs = {out};
+    Attribute a;
+    a.name = "p";
+    a.type = Attribute::Type::Int;
+    a.i = p;
+    n.attributes.push_back(a);
+    return n;
+  };
+  auto model = [&](const std::vector<int64_t>& ps, bool bad_add) {
+    Model m;
+    m.opset_imports[""] = 17;
+    m.graph.name = "g";
+    m.graph.inputs.push_back(float_input("x", {Dim::known(2), Dim::known(3)}));
+    std::string prev = "x";
+    for (size_t i = 0; i < ps.size(); ++i) {
+      const std::string out = "t" + std::to_string(i);
+      m.graph.nodes.push_back(lp("n" + std::to_string(i), prev, out, ps[i]));
+      prev = out;
+    }
+    m.graph.initializers["c"] = Tensor::from_vector<float>(bad_add ? std::vector<float>{1, 2, 3, 4} : std::vector<float>{1, 2, 3},
+                                                          {bad_add ? 4 : 3});
+    Node add;
+    add.name = "add";
+    add.op_type = "Add";
+    add.inputs = {prev, "c"};
+    add.outputs = {"y"};
+    m.graph.nodes.push_back(add);
+    m.graph.outputs.push_back(ValueInfo{"y", {}, {}});
+    return m;
+  };
+  for (int threads : {1, 2, 4}) {
+    CAPTURE(threads);
+    SessionOptions o;
+    o.threads = threads;
+    o.optimization_level = "none";
+    auto message = [&](const Model& m) {
+      try {
+        Session::from_model(m, o);
+      } catch (const Error& e) {
+        return std::string(e.what());
+      }
+      return std::string("(no error)");
+    };
+    const std::string many = message(model({2, 2, 7, 2, 9, 9, 7, 9, 2, 2}, false));
+    CHECK_MESSAGE(many.find("node 'n2'") != std::string::npos, many);
+    CHECK_MESSAGE(many.find("got 7") != std::string::npos, many);
+    // An inference error after a creation error: the creation error comes first, as node by node.
+    const std::string first = message(model({2, 3, 2}, true));
+    CHECK_MESSAGE(first.find("node 'n1'") != std::string::npos, first);
+    const std::string infer = message(model({2, 2, 2}, true));
+    CHECK_MESSAGE(infer.find("node 'add'") != std::string::npos, infer);
+    // And a model that creates runs the same at every thread count.
+    Session s = Session::from_model(model({2, 1, 2}, false), o);
+    auto out = s.run({{"x", Tensor::from_vector<float>({1, -2, 3, 4, 5, -6}, {2, 3})}});
+    CHECK(out[0].tensor().shape() == Shape{2, 3});
+  }
+}

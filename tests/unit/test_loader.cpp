@@ -3,12 +3,14 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "onnxi/error.h"
 #include "onnxi/loader.h"
 #include "onnxi/session.h"
+#include "runtime/loader/raw_data_split.h"
 #include "tests/unit/proto_writer.h"
 #include "tests/unit/test_ops_custom.h"
 
@@ -141,6 +143,82 @@ TEST_CASE("loader: large raw_data initializers are adopted whole, from bytes and
   // A truncated file is still a clear parse error, not a crash in the mapped read.
   dir.write("cut.onnx", bytes.substr(0, bytes.size() / 2));
   CHECK_THROWS_AS(Session::from_file((dir.path / "cut.onnx").string(), test_options()), Error);
+}
+
+TEST_CASE("loader: large initializers split off before parsing read back exactly") {
+  // Over 1 MiB, so load_model_bytes splits the payloads off: a big and a small raw_data tensor, a
+  // typed-field one, and one whose raw_data size lies (the same error as an unsplit model).
+  std::vector<float> big(300000);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<float>(i % 1000) * 0.5f - 7.f;
+  Proto typed;
+  typed.varint(pb::kTensorDims, 2).varint(pb::kTensorDataType, 1).bytes(pb::kTensorName, "typed");
+  typed.f32(pb::kTensorFloatData, 1.5f).f32(pb::kTensorFloatData, -2.f);
+  auto graph = [&](const Proto& extra) {
+    return Proto()
+        .bytes(pb::kGraphName, "g")
+        .msg(pb::kGraphNode, node("AddOne", {"big"}, {"y"}, "n1", kTestDomain))
+        .msg(pb::kGraphNode, node("AddOne", {"small"}, {"z"}, "n2", kTestDomain))
+        .msg(pb::kGraphNode, node("AddOne", {"typed"}, {"t"}, "n3", kTestDomain))
+        .msg(pb::kGraphInitializer, float_tensor("big", {300000}, big))
+        .msg(pb::kGraphInitializer, float_tensor("small", {3}, {1.f, 2.f, 3.f}))
+        .msg(pb::kGraphInitializer, typed)
+        .msg(pb::kGraphInitializer, extra)
+        .msg(pb::kGraphOutput, value_info("y", 1, {300000}))
+        .msg(pb::kGraphOutput, value_info("z", 1, {3}))
+        .msg(pb::kGraphOutput, value_info("t", 1, {2}));
+  };
+  const std::string bytes = model_bytes(graph(float_tensor("unused", {2048}, std::vector<float>(2048, 3.f))), kOpsets);
+  REQUIRE(bytes.size() > (size_t{1} << 20));
+  loader::SplitModel split;
+  REQUIRE(loader::split_raw_data(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), 4096, split));
+  REQUIRE(split.initializer_raw.size() == 4);
+  CHECK(split.initializer_raw[0].present);
+  CHECK(split.initializer_raw[0].size == big.size() * 4);
+  CHECK(std::memcmp(bytes.data() + split.initializer_raw[0].offset, big.data(), big.size() * 4) == 0);
+  CHECK_FALSE(split.initializer_raw[1].present);  // below the threshold: protobuf copies it
+  CHECK_FALSE(split.initializer_raw[2].present);
+  CHECK(split.initializer_raw[3].present);
+  CHECK(split.stripped.size() < bytes.size() - big.size() * 4);
+
+  auto out = session_from(bytes).run({});
+  std::vector<float> expected(big.size());
+  for (size_t i = 0; i < big.size(); ++i) expected[i] = big[i] + 1.f;
+  CHECK(out[0].tensor().to_float_vector() == expected);
+  CHECK(out[1].tensor().to_float_vector() == std::vector<float>{2.f, 3.f, 4.f});
+  CHECK(out[2].tensor().to_float_vector() == std::vector<float>{2.5f, -1.f});
+
+  Proto lying;
+  lying.varint(pb::kTensorDims, 3).varint(pb::kTensorDataType, 1).bytes(pb::kTensorName, "lying");
+  lying.bytes(pb::kTensorRawData, std::string(8192, '\0'));
+  expect_error(model_bytes(graph(lying), kOpsets), ErrorCode::InvalidModel, "raw_data has 8192 bytes but float32[3] needs 12");
+}
+
+TEST_CASE("loader: the raw_data splitter leaves unusual bytes to protobuf") {
+  const std::string payload(5000, 'x');
+  Proto t;
+  t.varint(pb::kTensorDims, 1250).varint(pb::kTensorDataType, 1).bytes(pb::kTensorName, "w").bytes(pb::kTensorRawData, payload);
+  const Proto g = Proto().bytes(pb::kGraphName, "g").msg(pb::kGraphInitializer, t);
+  auto split = [](const std::string& b) {
+    loader::SplitModel s;
+    return loader::split_raw_data(reinterpret_cast<const uint8_t*>(b.data()), b.size(), 4096, s);
+  };
+  const std::string good = model_bytes(g, kOpsets);
+  CHECK(split(good));
+  CHECK_FALSE(split(good.substr(0, good.size() - 1)));  // truncated
+  CHECK_FALSE(split(good + good));                      // the graph field twice (protobuf merges them)
+  CHECK_FALSE(split(std::string()));
+  Proto no_graph;
+  no_graph.varint(pb::kModelIrVersion, 9);
+  CHECK_FALSE(split(no_graph.str()));
+  // raw_data twice in one tensor: protobuf keeps the last, so the tensor is left whole.
+  Proto twice = t;
+  twice.bytes(pb::kTensorRawData, payload);
+  loader::SplitModel s;
+  const std::string b = model_bytes(Proto().msg(pb::kGraphInitializer, twice), kOpsets);
+  REQUIRE(loader::split_raw_data(reinterpret_cast<const uint8_t*>(b.data()), b.size(), 4096, s));
+  REQUIRE(s.initializer_raw.size() == 1);
+  CHECK_FALSE(s.initializer_raw[0].present);
+  CHECK(s.stripped == b);
 }
 
 TEST_CASE("loader: external data is read relative to the model's folder") {

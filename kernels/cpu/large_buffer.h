@@ -1,0 +1,48 @@
+// Big buffers that live as long as the session (packed weights) straight from the kernel: from
+// 2 MiB on, a mapping of their own starting on a 2 MiB boundary, which ONNXI_HUGE_PAGES=N marks for
+// transparent huge pages (Linux, THP in `madvise` mode) up to N MiB of live buffers per process:
+// filling one at session creation then takes one page fault per 2 MiB instead of one per 4 KiB,
+// and the kernels streaming it miss the TLB less. Off by default (large_buffer.cpp says why).
+// Smaller ones come from the aligned allocator. Not for buffers freed within session creation
+// (the loaded weights that packing replaces). Contents are uninitialized (fresh mappings read as zero, but callers must
+// not rely on it: small buffers are recycled heap memory).
+#pragma once
+
+#include <cstddef>
+#include <new>
+
+namespace onnxi::kernels {
+
+// At least 64-byte aligned; never null (throws std::bad_alloc).
+void* allocate_large(size_t bytes);
+// `bytes` must be the size given to allocate_large.
+void free_large(void* p, size_t bytes) noexcept;
+
+}  // namespace onnxi::kernels
+
+namespace onnxi::kernels {
+
+// std::vector allocator over allocate_large, for packed constants made once at session creation
+// (never for per-run scratch: a fresh mapping per call would fault its pages in every time).
+// resize() leaves new elements default-initialized (floats unwritten), as CacheAlignedAllocator.
+template <class T>
+struct LargeBufferAllocator {
+  using value_type = T;
+  LargeBufferAllocator() = default;
+  template <class U>
+  LargeBufferAllocator(const LargeBufferAllocator<U>&) noexcept {}  // NOLINT: rebinding is implicit
+  T* allocate(size_t n) { return static_cast<T*>(allocate_large(n * sizeof(T))); }
+  void deallocate(T* p, size_t n) noexcept { free_large(p, n * sizeof(T)); }
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(static_cast<Args&&>(args)...);
+  }
+  template <class U>
+  bool operator==(const LargeBufferAllocator<U>&) const noexcept { return true; }
+};
+
+}  // namespace onnxi::kernels
