@@ -146,8 +146,9 @@ std::vector<BlockRun> block_runs(int64_t out_blocks, int64_t blocks_per_group, i
 // Pixels of the next AVX2 tile out of `left` in a row. Its tiles run as sub-tiles of at most 6
 // pixels, split evenly (conv_nchwc__avx2.cpp): a row is cut into whole sub-tiles of 5-6 pixels
 // where it can (28 as 17 + 11, i.e. 6 + 6 + 5 and 6 + 5, not 14 + 14 as 5 + 5 + 4 twice), at most 4
-// per tile (24 pixels: the tile's inputs and its weight chunk stay in L1). 1024 -> 256 at 14x14,
-// 512 -> 2048 at 7x7, 3x3/2 at 28 wide: 60-70 -> 80-90 GFLOP/s of the tile alone.
+// per tile (24 pixels: the tile's inputs and its weight chunk stay in L1). The tile alone (a
+// scratch loop, warm caches, Zen 3 at 1 thread): 1024 -> 256 at 14x14, 512 -> 2048 at 7x7, 3x3/2
+// at 28 wide from 55-70 to 80-90 GFLOP/s; whole single-conv models 5-14% faster (min of runs).
 int64_t avx2_tile_pixels(int64_t left) {
   constexpr int64_t kSub = 6, kSubsPerTile = 4;
   const int64_t subs = (left + kSub - 1) / kSub;
