@@ -1,9 +1,10 @@
 // AVX2 NCHWc convolution tiles (this file gets -mavx2 -mfma).
 //
-// AVX2 has 16 ymm registers and no broadcast operand on FMAs, so a tile of the driver's shape
-// (1-4 output blocks x up to 14 pixels) runs as sub-tiles of one output block (two ymm halves) x
-// up to 6 pixels: 12 accumulators, two weight vectors and one broadcast. The pixels are split
-// evenly (14 as 5 + 5 + 4), since a sub-tile of 1-2 pixels waits on its FMA latency.
+// AVX2 has 16 ymm registers and no broadcast operand on FMAs, so a tile (1-4 output blocks x any
+// number of pixels; the driver gives up to 24, whole sub-tiles of 5-6 where the row allows) runs as
+// sub-tiles of one output block (two ymm halves) x up to 6 pixels: 12 accumulators, two weight
+// vectors and one broadcast. The pixels are split evenly (17 as 5 + 6 + 6), since a sub-tile of
+// 1-2 pixels waits on its FMA latency.
 //
 // Also here: ReorderInput's planes and the NCHW store of nchw_output (8 x 8 register transposes).
 #include <immintrin.h>

@@ -140,6 +140,28 @@ TEST_CASE("NCHWc convolution matches the reference over shapes, kernels, strides
   }
 }
 
+TEST_CASE("NCHWc convolution over rows the AVX2 tiles cut into sub-tiles of 5-6 pixels") {
+  // The driver gives AVX2 tiles up to 24 pixels (whole sub-tiles where the row allows: 28 as
+  // 17 + 11, 25 as 15 + 10, 13 as one tile of 4 + 4 + 5), not the 14 of the AVX-512 tiles.
+  const std::vector<Case> cases = {
+      // c, m, groups, h, w, kh, kw, stride, pad, dilation, nchw_input, with_sum, lo, hi
+      {40, 40, 1, 23, 23, 1, 1, 1, 0, 1},                          // 529 flattened, half tail, ic tail
+      {32, 24, 1, 9, 56, 3, 3, 2, 1, 1},                            // 3x3/2, rows of 28, half tail
+      {17, 33, 1, 5, 25, 3, 3, 1, 1, 1},                            // rows of 25, 3 blocks
+      {16, 16, 1, 4, 13, 3, 3, 1, 1, 1},                            // rows of 13
+      {24, 48, 1, 6, 49, 1, 1, 1, 0, 1, false, true, -0.5f, 0.75f},  // 294 flattened, Sum, Clip
+      {48, 40, 1, 7, 58, 3, 3, 2, 1, 1, false, true, 0.f},          // rows of 29 (18 + 11), Sum, Relu
+      {64, 24, 1, 5, 5, 1, 1, 1, 0, 1, false, true, 0.f, 6.f},      // 25 flattened, half tail, Clip
+      {16, 32, 1, 3, 19, 3, 3, 1, 0, 1},                            // rows of 17, no padding
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& k = cases[i];
+    INFO("case ", i, ": C=", k.c, " M=", k.m, " ", k.h, "x", k.w, " k", k.kh, " s", k.stride, " p", k.pad);
+    run_case(k, 600 + i);
+    run_case(k, 650 + i, true);  // NCHW output: the tiles go through the task's buffer
+  }
+}
+
 TEST_CASE("NCHWc convolution from an NCHW input (a first conv on few channels), 7x7 stride 2 and others") {
   const std::vector<Case> cases = {
       {3, 64, 1, 29, 31, 7, 7, 2, 3, 1, true}, {3, 16, 1, 16, 16, 3, 3, 1, 1, 1, true},
