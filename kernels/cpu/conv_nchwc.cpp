@@ -143,20 +143,6 @@ std::vector<BlockRun> block_runs(int64_t out_blocks, int64_t blocks_per_group, i
   return runs;
 }
 
-// Pixels of the next AVX2 tile out of `left` in a row. Its tiles run as sub-tiles of at most 6
-// pixels, split evenly (conv_nchwc__avx2.cpp): a row is cut into whole sub-tiles of 5-6 pixels
-// where it can (28 as 17 + 11, i.e. 6 + 6 + 5 and 6 + 5, not 14 + 14 as 5 + 5 + 4 twice), at most 4
-// per tile (24 pixels: the tile's inputs and its weight chunk stay in L1). The tile alone (a
-// scratch loop, warm caches, Zen 3 at 1 thread): 1024 -> 256 at 14x14, 512 -> 2048 at 7x7, 3x3/2
-// at 28 wide from 55-70 to 80-90 GFLOP/s; whole single-conv models 5-14% faster (min of runs).
-int64_t avx2_tile_pixels(int64_t left) {
-  constexpr int64_t kSub = 6, kSubsPerTile = 4;
-  const int64_t subs = (left + kSub - 1) / kSub;
-  const int64_t tiles = (subs + kSubsPerTile - 1) / kSubsPerTile;
-  const int64_t take = (subs + tiles - 1) / tiles;
-  return std::min(left, (left * take + subs - 1) / subs);
-}
-
 void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const float* x, const float* sum, float* y,
                 NchwcTileFn tile) {
   static const NchwcReorderOutFn reorder_out = pick_reorder_output();
@@ -308,7 +294,7 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
           const float* xrow = xc + (oh * p.stride_h - row0) * in.w * e;
           const int64_t yrow = (n * out_blocks + run.first) * y_plane + oh * p.out_w * B;
           for (int64_t ow = ow0; ow < ow1;) {
-            t.pixels = static_cast<int>(avx2_tiles ? avx2_tile_pixels(ow1 - ow) : std::min<int64_t>(max_pixels, ow1 - ow));
+            t.pixels = static_cast<int>(avx2_tiles ? nchwc_avx2_tile_pixels(ow1 - ow) : std::min<int64_t>(max_pixels, ow1 - ow));
             t.x = xrow + ow * pixel_stride;
             if (ybuf != nullptr) {
               t.y = ybuf + ((oh - oh0) * (ow1 - ow0) + ow - ow0) * B;
@@ -357,6 +343,14 @@ void depthwise_conv(const NchwcConvParams& p, const NchwcPackedWeights& w, const
 }
 
 }  // namespace
+
+int64_t nchwc_avx2_tile_pixels(int64_t left) {
+  constexpr int64_t kSub = 6, kSubsPerTile = 4;
+  const int64_t subs = (left + kSub - 1) / kSub;
+  const int64_t tiles = (subs + kSubsPerTile - 1) / kSubsPerTile;
+  const int64_t take = (subs + tiles - 1) / tiles;
+  return std::min(left, (left * take + subs - 1) / subs);
+}
 
 // AVX2 regions measured against the dense-convs-alone mode (Zen 3, 1 thread, onnxi/onnxruntime):
 // ResNet-50 0.83-0.90 vs 1.05-1.19, MobileNetV2 1.03-1.16 vs 1.21-1.50.

@@ -96,6 +96,7 @@ void nchwc_pointwise_depthwise_with(const NchwcConvParams& pw, const NchwcPacked
       t.w = pw_w.w.data() + b.first_block * w_block;
       const float* x_image = x + n * in_blocks * H * W * B;
       const int max_pixels = kNchwcMaxPixels[b.blocks];
+      const bool avx2_tiles = tile == nchwc_conv_tile__avx2;  // rows cut as dense_conv cuts them
       int64_t have0 = 0, have1 = 0;  // input rows in the buffer, from its start
       for (int64_t oh0 = b.oh0; oh0 < b.oh1; oh0 += chunk_out_rows) {
         const int64_t oh1 = std::min(b.oh1, oh0 + chunk_out_rows);
@@ -115,7 +116,7 @@ void nchwc_pointwise_depthwise_with(const NchwcConvParams& pw, const NchwcPacked
         // The 1x1 conv over the rows' pixels, contiguous in x and in the buffer.
         const int64_t px1 = (r1 - r0) * W;
         for (int64_t px = (from - r0) * W; px < px1;) {
-          t.pixels = static_cast<int>(std::min<int64_t>(max_pixels, px1 - px));
+          t.pixels = static_cast<int>(avx2_tiles ? nchwc_avx2_tile_pixels(px1 - px) : std::min<int64_t>(max_pixels, px1 - px));
           t.x = x_image + (r0 * W + px) * B;
           t.y = buffer.data() + px * B;
           tile(t);

@@ -31,6 +31,7 @@ struct Variant {
 
 std::vector<Variant> variants() {
   std::vector<Variant> v{{"scalar", nchwc_conv_tile__scalar, nchwc_depthwise_row__scalar}};
+  if (detected_isa() >= Isa::Avx2) v.push_back({"avx2", nchwc_conv_tile__avx2, nchwc_depthwise_row__avx2});
   if (detected_isa() >= Isa::Avx512) v.push_back({"avx512", nchwc_conv_tile__avx512, nchwc_depthwise_row__avx512});
   return v;
 }
