@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "kernels/cpu/parallel.h"
@@ -57,22 +58,25 @@ void run_blocks(const FlashBlockKernel& kernel, const FlashAttentionArgs& a) {
   const int64_t kp = kernel.keys_per_panel;
   const int64_t head_floats = (a.kv_len + kp - 1) / kp * kp * a.qk_dim;
   const int64_t kv_heads = a.batch * a.kv_heads;
-  std::vector<float> packed(static_cast<size_t>(kv_heads * head_floats));
+  // Neither buffer is zero-filled first: pack_k writes every float of its panels (zeros past
+  // kv_len), and the kernel writes its scratch before reading it. At two threads tasks come in
+  // small chunks, each with its own scratch (about 50 KiB), so clearing it is not free.
+  std::unique_ptr<float[]> packed(new float[static_cast<size_t>(kv_heads * head_floats)]);
   parallel_for(0, kv_heads, 1, [&](int64_t begin, int64_t end) {
     for (int64_t bh = begin; bh < end; ++bh) {
-      pack_k(a, bh / a.kv_heads, bh % a.kv_heads, kp, packed.data() + bh * head_floats);
+      pack_k(a, bh / a.kv_heads, bh % a.kv_heads, kp, packed.get() + bh * head_floats);
     }
   });
   const int64_t qb = kernel.query_block;
   const int64_t blocks = (a.q_len + qb - 1) / qb;
   const int64_t group = a.q_heads / a.kv_heads;
   parallel_for(0, a.batch * a.q_heads * blocks, 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> scratch(static_cast<size_t>(flash_scratch_floats(kernel, a.v_dim)));
+    std::unique_ptr<float[]> scratch(new float[static_cast<size_t>(flash_scratch_floats(kernel, a.v_dim))]);
     for (int64_t t = begin; t < end; ++t) {
       const int64_t bh = t / blocks, blk = t % blocks;
       const int64_t b = bh / a.q_heads, h = bh % a.q_heads;
-      const float* panels = packed.data() + (b * a.kv_heads + h / group) * head_floats;
-      kernel.run(a, panels, b, h, blk * qb, std::min(a.q_len, blk * qb + qb), scratch.data());
+      const float* panels = packed.get() + (b * a.kv_heads + h / group) * head_floats;
+      kernel.run(a, panels, b, h, blk * qb, std::min(a.q_len, blk * qb + qb), scratch.get());
     }
   });
 }

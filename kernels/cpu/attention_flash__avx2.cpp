@@ -1,11 +1,13 @@
 // The flash-attention block loop (attention_flash_impl.h) over 8-float AVX2 vectors: QK^T in 6 x 16
-// register tiles, P V in 4 x 24. Defines nothing but its entry point (docs/ARCHITECTURE.md on ISA
-// files).
+// register tiles, P V in 4 x 24 (column groups outside row groups), unmasked rows through the
+// one-pass softmax (attention_flash_impl.h's switches). Defines nothing but its entry point
+// (docs/ARCHITECTURE.md on ISA files).
 //
 // exp here: vec_math.h's exp (2^n * e^r, the same reduction and polynomial), with inputs below -87.3
 // (results under the smallest normal float) giving 0 instead of a denormal; attention weights that
 // small relative to the row maximum (1) do not change a float sum. Every argument is at most 0
-// (scores minus their running maximum, -2|x| for the softcap's tanh), so where the result is kept
+// (scores minus their running maximum, -2|x| for the softcap's tanh; the one-pass softmax's
+// fma(s, scale, -m) can exceed 0 by its rounding, far below ln 2 / 2, so n is still 0), so where the result is kept
 // n lies in [-126, 0] and 2^n is one normal float built in its exponent bits: one multiply where
 // vm::exp's general ldexp takes two factors and nine operations. The results are bit for bit
 // vm::exp's (p times a normal 2^n rounds once either way).
@@ -28,6 +30,8 @@ inline __m256 exp256(__m256 x) {
 struct Vec256 {
   using reg = __m256;
   static constexpr int kLanes = 8, kQkRows = 6, kPvRows = 4, kPvVecs = 3;
+  static constexpr bool kPlainSoftmax = true;
+  static constexpr bool kPvColsOuter = true;
   static reg zero() { return _mm256_setzero_ps(); }
   static reg set1(float x) { return _mm256_set1_ps(x); }
   static reg load(const float* p) { return _mm256_loadu_ps(p); }

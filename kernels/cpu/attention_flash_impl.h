@@ -10,9 +10,13 @@
 //     O = O * alpha + P V  register tiles of PV_MR queries x PV_NV vectors of output columns
 //   out = O / l
 //
-// V must provide: reg, kLanes, kQkRows, kPvRows, kPvVecs, zero, set1, load, store, fmadd, mul, add,
-// max, exp, tanh_, hmax, hsum, and masked forms: tail(n) (first n lanes), load_tail(p, mask),
-// blend_neg_inf(mask, x) (x where the mask is set, -inf elsewhere).
+// V must provide: reg, kLanes, kQkRows, kPvRows, kPvVecs, two switches, zero, set1, load, store,
+// fmadd, mul, add, max, exp, tanh_, hmax, hsum, and masked forms: tail(n) (first n lanes),
+// load_tail(p, mask), blend_neg_inf(mask, x) (x where the mask is set, -inf elsewhere). The
+// switches (both on for AVX2, off for AVX-512, whose code is what it was before they came):
+//   kPlainSoftmax  rows with no mask or softcap that see the whole key block take
+//                  softmax_step_plain (max over raw scores, one exp pass with the scale folded in)
+//   kPvColsOuter   P V walks column groups outside row groups, so V's slice stays in L1
 #pragma once
 
 #include <cstdint>
@@ -184,6 +188,37 @@ struct FlashBlock {
     m = m_new;
   }
 
+  // softmax_step for a row that sees every key of the (padded) block, with no mask, no softcap
+  // and scale > 0: the maximum is taken over the raw scores (scale keeps the order), and one pass
+  // makes p = exp(scale * s - m) with the scale folded into the subtraction's fma.
+  static void softmax_step_plain(float scale_f, float* s, int64_t width, float& m, float& l, float& alpha) {
+    reg vmax0 = V::load(s), vmax1 = V::load(s + L);
+    for (int64_t j = 2 * L; j < width; j += 2 * L) {
+      vmax0 = V::max(V::load(s + j), vmax0);
+      vmax1 = V::max(V::load(s + j + L), vmax1);
+    }
+    const float block_max = scale_f * V::hmax(V::max(vmax0, vmax1));
+    const float m_new = block_max > m ? block_max : m;
+    if (m_new == -__builtin_inff()) {  // -inf scores only (infinite inputs): as softmax_step
+      for (int64_t j = 0; j < width; j += L) V::store(s + j, V::zero());
+      alpha = 1.f;
+      return;
+    }
+    alpha = m == -__builtin_inff() ? 0.f : V::exp1(m - m_new);
+    const reg scale = V::set1(scale_f), neg_m = V::set1(-m_new);
+    reg sum0 = V::zero(), sum1 = V::zero();
+    for (int64_t j = 0; j < width; j += 2 * L) {
+      const reg e0 = V::exp(V::fmadd(V::load(s + j), scale, neg_m));
+      const reg e1 = V::exp(V::fmadd(V::load(s + j + L), scale, neg_m));
+      V::store(s + j, e0);
+      V::store(s + j + L, e1);
+      sum0 = V::add(sum0, e0);
+      sum1 = V::add(sum1, e1);
+    }
+    l = l * alpha + V::hsum(V::add(sum0, sum1));
+    m = m_new;
+  }
+
   static void run(const FlashAttentionArgs& a, const float* k_panels, int64_t b, int64_t h, int64_t q0, int64_t q1,
                   float* scratch) {
     const int64_t rows = q1 - q0;
@@ -226,21 +261,41 @@ struct FlashBlock {
           qk_rows(mr, q_rows, k_panels + (j0 + p) / NR * NR * dim, dim, s_buf + r0 * lds + p, lds);
         }
       }
+      const bool plain = V::kPlainSoftmax && !mask_base && !bool_base && !(a.softcap > 0.f) && a.scale > 0.f &&
+                         a.scale < __builtin_inff();
       for (int64_t r = 0; r < rows; ++r) {
         const int64_t i = q0 + r;
+        if (plain && lo[r] <= j0 && hi[r] >= j0 + width) {
+          softmax_step_plain(a.scale, s_buf + r * lds, width, m_buf[r], l_buf[r], alpha_buf[r]);
+          continue;
+        }
         const float* mask_row = mask_base ? mask_base + i * a.mask_strides[2] + j0 : nullptr;
         const bool* bool_row = bool_base ? bool_base + i * a.mask_strides[2] + j0 : nullptr;
         softmax_step(a, s_buf + r * lds, width, lo[r] - j0, flash_min(hi[r], j0 + width_keys) - j0, mask_row,
                      bool_row, m_buf[r], l_buf[r], alpha_buf[r]);
       }
       const float* v_block = v_base + j0 * a.v_strides[2];
-      for (int64_t r0 = 0; r0 < rows; r0 += V::kPvRows) {
-        const int mr = static_cast<int>(flash_min(V::kPvRows, rows - r0));
+      if constexpr (V::kPvColsOuter) {
+        // The block's V columns of one tile (keys x kPvVecs vectors) stay in L1 across the row
+        // groups; the probabilities stream through instead, in whole contiguous rows.
         for (int64_t c0 = 0; c0 < nv_total; c0 += V::kPvVecs) {
           const int nv = static_cast<int>(flash_min(V::kPvVecs, nv_total - c0));
           const int last = static_cast<int>(vdim - (c0 + nv - 1) * L);
-          pv_rows(mr, nv, s_buf + r0 * lds, lds, alpha_buf + r0, v_block + c0 * L, a.v_strides[2], width_keys,
-                  last, o_buf + r0 * ldo + c0 * L, ldo);
+          for (int64_t r0 = 0; r0 < rows; r0 += V::kPvRows) {
+            const int mr = static_cast<int>(flash_min(V::kPvRows, rows - r0));
+            pv_rows(mr, nv, s_buf + r0 * lds, lds, alpha_buf + r0, v_block + c0 * L, a.v_strides[2], width_keys,
+                    last, o_buf + r0 * ldo + c0 * L, ldo);
+          }
+        }
+      } else {
+        for (int64_t r0 = 0; r0 < rows; r0 += V::kPvRows) {
+          const int mr = static_cast<int>(flash_min(V::kPvRows, rows - r0));
+          for (int64_t c0 = 0; c0 < nv_total; c0 += V::kPvVecs) {
+            const int nv = static_cast<int>(flash_min(V::kPvVecs, nv_total - c0));
+            const int last = static_cast<int>(vdim - (c0 + nv - 1) * L);
+            pv_rows(mr, nv, s_buf + r0 * lds, lds, alpha_buf + r0, v_block + c0 * L, a.v_strides[2], width_keys,
+                    last, o_buf + r0 * ldo + c0 * L, ldo);
+          }
         }
       }
     }

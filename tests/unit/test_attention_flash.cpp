@@ -199,6 +199,7 @@ TEST_CASE("flash attention matches the reference over lengths and head sizes") {
   }
   check_case({1, 1, 1, 70, 129, 8, 80});  // head sizes of K and V differ
   check_case({1, 1, 1, 5, 200, 80, 1});
+  check_case({1, 2, 2, 70, 384, 64, 64});  // several whole key blocks, the running max moving on
 }
 
 TEST_CASE("flash attention matches the reference with causal masks, windows and key lengths") {
