@@ -322,9 +322,12 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
   const bool direct_row = row != nullptr && M == 1 && alpha == T(1) && prepacked_a == nullptr;
   const int64_t a_step = a.trans ? a.ld : 1;  // between consecutive k of the one row
   // Row-major A read in place by the micro-kernel: no packing pass (and no fork and join for it).
+  // Tall A with a 512 KiB L2 (Zen 3) is packed instead: 2048^3 at 1 / 2 threads 58.6 / 115 GFLOP/s
+  // in place, 61 / 126 packed.
   bool direct_a = false;
   if constexpr (std::is_same_v<T, float>) {
-    direct_a = direct != nullptr && !direct_row && !a.trans && alpha == T(1) && prepacked_a == nullptr;
+    direct_a = direct != nullptr && !direct_row && !a.trans && alpha == T(1) && prepacked_a == nullptr &&
+               (M <= 512 || l2_cache_bytes() >= (int64_t{1} << 20));
   }
   const bool pack_a_now = !prepacked_a && !direct_row && !direct_a;
   // Depth per block: kKc (the packed layouts of A and B are built on it), or twice that when
