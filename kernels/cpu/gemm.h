@@ -70,39 +70,14 @@ PackedSgemmA pack_sgemm_a(int64_t M, int64_t K, const float* A, int64_t lda);
 void sgemm_pack_b_by(const PackedSgemmA& A, int64_t N, const SgemmPackB& pack_b, float beta, float* C, int64_t ldc,
                      const SgemmEpilogue* epilogue = nullptr);
 
-// op(B) packed once for sgemm_packed (constant weights: at session creation). It holds panels for
-// the micro-kernel of the active ISA, so it is only valid in this process.
-// Allocates on 64-byte boundaries: packed panels are read a cache line per vector load, and a
-// misaligned panel would split every load across two lines.
-template <class T>
-struct CacheAlignedAllocator {
-  using value_type = T;
-  CacheAlignedAllocator() = default;
-  template <class U>
-  CacheAlignedAllocator(const CacheAlignedAllocator<U>&) noexcept {}  // NOLINT: rebinding is implicit
-  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64})); }
-  void deallocate(T* p, size_t) noexcept { ::operator delete(p, std::align_val_t{64}); }
-  // resize() leaves new elements default-initialized (floats unwritten): every user writes the
-  // buffer before reading it (packing, scratch), and zero-filling pages it is about to overwrite
-  // was a quarter of MobileNetV2's session creation.
-  template <class U>
-  void construct(U* p) noexcept {
-    ::new (static_cast<void*>(p)) U;
-  }
-  template <class U, class... Args>
-  void construct(U* p, Args&&... args) {
-    ::new (static_cast<void*>(p)) U(static_cast<Args&&>(args)...);
-  }
-  template <class U>
-  bool operator==(const CacheAlignedAllocator<U>&) const noexcept { return true; }
-};
-
 // Packed weights live as long as the session: huge pages from 2 MiB on (large_buffer.h).
 struct PackedSgemmA {
   std::vector<float, LargeBufferAllocator<float>> data;
   int64_t M = 0, K = 0, mr = 0;
 };
 
+// op(B) packed once for sgemm_packed (constant weights: at session creation). It holds panels for
+// the micro-kernel of the active ISA, so it is only valid in this process.
 struct PackedSgemmB {
   std::vector<float, LargeBufferAllocator<float>> data;
   int64_t K = 0, N = 0, nr = 0;
