@@ -352,10 +352,9 @@ int64_t nchwc_avx2_tile_pixels(int64_t left) {
   return std::min(left, (left * take + subs - 1) / subs);
 }
 
-// AVX2 regions measured against the dense-convs-alone mode (Zen 3, 1 thread, onnxi/onnxruntime):
-// ResNet-50 0.83-0.90 vs 1.05-1.19, MobileNetV2 1.03-1.16 vs 1.21-1.50.
+// AVX2 regions measured against converting only group-1 convs, each alone (Zen 3, 1 thread,
+// onnxi/onnxruntime): ResNet-50 0.83-0.90 vs 1.05-1.19, MobileNetV2 1.03-1.16 vs 1.21-1.50.
 bool nchwc_fast() noexcept { return active_isa() == Isa::Avx512 || active_isa() == Isa::Avx2; }
-bool nchwc_dense_fast() noexcept { return active_isa() == Isa::Avx512 || active_isa() == Isa::Avx2; }
 
 bool nchwc_conv_supported(int64_t in_channels, int64_t out_channels, int64_t groups, bool nchw_input) {
   if (in_channels <= 0 || out_channels <= 0 || groups <= 0) return false;

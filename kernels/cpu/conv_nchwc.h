@@ -22,10 +22,6 @@ inline int64_t nchwc_blocks(int64_t channels) { return (channels + kNchwcBlock -
 // Winograd, the fused 1x1 + depthwise); without them the ops stay correct (the scalar tiles) but
 // slower than the NCHW path, so the layout pass builds blocked regions only when this holds.
 bool nchwc_fast() noexcept;
-// True where a dense (group 1) NchwcConv reading and writing NCHW beats im2col + GEMM: AVX-512
-// and AVX2. Where it holds and nchwc_fast() does not (no such ISA today) the layout pass converts
-// such convs alone (NCHW in and out, no region around them).
-bool nchwc_dense_fast() noexcept;
 
 struct NchwcConvParams {
   int64_t batch = 1;

@@ -20,9 +20,8 @@
 // with Sum) becomes one com.onnxi NchwcPointwiseDepthwise (ops/nn/conv_nchwc.cpp): MobileNetV2's
 // expand + depthwise pairs, whose wide intermediate then never leaves the cache.
 //
-// Fires only where the fast (AVX-512 or AVX2) kernels run (kernels::nchwc_fast); where only the
-// dense tiles are fast (kernels::nchwc_dense_fast) it converts group-1 convs, each alone (NCHW in
-// and out, no region around it). Elsewhere the NCHW path is the faster one.
+// Fires only where the fast (AVX-512 or AVX2) kernels run (kernels::nchwc_fast); elsewhere the
+// NCHW path is the faster one.
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -84,9 +83,7 @@ bool blocked_pool(const Node& n) {
 
 class Rewriter {
  public:
-  // dense_only: convert group-1 convs alone, each reading and writing NCHW (where the blocked
-  // depthwise, pool and Winograd kernels are not fast: AVX2).
-  Rewriter(Model& model, bool dense_only) : g_(model.graph), uses_(model.graph), dense_only_(dense_only) {
+  explicit Rewriter(Model& model) : g_(model.graph), uses_(model.graph) {
     for (const auto& [name, t] : g_.initializers) used_.insert(name);
     for (const ValueInfo& v : g_.inputs) used_.insert(v.name);
     for (const Node& n : g_.nodes) {
@@ -98,7 +95,7 @@ class Rewriter {
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
       for (const std::string& in : g_.nodes[i].inputs) readers_[in].push_back(i);
     }
-    if (!dense_only_) find_residuals();
+    find_residuals();
   }
 
   int run() {
@@ -111,15 +108,7 @@ class Rewriter {
         continue;
       }
       int64_t c = 0, m = 0;
-      if (dense_only_) {
-        if (convertible_conv(n, uses_, c, m) && n.attr_int("group", 1) == 1) {
-          emit_conv(n, c, m, "", n.outputs[0]);
-        } else {
-          Node copy = n;
-          for (const std::string& in : copy.inputs) need_nchw(in);
-          out_.push_back(std::move(copy));
-        }
-      } else if (convertible_conv(n, uses_, c, m) && !isolated_depthwise(n, c, m)) {
+      if (convertible_conv(n, uses_, c, m) && !isolated_depthwise(n, c, m)) {
         emit_conv(n, c, m, "", n.outputs[0]);
       } else if (blocked_unary(n) && is_blocked(n.inputs[0]) && !any_blocked(n, 1)) {
         emit_same_layout(n, blocked_[n.inputs[0]].channels);
@@ -150,7 +139,7 @@ class Rewriter {
       }
     }
     for (const ValueInfo& o : g_.outputs) need_nchw(o.name);
-    if (!dense_only_) fuse_pointwise_depthwise();
+    fuse_pointwise_depthwise();
     if (border_fusion()) fuse_reorder_output();
     if (converted_ > 0) g_.nodes = std::move(out_);
     return converted_;
@@ -259,13 +248,8 @@ class Rewriter {
     // first conv on a few channels: all its planes as one): a ReorderInput would write and read the
     // whole input once more. Not a 3x3 stride-1 conv, whose Winograd kernel reads blocks, nor a 1x1
     // conv that fuses with the depthwise conv reading it (that needs a blocked input).
-    // dense_only: NCHW in (then the conv before writes NCHW: fuse_reorder_output), but a Winograd
-    // shape reads blocks (its NCHW output goes through a reorder in the kernel).
-    const bool dense_winograd = dense_only_ && winograd_shape(conv, c, m) && kernels::winograd_enabled();
-    if (dense_only_ && !dense_winograd) need_nchw(conv.inputs[0]);
-    const bool direct = (dense_only_ && !dense_winograd) ||
-                        (!dense_only_ && group == 1 && !is_blocked(conv.inputs[0]) &&
-                         (c <= 4 || (border_fusion() && !winograd_shape(conv, c, m) && !feeds_depthwise(conv, m))));
+    const bool direct = group == 1 && !is_blocked(conv.inputs[0]) &&
+                        (c <= 4 || (border_fusion() && !winograd_shape(conv, c, m) && !feeds_depthwise(conv, m)));
     b.inputs[0] = direct ? conv.inputs[0] : need_blocked(conv.inputs[0], c);
     b.inputs.resize(4);
     b.inputs[3] = sum;
@@ -433,7 +417,6 @@ class Rewriter {
 
   Graph& g_;
   const GraphUses uses_;
-  const bool dense_only_;
   std::set<std::string> used_;
   std::map<std::string, int> direct_reads_;
   std::map<std::string, std::vector<size_t>> readers_;
@@ -448,9 +431,8 @@ class Rewriter {
 }  // namespace
 
 int layout_nchwc(Model& model) {
-  const bool full = kernels::nchwc_fast();
-  if (!full && !(kernels::nchwc_dense_fast() && border_fusion())) return 0;
-  const int converted = Rewriter(model, !full).run();
+  if (!kernels::nchwc_fast()) return 0;
+  const int converted = Rewriter(model).run();
   if (converted > 0) model.opset_imports.emplace(kOnnxi, 1);
   return converted;
 }
