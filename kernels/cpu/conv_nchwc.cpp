@@ -114,22 +114,23 @@ PaddedInput pad_input(const NchwcConvParams& p, const float* x, bool defer) {
   return in;
 }
 
-// Output blocks in runs of 4 (small rows, where 4 x 7 pixels fill the registers) or 2, never
-// crossing a group; the tail takes what is left.
+// Output blocks in runs of 2 (the 2 x 14 tile) or 4 (below), never crossing a group; the tail
+// takes what is left.
 struct BlockRun {
   int64_t first;
   int blocks;
 };
 
-std::vector<BlockRun> block_runs(int64_t out_blocks, int64_t blocks_per_group, int64_t out_h, int64_t out_w,
-                                 bool one_block_tiles) {
-  // A 7x7 1x1 conv (one flattened row of 49) too: its weights come from memory, and a run of 4
-  // blocks streams them 5-10% faster than 2 (ResNet-50's and MobileNetV2's last stages, measured
-  // with cold caches; the same with warm ones). Not for tiles that run one block at a time (AVX2):
-  // 7 pixels split as 4 + 3 leave them waiting on FMA latency, 14 as 5 + 5 + 4 do not.
-  const bool small =
-      out_w <= 7 || (!one_block_tiles && out_h == 1 && out_w <= kSmallFlatPixels && out_w % 14 != 0);
-  const int want = small ? 4 : 2;
+// Runs of 4 only where the tiles are not the AVX-512 ones. Those broadcast each input pixel into a
+// register shared by 2 blocks (conv_nchwc__avx512.cpp), which 4 x 7 has no registers for: on a Zen 5
+// core (two 512-bit FMAs per cycle) a 7x7 3x3 conv runs at 211-243 GFLOP/s in 2-block runs against
+// 161-188 in 4-block runs of the memory-operand tile, weights cold or warm
+// (bench BM_Winograd(Cold)Direct/512/7/1). On Zen 4 (one FMA per cycle) the 4-block runs of that
+// tile had streamed a 7x7 1x1 conv's weights 5-10% faster than 2; not measured since.
+// One-block tiles (AVX2): 7 pixels split as 4 + 3 leave them waiting on FMA latency, 14 as
+// 5 + 5 + 4 do not; their rows of at most 7 pixels take runs of 4.
+std::vector<BlockRun> block_runs(int64_t out_blocks, int64_t blocks_per_group, int64_t out_w, bool one_block_tiles) {
+  const int want = one_block_tiles && out_w <= 7 ? 4 : 2;
   std::vector<BlockRun> runs;
   for (int64_t g0 = 0; g0 < out_blocks; g0 += blocks_per_group) {
     const int64_t g1 = std::min(out_blocks, g0 + blocks_per_group);
@@ -180,7 +181,7 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
   const int64_t y_plane = p.out_h * p.out_w * B;
 
   const std::vector<BlockRun> runs =
-      block_runs(out_blocks, blocks_per_group, p.out_h, p.out_w, tile == nchwc_conv_tile__avx2);
+      block_runs(out_blocks, blocks_per_group, p.out_w, tile == nchwc_conv_tile__avx2);
   const int64_t per_image = static_cast<int64_t>(runs.size());
   const int64_t concurrency = current_concurrency();
   // Enough tasks for every thread to take a few, and bands whose input fits in L2: bands of rows,

@@ -139,7 +139,8 @@ constexpr int kNchwcMaxPixels[5] = {0, 14, 14, 0, 7};
 // scratch loop, warm caches, Zen 3 at 1 thread): 1024 -> 256 at 14x14, 512 -> 2048 at 7x7, 3x3/2
 // at 28 wide from 55-70 to 80-90 GFLOP/s; whole single-conv models 5-14% faster (min of runs).
 int64_t nchwc_avx2_tile_pixels(int64_t left);
-// 1x1 convs over at most this many pixels (7x7) take runs of 4 output blocks, not 2.
+// Fused 1x1 convs over at most this many pixels (7x7) take runs of 4 output blocks on tiles other
+// than the AVX-512 ones.
 constexpr int64_t kSmallFlatPixels = 64;
 
 // A 1x1 stride-1 conv (pw: C -> E, group 1, bias and activation, no Sum) and the depthwise conv

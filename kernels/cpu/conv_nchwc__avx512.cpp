@@ -1,11 +1,14 @@
 // AVX-512 NCHWc convolution tiles (this file gets -mavx512f and friends).
 //
-// Dense tile: blocks x pixels accumulators (at most 28 zmm: 2 x 14 or 4 x 7), each step of input
-// channel loads one weight vector per block and broadcasts one input value per pixel straight from
-// memory into the FMA. Zen 4 issues one 512-bit FMA per cycle with latency 4, so 14+ independent
-// accumulators keep it busy; the pixel stride is a template parameter so every broadcast address
-// is a constant offset from one pointer (no per-pixel registers). Measured 108-116 GFLOP/s on one
-// Zen 4 core (3x3 and 1x1 ResNet shapes, weights in cache), about its FMA peak.
+// Dense tile: blocks x pixels accumulators (at most 28 zmm: 2 x 14), each step of input channel
+// loads one weight vector per block and broadcasts one input value per pixel, into a register
+// shared by the blocks (2 blocks) or straight from memory into the FMA (1 block).
+// The driver gives these tiles runs of 1 or 2 output blocks (block_runs in conv_nchwc.cpp). 14+ independent accumulators cover the FMA latency (4) at one 512-bit
+// FMA per cycle (Zen 4) and nearly at two (Zen 5); the pixel stride is a template parameter so
+// every broadcast address is a constant offset from one pointer (no per-pixel registers).
+// Measured 108-116 GFLOP/s on one Zen 4 core (memory operands; 3x3 and 1x1 ResNet shapes,
+// weights in cache), about its FMA peak; on one Zen 5 core (peak ~240) 201-208 with memory
+// operands, 220-234 with the shared register (bench BM_WinogradDirect, 3x3 convs of 56 to 14).
 //
 // Also here: depthwise rows (16 channels per vector, no reduction), 16 x 16 register transposes
 // for ReorderInput / ReorderOutput.
@@ -33,6 +36,22 @@ inline __m512 clamp_keep_nan(__m512 v, __m512 lo, __m512 hi) {
 inline void fma_bcast(__m512& acc, __m512 w, const float* x) {
   __asm__("vfmadd231ps %[x]%{1to16%}, %[w], %[acc]" : [acc] "+v"(acc) : [w] "v"(w), [x] "m"(*x));
 }
+
+// A broadcast into a register of its own, shared by the FMAs of every block: asm so that GCC
+// neither folds it back into one FMA's memory operand nor hoists it away from its uses.
+inline __m512 broadcast(const float* x) {
+  __m512 v;
+  __asm__("vbroadcastss %[x], %[v]" : [v] "=v"(v) : [x] "m"(*x));
+  return v;
+}
+
+// Zen 5 issues two 512-bit FMAs per cycle but loads at most two vectors, and an FMA with a
+// broadcast memory operand is one load each: a 2 x 14 tile then needs 30 loads per 28 FMAs and
+// waits on the load ports (~88% of the FMA peak with everything in L1). Broadcasting each pixel
+// once into a register and sharing it between the blocks needs NB + TW loads. It takes
+// NB x TW + NB + 1 registers: 2 x 14 fits, 4 x 7 (33) would not, so no run has 4 blocks here.
+template <int NB, int TW>
+constexpr bool kRegisterBroadcast = NB > 1 && NB * TW + NB + 1 <= 31;
 
 // PS: floats between the inputs of adjacent output pixels. 16 or 32 mean a blocked input (16
 // channels per block, adjacent in memory); 1 or 2 an NCHW input (channels a plane apart).
@@ -70,7 +89,20 @@ void conv_tile(const NchwcTile& t) {
     for (int64_t tap = 0; tap < t.taps; ++tap) {
       const float* xt = xb + t.tap_offsets[tap];
       if constexpr (kBlocked) {
-        if (n_ic == 16) {
+        if (kRegisterBroadcast<NB, TW> && n_ic == 16) {
+#pragma GCC unroll 2
+          for (int ic = 0; ic < 16; ++ic) {
+            __m512 wv[NB];
+#pragma GCC unroll 4
+            for (int b = 0; b < NB; ++b) wv[b] = _mm512_loadu_ps(w + b * wbs + ic * 16);
+#pragma GCC unroll 14
+            for (int p = 0; p < TW; ++p) {
+              const __m512 xv = broadcast(xt + p * PS + ic);
+#pragma GCC unroll 4
+              for (int b = 0; b < NB; ++b) acc[b][p] = _mm512_fmadd_ps(wv[b], xv, acc[b][p]);
+            }
+          }
+        } else if (n_ic == 16) {
 #pragma GCC unroll 4
           for (int ic = 0; ic < 16; ++ic) {
 #pragma GCC unroll 4
@@ -100,11 +132,23 @@ void conv_tile(const NchwcTile& t) {
         const float* wt = w;
         for (int64_t ic = 0; ic < n_planes; ++ic, xt += ics, wt += 16) {
           if (t.ic_per_block == 16) _mm_prefetch(reinterpret_cast<const char*>(xt + TW * PS), _MM_HINT_T0);
+          if constexpr (kRegisterBroadcast<NB, TW>) {
+            __m512 wv[NB];
 #pragma GCC unroll 4
-          for (int b = 0; b < NB; ++b) {
-            const __m512 wv = _mm512_loadu_ps(wt + b * wbs);
+            for (int b = 0; b < NB; ++b) wv[b] = _mm512_loadu_ps(wt + b * wbs);
 #pragma GCC unroll 14
-            for (int p = 0; p < TW; ++p) fma_bcast(acc[b][p], wv, xt + p * PS);
+            for (int p = 0; p < TW; ++p) {
+              const __m512 xv = broadcast(xt + p * PS);
+#pragma GCC unroll 4
+              for (int b = 0; b < NB; ++b) acc[b][p] = _mm512_fmadd_ps(wv[b], xv, acc[b][p]);
+            }
+          } else {
+#pragma GCC unroll 4
+            for (int b = 0; b < NB; ++b) {
+              const __m512 wv = _mm512_loadu_ps(wt + b * wbs);
+#pragma GCC unroll 14
+              for (int p = 0; p < TW; ++p) fma_bcast(acc[b][p], wv, xt + p * PS);
+            }
           }
         }
         w += t.ic_per_block * 16;
@@ -217,7 +261,7 @@ void fill_half_row(NchwcTileFn* row) {
   }
 }
 
-// Tiles for 1..14 pixels of one (blocks, pixel stride) pair; null past 28 accumulators.
+// Tiles for 1..14 pixels of one (blocks, pixel stride) pair.
 template <int NB, int PS, int TW = 1>
 void fill_row(NchwcTileFn* row) {
   if constexpr (TW <= 14) {
@@ -227,13 +271,12 @@ void fill_row(NchwcTileFn* row) {
 }
 
 struct TileTable {
-  NchwcTileFn fn[5][4][15] = {};  // [blocks][pixel stride 16, 32, 1, 2][pixels]
+  NchwcTileFn fn[3][4][15] = {};  // [blocks][pixel stride 16, 32, 1, 2][pixels]
   NchwcTileFn half[3][15] = {};   // [blocks, the last one half][pixels], pixel stride 16
   TileTable() {
     fill_half_row<0>(half[1]), fill_half_row<1>(half[2]);
     fill_row<1, 16>(fn[1][0]), fill_row<1, 32>(fn[1][1]), fill_row<1, 1>(fn[1][2]), fill_row<1, 2>(fn[1][3]);
     fill_row<2, 16>(fn[2][0]), fill_row<2, 32>(fn[2][1]), fill_row<2, 1>(fn[2][2]), fill_row<2, 2>(fn[2][3]);
-    fill_row<4, 16>(fn[4][0]), fill_row<4, 32>(fn[4][1]), fill_row<4, 1>(fn[4][2]), fill_row<4, 2>(fn[4][3]);
   }
 };
 
@@ -399,7 +442,7 @@ void nchwc_conv_tile__avx512(const NchwcTile& t) {
   NchwcTileFn fn = nullptr;
   if (t.half_last && blocked && t.x_pixel_stride == 16 && t.blocks <= 2 && t.pixels >= 1 && t.pixels <= 14) {
     fn = table.half[t.blocks][t.pixels];
-  } else if (t.blocks >= 1 && t.blocks <= 4 && t.pixels >= 1 && t.pixels <= 14) {
+  } else if (t.blocks >= 1 && t.blocks <= 2 && t.pixels >= 1 && t.pixels <= 14) {
     if (psi >= 0 && blocked == (psi < 2)) {
       fn = table.fn[t.blocks][psi][t.pixels];
     } else if (t.pixels == 1) {

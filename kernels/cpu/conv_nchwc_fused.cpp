@@ -42,9 +42,11 @@ void nchwc_pointwise_depthwise_with(const NchwcConvParams& pw, const NchwcPacked
   const int64_t w_block = in_blocks * B * B;  // packed 1x1 floats per output block
   const int64_t tail_ics = pw.in_channels % B == 0 ? B : pw.in_channels % B;
   const int64_t taps = dw.kernel_h * dw.kernel_w;
-  // Runs of output blocks per task as dense_conv's 1x1 convs take them: 4 on a 7x7 image, else 2
-  // (the 2 x 14 tile); the tail takes what is left.
-  const int64_t run_blocks = H * W <= kSmallFlatPixels && (H * W) % 14 != 0 ? 4 : 2;
+  // Runs of output blocks per task: 2 (the 2 x 14 tile; the AVX-512 tiles share each broadcast
+  // pixel between 2 blocks, see block_runs in conv_nchwc.cpp), 4 on a 7x7 image for the others;
+  // the tail takes what is left.
+  const int64_t run_blocks =
+      tile != nchwc_conv_tile__avx512 && H * W <= kSmallFlatPixels && (H * W) % 14 != 0 ? 4 : 2;
   std::vector<std::pair<int64_t, int64_t>> run_list;  // (first block, blocks)
   for (int64_t first = 0; first < blocks;) {
     int64_t n = run_blocks;

@@ -120,7 +120,7 @@ TEST_CASE("NCHWc convolution matches the reference over shapes, kernels, strides
       // expand convs; 133 with 3x3: the partial block falls in the second weight chunk)
       {24, 144, 1, 14, 14, 1, 1, 1, 0, 1},   {133, 32, 1, 9, 9, 3, 3, 1, 1, 1},
       {40, 24, 1, 7, 7, 1, 1, 1, 0, 1},
-      // 1x1 on 7x7 and 5x9 (one flattened row of 49 / 45): runs of 4 output blocks, then 2 and 1
+      // 1x1 on 7x7 and 5x9 (one flattened row of 49 / 45): 2 x 14 tiles and their tails
       {32, 112, 1, 7, 7, 1, 1, 1, 0, 1},     {48, 96, 1, 5, 9, 1, 1, 1, 0, 1},
       // a last output block with at most 8 real channels (the 256-bit half tiles): M = 8, 24, 40
       // on 1x1 and 3x3, and with the input split into two weight chunks (C = 200, 3x3)
@@ -188,7 +188,7 @@ TEST_CASE("NCHWc convolution from a wide NCHW input (a conv that starts a region
       {40, 24, 1, 9, 11, 3, 3, 1, 1, 1, true},     // a partial last ic block, a half output block
       {64, 256, 1, 9, 9, 1, 1, 1, 0, 1, true},     // 1x1: one flattened row, no padding
       {256, 64, 1, 6, 10, 1, 1, 1, 0, 1, true},
-      {512, 100, 1, 7, 7, 1, 1, 1, 0, 1, true},    // runs of 4 blocks on 49 pixels, 2 weight chunks
+      {512, 100, 1, 7, 7, 1, 1, 1, 0, 1, true},    // 49 pixels, 7 output blocks, 2 weight chunks
       {20, 16, 1, 15, 29, 1, 1, 2, 0, 1, true},    // 1x1 stride 2
       {24, 32, 1, 11, 12, 5, 5, 1, 2, 2, true},    // dilated, wide padding
       {33, 16, 1, 16, 30, 7, 7, 2, 3, 1, true},
