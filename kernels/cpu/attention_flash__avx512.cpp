@@ -12,8 +12,8 @@ namespace {
 struct Vec512 {
   using reg = __m512;
   static constexpr int kLanes = 16, kQkRows = 8, kPvRows = 4, kPvVecs = 4;
-  static constexpr bool kPlainSoftmax = false;
-  static constexpr bool kPvColsOuter = false;
+  static constexpr bool kPlainSoftmax = true;
+  static constexpr bool kPvColsOuter = true;
   static reg zero() { return _mm512_setzero_ps(); }
   static reg set1(float x) { return _mm512_set1_ps(x); }
   static reg load(const float* p) { return _mm512_loadu_ps(p); }

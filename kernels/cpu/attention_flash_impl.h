@@ -13,7 +13,8 @@
 // V must provide: reg, kLanes, kQkRows, kPvRows, kPvVecs, two switches, zero, set1, load, store,
 // fmadd, mul, add, max, exp, tanh_, hmax, hsum, and masked forms: tail(n) (first n lanes),
 // load_tail(p, mask), blend_neg_inf(mask, x) (x where the mask is set, -inf elsewhere). The
-// switches (both on for AVX2, off for AVX-512, whose code is what it was before they came):
+// switches (both on for AVX2 and AVX-512; on one Zen 5 core they took AVX-512's S=384 attention
+// from 3.5 to 2.7 ms and S=1024 from 25 to 19, the softmax alone from ~0.8 to ~0.4 ms at S=384):
 //   kPlainSoftmax  rows with no mask or softcap that see the whole key block take
 //                  softmax_step_plain (max over raw scores, one exp pass with the scale folded in)
 //   kPvColsOuter   P V walks column groups outside row groups, so V's slice stays in L1
