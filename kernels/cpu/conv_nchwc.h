@@ -94,6 +94,12 @@ struct NchwcTile {
   bool first = true, last = true;  // first chunk starts from bias; last adds sum and clamps
   bool half_last = false;          // the last block has at most 8 real output channels
   float lo = -__builtin_inff(), hi = __builtin_inff();
+  // Weights a later tile reads first, fetched into L2 ahead of it: prefetch_lines lines of each
+  // block's stream (prefetch_block_stride floats apart) per ic block, or none when null. Tiles
+  // that ignore it (AVX2, scalar) are still correct.
+  const float* prefetch = nullptr;
+  int64_t prefetch_block_stride = 0;
+  int64_t prefetch_lines = 0;
 };
 using NchwcTileFn = void (*)(const NchwcTile& t);
 void nchwc_conv_tile__scalar(const NchwcTile& t);

@@ -76,7 +76,15 @@ void conv_tile(const NchwcTile& t) {
   const float* xb = t.x;
   const float* w = t.w;
   const int64_t wbs = t.w_block_stride;
+  const float* pf = t.prefetch;
   for (int64_t icb = 0; icb < t.ic_blocks; ++icb, xb += t.x_block_stride) {
+    if (pf != nullptr) {
+      for (int b = 0; b < NB; ++b) {
+        const char* line = reinterpret_cast<const char*>(pf + b * t.prefetch_block_stride);
+        for (int64_t l = 0; l < t.prefetch_lines; ++l) _mm_prefetch(line + l * 64, _MM_HINT_T1);
+      }
+      pf += t.prefetch_lines * 16;
+    }
     if constexpr (kBlocked) {
       // The next tile's pixels of this block: 16 blocks a plane apart are more streams than the
       // hardware prefetchers follow, and a 1x1 conv reads each line only once.
