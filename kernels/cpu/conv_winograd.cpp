@@ -10,12 +10,10 @@
 #include <new>
 
 #include "kernels/cpu/cpu_features.h"
+#include "kernels/cpu/large_buffer.h"
 #include "kernels/cpu/parallel.h"
 #include "onnxi/error.h"
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 namespace onnxi::kernels {
 namespace {
@@ -207,19 +205,11 @@ constexpr int64_t kMinGroupTiles = 16, kMaxGroupTiles = 64;
 
 WinogradBuffer::WinogradBuffer(size_t floats) : size_(floats) {
   if (floats == 0) return;
-  constexpr size_t kHuge = size_t{2} << 20;
   const size_t bytes = floats * sizeof(float);
-  const size_t align = bytes >= kHuge ? kHuge : 64;
-  const size_t rounded = (bytes + align - 1) / align * align;
-  float* p = static_cast<float*>(std::aligned_alloc(align, rounded));
-  if (p == nullptr) throw std::bad_alloc();
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (align == kHuge) madvise(p, rounded, MADV_HUGEPAGE);  // advice only: failure changes nothing
-#endif
-  data_.reset(p);
+  data_ = std::unique_ptr<float[], Free>(static_cast<float*>(allocate_large(bytes)), Free{bytes});
 }
 
-void WinogradBuffer::Free::operator()(float* p) const noexcept { std::free(p); }
+void WinogradBuffer::Free::operator()(float* p) const noexcept { free_large(p, bytes); }
 
 WinogradKernels winograd_kernels__scalar() { return {input_scalar, gemm_scalar, output_scalar, weights_scalar}; }
 

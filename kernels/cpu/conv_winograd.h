@@ -57,9 +57,10 @@ bool winograd_enabled() noexcept;
 // then made by channels alone.
 WinogradTile winograd_choice(const NchwcConvParams& p);
 
-// Uninitialized floats, 64-byte aligned; from 2 MiB on, 2 MiB aligned and marked for transparent
-// huge pages (Linux), since U is 4x the direct kernel's weights: fewer page faults while packing
-// at session creation, fewer TLB misses while the products stream it.
+// Uninitialized floats from allocate_large (large_buffer.h): 64-byte aligned, from 2 MiB on a
+// mapping of their own, on huge pages only as ONNXI_HUGE_PAGES allows. U was always advised onto
+// huge pages before; on a Zen 5 VM (THP defrag `madvise`) the faults then compacted memory and a
+// ResNet-50 session took 146-314 ms to create against 158-164 without, with no change in run time.
 class WinogradBuffer {
  public:
   WinogradBuffer() = default;
@@ -70,6 +71,7 @@ class WinogradBuffer {
 
  private:
   struct Free {
+    size_t bytes;  // no initializer: a nested class with one is not default-constructible yet here
     void operator()(float* p) const noexcept;
   };
   std::unique_ptr<float[], Free> data_;
