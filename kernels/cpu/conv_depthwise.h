@@ -27,8 +27,6 @@ using DepthwisePlaneFn = void (*)(const DepthwiseParams& p, const float* x, cons
                                  const float* zeros);
 void depthwise_plane_f32__scalar(const DepthwiseParams& p, const float* x, const float* w, float bias, float* y,
                                  const float* zeros);
-void depthwise_plane_f32__avx512(const DepthwiseParams& p, const float* x, const float* w, float bias, float* y,
-                                 const float* zeros);
 void depthwise_plane_f32__avx2(const DepthwiseParams& p, const float* x, const float* w, float bias, float* y,
                                  const float* zeros);
 

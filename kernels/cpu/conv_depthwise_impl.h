@@ -1,5 +1,5 @@
-// The body of one depthwise plane, included by conv_depthwise.cpp (portable) and by the ISA files
-// (conv_depthwise__avx2.cpp, conv_depthwise__avx512.cpp), which the compiler vectorizes for their ISA:
+// The body of one depthwise plane, included by conv_depthwise.cpp (portable) and by
+// conv_depthwise__avx2.cpp (for what its own kernels leave), which the compiler vectorizes for its ISA:
 // interior columns of 3x3 kernels run branch-free; edges and other kernels check every tap.
 //
 // Everything here has internal linkage (an unnamed namespace, on purpose in a header): each ISA's

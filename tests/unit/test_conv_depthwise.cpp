@@ -33,7 +33,6 @@ float naive_point(const DepthwiseParams& p, const std::vector<float>& x, const s
 std::vector<DepthwisePlaneFn> planes() {
   std::vector<DepthwisePlaneFn> fns{depthwise_plane_f32__scalar};
   if (detected_isa() >= Isa::Avx2) fns.push_back(depthwise_plane_f32__avx2);
-  if (detected_isa() >= Isa::Avx512) fns.push_back(depthwise_plane_f32__avx512);
   return fns;
 }
 
