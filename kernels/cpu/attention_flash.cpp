@@ -64,7 +64,13 @@ void run_blocks(const FlashBlockKernel& kernel, const FlashAttentionArgs& a) {
   std::unique_ptr<float[]> packed(new float[static_cast<size_t>(kv_heads * head_floats)]);
   parallel_for(0, kv_heads, 1, [&](int64_t begin, int64_t end) {
     for (int64_t bh = begin; bh < end; ++bh) {
-      pack_k(a, bh / a.kv_heads, bh % a.kv_heads, kp, packed.get() + bh * head_floats);
+      const int64_t b = bh / a.kv_heads, kvh = bh % a.kv_heads;
+      if (kernel.pack_k != nullptr) {
+        kernel.pack_k(a.k + b * a.k_strides[0] + kvh * a.k_strides[1], a.k_strides[2], a.kv_len, a.qk_dim,
+                      packed.get() + bh * head_floats);
+      } else {
+        pack_k(a, b, kvh, kp, packed.get() + bh * head_floats);
+      }
     }
   });
   const int64_t qb = kernel.query_block;

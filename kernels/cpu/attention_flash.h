@@ -59,6 +59,9 @@ void flash_attention_f32_reference(const FlashAttentionArgs& a);
 struct FlashBlockKernel {
   void (*run)(const FlashAttentionArgs& a, const float* k_panels, int64_t b, int64_t h, int64_t q0, int64_t q1,
               float* scratch) = nullptr;
+  // Packs K of one kv head (kv_len rows of qk_dim floats, k_row floats apart) into its panels;
+  // null: the caller's portable loop.
+  void (*pack_k)(const float* k, int64_t k_row, int64_t kv_len, int64_t qk_dim, float* panels) = nullptr;
   int64_t keys_per_panel = 0;
   int64_t query_block = 0;  // queries per task
   int64_t key_block = 0;    // keys per online-softmax step (a multiple of keys_per_panel)

@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include "kernels/cpu/attention_flash.h"
+#include "kernels/cpu/transpose__avx512.h"
 #include "kernels/cpu/vec_math__avx512.h"
 
 namespace onnxi::kernels {
@@ -41,6 +42,31 @@ struct Vec512 {
   }
 };
 
+// K rows [j, j + 16) x dims [d, d + 16) of the head, transposed into 16 dims x 16 keys, each a
+// 16-key run of a panel row: 16 x 16 squares through registers (the scalar loop stored one float
+// per key and dim, 17% of an S=128 attention's time on a Zen 5 core, 0.04 of 0.33 ms).
+void pack_k_panels(const float* k, int64_t k_row, int64_t kv_len, int64_t dim, float* panels) {
+  constexpr int64_t kp = 2 * Vec512::kLanes;
+  const int64_t panel_count = (kv_len + kp - 1) / kp;
+  __m512 r[16];
+  for (int64_t p = 0; p < panel_count; ++p) {
+    float* panel = panels + p * kp * dim;
+    for (int64_t half = 0; half < kp; half += 16) {
+      const int64_t j0 = p * kp + half;
+      const int64_t keys = kv_len - j0 < 16 ? kv_len - j0 : 16;  // <= 0: padding keys only
+      for (int64_t d = 0; d < dim; d += 16) {
+        const int64_t dims = dim - d < 16 ? dim - d : 16;
+        const __mmask16 m = tail_mask(dims);
+        for (int64_t i = 0; i < 16; ++i) {
+          r[i] = i < keys ? _mm512_maskz_loadu_ps(m, k + (j0 + i) * k_row + d) : _mm512_setzero_ps();
+        }
+        transpose16(r);
+        for (int64_t dd = 0; dd < dims; ++dd) _mm512_storeu_ps(panel + (d + dd) * kp + half, r[dd]);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace onnxi::kernels
 
@@ -49,7 +75,9 @@ struct Vec512 {
 namespace onnxi::kernels {
 
 FlashBlockKernel flash_block_kernel_f32__avx512() {
-  return make_flash_block_kernel<Vec512>();
+  FlashBlockKernel k = make_flash_block_kernel<Vec512>();
+  k.pack_k = &pack_k_panels;
+  return k;
 }
 
 }  // namespace onnxi::kernels
