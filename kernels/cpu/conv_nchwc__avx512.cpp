@@ -219,16 +219,31 @@ void conv_tile_half(const NchwcTile& t) {
     const int n_ic = icb + 1 == t.ic_blocks ? static_cast<int>(t.tail_ics) : 16;
     for (int64_t tap = 0; tap < t.taps; ++tap) {
       const float* xt = xb + t.tap_offsets[tap];
+      if constexpr (NF == 1) {
+        // One broadcast per pixel for both the full and the half block (kRegisterBroadcast).
 #pragma GCC unroll 2
-      for (int ic = 0; ic < n_ic; ++ic) {
-        for (int b = 0; b < NF; ++b) {
-          const __m512 wv = _mm512_loadu_ps(w + b * wbs + ic * 16);
+        for (int ic = 0; ic < n_ic; ++ic) {
+          const __m512 wv = _mm512_loadu_ps(w + ic * 16);
+          const __m256 wh = _mm256_loadu_ps(w + wbs + ic * 16);
 #pragma GCC unroll 14
-          for (int p = 0; p < TW; ++p) fma_bcast(acc[b][p], wv, xt + p * PS + ic);
+          for (int p = 0; p < TW; ++p) {
+            const __m512 xv = broadcast(xt + p * PS + ic);
+            acc[0][p] = _mm512_fmadd_ps(wv, xv, acc[0][p]);
+            half[p] = _mm256_fmadd_ps(wh, _mm512_castps512_ps256(xv), half[p]);
+          }
         }
-        const __m256 wh = _mm256_loadu_ps(w + NF * wbs + ic * 16);
+      } else {
+#pragma GCC unroll 2
+        for (int ic = 0; ic < n_ic; ++ic) {
+          for (int b = 0; b < NF; ++b) {
+            const __m512 wv = _mm512_loadu_ps(w + b * wbs + ic * 16);
 #pragma GCC unroll 14
-        for (int p = 0; p < TW; ++p) fma_bcast8(half[p], wh, xt + p * PS + ic);
+            for (int p = 0; p < TW; ++p) fma_bcast(acc[b][p], wv, xt + p * PS + ic);
+          }
+          const __m256 wh = _mm256_loadu_ps(w + NF * wbs + ic * 16);
+#pragma GCC unroll 14
+          for (int p = 0; p < TW; ++p) fma_bcast8(half[p], wh, xt + p * PS + ic);
+        }
       }
       w += 256;
     }
