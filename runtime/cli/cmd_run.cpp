@@ -29,6 +29,7 @@ struct RunArgs {
   int threads = 0;
   std::string device = "cpu";
   int repeat = 0;
+  double warmup_ms = 0;
   std::string save_dir;
   std::vector<std::string> dims;
   int top = 0;
@@ -414,7 +415,16 @@ int run_model(const RunArgs& args) {
   RunProfile profile;
   RunOptions run_options;
   if (args.profile) run_options.profile = &profile;
-  if (args.repeat > 0) outputs = session.run(feeds);  // warm-up, not timed
+  // Warm-up, not timed: one run, then more until warmup_ms have passed (idle cores of a VM can
+  // take milliseconds to come up to speed, longer than a short model's timed runs).
+  int warmups = 0;
+  if (args.repeat > 0) {
+    const auto start = std::chrono::steady_clock::now();
+    do {
+      outputs = session.run(feeds);
+      ++warmups;
+    } while (ms_since(start) < args.warmup_ms);
+  }
   for (int i = 0; i < std::max(1, args.repeat); ++i) {
     auto start = std::chrono::steady_clock::now();
     outputs = session.run(feeds, run_options);
@@ -430,8 +440,8 @@ int run_model(const RunArgs& args) {
     std::sort(times.begin(), times.end());
     size_t n = times.size();
     double median = n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
-    std::snprintf(line, sizeof line, "latency: min / median / max = %.3f / %.3f / %.3f ms (%zu runs after 1 warm-up)",
-                  times.front(), median, times.back(), n);
+    std::snprintf(line, sizeof line, "latency: min / median / max = %.3f / %.3f / %.3f ms (%zu runs after %d warm-up%s)",
+                  times.front(), median, times.back(), n, warmups, warmups == 1 ? "" : "s");
   } else {
     std::snprintf(line, sizeof line, "latency: %.3f ms (one run, includes first-run costs; --repeat N for steady timings)",
                   times.front());
@@ -456,6 +466,8 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("-t,--threads", args->threads, "intra-op threads (0: all cores)")->check(CLI::NonNegativeNumber);
   sub->add_option("--device", args->device, "cpu or cuda (cuda: the kernels exist, graphs do not run there yet)");
   sub->add_option("-r,--repeat", args->repeat, "one warm-up, then N timed runs")->check(CLI::NonNegativeNumber);
+  sub->add_option("--warmup-ms", args->warmup_ms, "with --repeat: untimed runs until MS ms have passed (at least one)")
+      ->check(CLI::NonNegativeNumber);
   sub->add_option("--save-outputs", args->save_dir, "write each output to DIR/NAME.npy");
   sub->add_option("--dim", args->dims, "NAME=VALUE: size of a symbolic dim for random inputs; repeatable")
       ->expected(1)
