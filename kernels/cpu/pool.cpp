@@ -6,6 +6,7 @@
 #include <limits>
 #include <numeric>
 
+#include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/parallel.h"
 
 namespace onnxi::kernels {
@@ -140,6 +141,29 @@ void for_each_blocked_pixel(const PoolParams& p, Fn&& fn) {
 
 void nchwc_max_pool_2d(const PoolParams& p, const float* x, float* y) {
   const int64_t H = p.in_spatial[0], W = p.in_spatial[1], OH = p.out_spatial[0], OW = p.out_spatial[1];
+  if (active_isa() == Isa::Avx512) {
+    // Whole rows on AVX-512: ResNet-50's 3x3/2 pool over 64 x 112 x 112 took 0.42-0.52 ms on one Zen
+    // 5 core through the portable loop below.
+    const int64_t grain = std::max<int64_t>(1, 2048 / std::max<int64_t>(1, OW * p.kernel[0] * p.kernel[1]));
+    parallel_for(0, p.planes * OH, grain, [&](int64_t begin, int64_t end) {
+      NchwcMaxPoolRow r;
+      r.in_w = W, r.out_w = OW, r.kernel_w = p.kernel[1], r.stride_w = p.strides[1], r.dilation_w = p.dilations[1];
+      r.pad_left = p.pads_begin[1], r.dilation_h = p.dilations[0];
+      for (int64_t row = begin; row < end; ++row) {
+        const int64_t plane = row / OH, oh = row % OH;
+        r.h0 = oh * p.strides[0] - p.pads_begin[0];
+        blocked_tap_range(r.h0, p.dilations[0], p.kernel[0], H, r.h_lo, r.h_hi);
+        r.x = x + plane * H * W * 16;
+        r.y = y + (plane * OH + oh) * OW * 16;
+        if (r.h_lo >= r.h_hi) {
+          std::fill(r.y, r.y + OW * 16, std::numeric_limits<float>::lowest());
+          continue;
+        }
+        nchwc_max_pool_row__avx512(r);
+      }
+    });
+    return;
+  }
   for_each_blocked_pixel(p, [&](int64_t plane, int64_t oh, int64_t ow, int64_t h_lo, int64_t h_hi, int64_t w_lo,
                                 int64_t w_hi) {
     float* out = y + ((plane * OH + oh) * OW + ow) * 16;

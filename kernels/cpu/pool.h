@@ -44,6 +44,17 @@ void global_max_pool(const T* x, T* y, int64_t planes, int64_t size);
 template <class T>
 void global_lp_pool(const T* x, T* y, int64_t planes, int64_t size, double norm_p);
 
+// One output row of a blocked 2-D max pool, in plain integers (what the ISA files get).
+struct NchwcMaxPoolRow {
+  const float* x = nullptr;  // the plane, [in_h, in_w, 16]
+  float* y = nullptr;        // the output row, [out_w, 16]
+  int64_t in_w = 0, out_w = 0, kernel_w = 0, stride_w = 1, dilation_w = 1, pad_left = 0;
+  int64_t dilation_h = 1;
+  int64_t h0 = 0;          // input row of kernel row 0 (may be in the padding)
+  int64_t h_lo = 0, h_hi = 0;  // kernel rows inside the image; h_lo < h_hi
+};
+void nchwc_max_pool_row__avx512(const NchwcMaxPoolRow& r);
+
 // 2-D pools over the blocked layout (kernels/cpu/conv_nchwc.h): planes of [H, W, 16], the 16
 // channels of a block pooled side by side; p.planes counts (image, channel block) pairs.
 void nchwc_max_pool_2d(const PoolParams& p, const float* x, float* y);

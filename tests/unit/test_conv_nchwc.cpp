@@ -330,6 +330,38 @@ TEST_CASE("NCHWc max and average pools equal the NCHW pools") {
   }
 }
 
+TEST_CASE("NCHWc max pool keeps the NCHW pool's NaN rule: a NaN first tap wins, a later one is ignored") {
+  PoolParams p;
+  p.in_spatial = {6, 7};
+  p.out_spatial = {3, 4};
+  p.kernel = {3, 3};
+  p.strides = {2, 2};
+  p.dilations = {1, 1};
+  p.pads_begin = {1, 1};
+  p.pads_end = {1, 1};
+  const int64_t c = 16, hw = 6 * 7;
+  std::vector<float> x = seeded(static_cast<size_t>(c * hw), 7);
+  for (int64_t ch = 0; ch < c; ++ch) {
+    x[static_cast<size_t>(ch * hw + (ch % 7))] = NAN;           // row 0: first taps of some windows
+    x[static_cast<size_t>(ch * hw + 2 * 7 + 3)] = ch % 2 ? NAN : INFINITY;  // an inner tap
+  }
+  std::vector<float> xb(static_cast<size_t>(hw * 16)), got_b(static_cast<size_t>(12 * 16)), got(12 * c), want(12 * c);
+  nchwc_reorder_input(x.data(), 1, c, hw, xb.data());
+  p.planes = c;
+  max_pool(p, x.data(), want.data(), nullptr, false);
+  p.planes = 1;
+  nchwc_max_pool_2d(p, xb.data(), got_b.data());
+  nchwc_reorder_output(got_b.data(), 1, c, 12, got.data());
+  for (size_t j = 0; j < want.size(); ++j) {
+    INFO("output ", j, ": want ", want[j], ", got ", got[j]);
+    if (std::isnan(want[j])) {
+      CHECK(std::isnan(got[j]));
+    } else {
+      CHECK(got[j] == want[j]);
+    }
+  }
+}
+
 // ---- the com.onnxi ops: bad input fails with an error naming the input and the fix -------------
 
 namespace {
