@@ -290,6 +290,23 @@ TEST_CASE("NCHWc reorders round-trip and zero the padding channels") {
   }
 }
 
+namespace {
+
+// A 2-D pool of a k x k window over h x w (planes left to the caller).
+PoolParams pool_params_2d(int64_t h, int64_t w, int64_t k, int64_t s, int64_t pad_b, int64_t pad_e, int64_t d) {
+  PoolParams p;
+  p.in_spatial = {h, w};
+  p.out_spatial = {(h + pad_b + pad_e - (k - 1) * d - 1) / s + 1, (w + pad_b + pad_e - (k - 1) * d - 1) / s + 1};
+  p.kernel = {k, k};
+  p.strides = {s, s};
+  p.dilations = {d, d};
+  p.pads_begin = {pad_b, pad_b};
+  p.pads_end = {pad_e, pad_e};
+  return p;
+}
+
+}  // namespace
+
 TEST_CASE("NCHWc max and average pools equal the NCHW pools") {
   struct PoolCase {
     int64_t c, h, w, k, s, pad_b, pad_e, d;
@@ -301,16 +318,8 @@ TEST_CASE("NCHWc max and average pools equal the NCHW pools") {
   for (size_t i = 0; i < cases.size(); ++i) {
     const PoolCase& k = cases[i];
     INFO("case ", i);
-    PoolParams p;
-    p.in_spatial = {k.h, k.w};
-    const int64_t oh = (k.h + k.pad_b + k.pad_e - (k.k - 1) * k.d - 1) / k.s + 1;
-    const int64_t ow = (k.w + k.pad_b + k.pad_e - (k.k - 1) * k.d - 1) / k.s + 1;
-    p.out_spatial = {oh, ow};
-    p.kernel = {k.k, k.k};
-    p.strides = {k.s, k.s};
-    p.dilations = {k.d, k.d};
-    p.pads_begin = {k.pad_b, k.pad_b};
-    p.pads_end = {k.pad_e, k.pad_e};
+    PoolParams p = pool_params_2d(k.h, k.w, k.k, k.s, k.pad_b, k.pad_e, k.d);
+    const int64_t oh = p.out_spatial[0], ow = p.out_spatial[1];
     const std::vector<float> x = seeded(static_cast<size_t>(k.c * k.h * k.w), 50 + i);
     std::vector<float> xb(static_cast<size_t>(nchwc_blocks(k.c) * k.h * k.w * 16));
     nchwc_reorder_input(x.data(), 1, k.c, k.h * k.w, xb.data());
@@ -331,14 +340,7 @@ TEST_CASE("NCHWc max and average pools equal the NCHW pools") {
 }
 
 TEST_CASE("NCHWc max pool keeps the NCHW pool's NaN rule: a NaN first tap wins, a later one is ignored") {
-  PoolParams p;
-  p.in_spatial = {6, 7};
-  p.out_spatial = {3, 4};
-  p.kernel = {3, 3};
-  p.strides = {2, 2};
-  p.dilations = {1, 1};
-  p.pads_begin = {1, 1};
-  p.pads_end = {1, 1};
+  PoolParams p = pool_params_2d(6, 7, 3, 2, 1, 1, 1);  // 3 x 4 outputs
   const int64_t c = 16, hw = 6 * 7;
   std::vector<float> x = seeded(static_cast<size_t>(c * hw), 7);
   for (int64_t ch = 0; ch < c; ++ch) {
