@@ -54,6 +54,7 @@ struct NchwcMaxPoolRow {
   int64_t h_lo = 0, h_hi = 0;  // kernel rows inside the image; h_lo < h_hi
 };
 void nchwc_max_pool_row__avx512(const NchwcMaxPoolRow& r);
+void nchwc_max_pool_row__avx2(const NchwcMaxPoolRow& r);
 
 // 2-D pools over the blocked layout (kernels/cpu/conv_nchwc.h): planes of [H, W, 16], the 16
 // channels of a block pooled side by side; p.planes counts (image, channel block) pairs.
