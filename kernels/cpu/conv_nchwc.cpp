@@ -311,15 +311,14 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
             next_floats = std::min(chunk, cgb) * chunk_floats;
           }
         }
-        int64_t pf_lines = 0, pf_line = 0;
+        int64_t pf_lines = 0, pf_line = 0;  // lines per ic block of each tile; lines given out
         const int64_t next_lines = next_floats / 16;
         if (next_w != nullptr) {
-          const int64_t tiles_per_row = (ow1 - ow0 + max_pixels - 1) / max_pixels;
-          const int64_t per_tile = (next_lines + (oh1 - oh0) * tiles_per_row - 1) / ((oh1 - oh0) * tiles_per_row);
-          pf_lines = (per_tile + t.ic_blocks - 1) / t.ic_blocks;
-          t.prefetch_block_stride = std::min<int64_t>(run.blocks, out_blocks - run.first - (t.last ? run.blocks : 0)) > 1
-                                        ? w_block
-                                        : 0;
+          const int64_t tiles = (oh1 - oh0) * ((ow1 - ow0 + max_pixels - 1) / max_pixels);
+          pf_lines = ((next_lines + tiles - 1) / tiles + t.ic_blocks - 1) / t.ic_blocks;
+          // A next run of one block (the tail): the tiles' second stream repeats the first.
+          const int64_t next_blocks = t.last ? out_blocks - run.first - run.blocks : run.blocks;
+          t.prefetch_block_stride = next_blocks > 1 ? w_block : 0;
         }
         for (int64_t oh = oh0; oh < oh1; ++oh) {
           const float* xrow = xc + (oh * p.stride_h - row0) * in.w * e;
