@@ -2,10 +2,11 @@
 //
 // Dense tile: blocks x pixels accumulators (at most 28 zmm: 2 x 14), each step of input channel
 // loads one weight vector per block and broadcasts one input value per pixel, into a register
-// shared by the blocks (2 blocks) or straight from memory into the FMA (1 block).
-// The driver gives these tiles runs of 1 or 2 output blocks (block_runs in conv_nchwc.cpp). 14+ independent accumulators cover the FMA latency (4) at one 512-bit
-// FMA per cycle (Zen 4) and nearly at two (Zen 5); the pixel stride is a template parameter so
-// every broadcast address is a constant offset from one pointer (no per-pixel registers).
+// shared by the blocks (2 blocks) or straight from memory into the FMA (1 block). The driver
+// gives these tiles runs of 1 or 2 output blocks (block_runs in conv_nchwc.cpp). 14+ independent
+// accumulators cover the FMA latency (4) at one 512-bit FMA per cycle (Zen 4) and nearly at two
+// (Zen 5); the pixel stride is a template parameter so every broadcast address is a constant
+// offset from one pointer (no per-pixel registers).
 // Measured 108-116 GFLOP/s on one Zen 4 core (memory operands; 3x3 and 1x1 ResNet shapes,
 // weights in cache), about its FMA peak; on one Zen 5 core (peak ~240) 201-208 with memory
 // operands, 220-234 with the shared register (bench BM_WinogradDirect, 3x3 convs of 56 to 14).

@@ -23,7 +23,9 @@ void nchwc_max_pool_row__avx512(const NchwcMaxPoolRow& r) {
     __m512 best = _mm512_loadu_ps(first);
     for (int64_t kh = r.h_lo; kh < r.h_hi; ++kh) {
       const float* row = r.x + ((r.h0 + kh * r.dilation_h) * r.in_w + w0) * 16;
-      for (int64_t kw = w_lo; kw < w_hi; ++kw) best = _mm512_max_ps(_mm512_loadu_ps(row + kw * r.dilation_w * 16), best);
+      for (int64_t kw = w_lo; kw < w_hi; ++kw) {
+        best = _mm512_max_ps(_mm512_loadu_ps(row + kw * r.dilation_w * 16), best);
+      }
     }
     _mm512_storeu_ps(out, best);
   }
