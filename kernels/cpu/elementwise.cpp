@@ -343,6 +343,10 @@ void classify_impl(ClassifyOp op, const T* x, bool* y, int64_t n) {
 
 }  // namespace
 
+void scale_f32_in_f64(const float* src, double s, float* dst, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(static_cast<double>(src[i]) * s);
+}
+
 void classify(ClassifyOp op, const float* x, bool* y, int64_t n) { classify_impl(op, x, y, n); }
 void classify(ClassifyOp op, const double* x, bool* y, int64_t n) { classify_impl(op, x, y, n); }
 

@@ -17,6 +17,7 @@
 #include <set>
 #include <string>
 
+#include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/parallel.h"
 #include "runtime/loader/read_only_memory.h"
 #include "runtime/passes/pass_util.h"
@@ -81,7 +82,7 @@ int fold_conv_batchnorm(Graph& g, bool initializers_writable) {
                                   scale->data<float>()[m] / std::sqrt(static_cast<double>(var->data<float>()[m]) + eps);
                               const float* src = w->data<float>() + m * per_out;
                               float* dst = new_w.data<float>() + m * per_out;
-                              for (int64_t k = 0; k < per_out; ++k) dst[k] = static_cast<float>(src[k] * s);
+                              kernels::scale_f32_in_f64(src, s, dst, per_out);
                               const double b0 = has_b ? b->data<float>()[m] : 0.0;
                               new_b.data<float>()[m] =
                                   static_cast<float>((b0 - mean->data<float>()[m]) * s + bias->data<float>()[m]);
