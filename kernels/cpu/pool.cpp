@@ -5,6 +5,7 @@
 #include <functional>
 #include <limits>
 #include <numeric>
+#include <vector>
 
 #include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/parallel.h"
@@ -146,11 +147,16 @@ void nchwc_max_pool_2d(const PoolParams& p, const float* x, float* y) {
     // Whole rows in the ISA files: ResNet-50's 3x3/2 pool over 64 x 112 x 112 took 0.42-0.52 ms on
     // one Zen 5 core through the portable loop below, 0.19-0.25 on AVX-512.
     const auto row_fn = isa == Isa::Avx512 ? nchwc_max_pool_row__avx512 : nchwc_max_pool_row__avx2;
+    std::vector<int64_t> w_range(static_cast<size_t>(2 * OW));
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      blocked_tap_range(ow * p.strides[1] - p.pads_begin[1], p.dilations[1], p.kernel[1], W,
+                        w_range[static_cast<size_t>(2 * ow)], w_range[static_cast<size_t>(2 * ow + 1)]);
+    }
     const int64_t grain = std::max<int64_t>(1, 2048 / std::max<int64_t>(1, OW * p.kernel[0] * p.kernel[1]));
     parallel_for(0, p.planes * OH, grain, [&](int64_t begin, int64_t end) {
       NchwcMaxPoolRow r;
-      r.in_w = W, r.out_w = OW, r.kernel_w = p.kernel[1], r.stride_w = p.strides[1], r.dilation_w = p.dilations[1];
-      r.pad_left = p.pads_begin[1], r.dilation_h = p.dilations[0];
+      r.in_w = W, r.out_w = OW, r.stride_w = p.strides[1], r.dilation_w = p.dilations[1];
+      r.pad_left = p.pads_begin[1], r.dilation_h = p.dilations[0], r.w_range = w_range.data();
       for (int64_t row = begin; row < end; ++row) {
         const int64_t plane = row / OH, oh = row % OH;
         r.h0 = oh * p.strides[0] - p.pads_begin[0];

@@ -48,10 +48,11 @@ void global_lp_pool(const T* x, T* y, int64_t planes, int64_t size, double norm_
 struct NchwcMaxPoolRow {
   const float* x = nullptr;  // the plane, [in_h, in_w, 16]
   float* y = nullptr;        // the output row, [out_w, 16]
-  int64_t in_w = 0, out_w = 0, kernel_w = 0, stride_w = 1, dilation_w = 1, pad_left = 0;
+  int64_t in_w = 0, out_w = 0, stride_w = 1, dilation_w = 1, pad_left = 0;
   int64_t dilation_h = 1;
-  int64_t h0 = 0;          // input row of kernel row 0 (may be in the padding)
+  int64_t h0 = 0;              // input row of kernel row 0 (may be in the padding)
   int64_t h_lo = 0, h_hi = 0;  // kernel rows inside the image; h_lo < h_hi
+  const int64_t* w_range = nullptr;  // per output column: kernel columns [w_range[2 ow], w_range[2 ow + 1]) inside
 };
 void nchwc_max_pool_row__avx512(const NchwcMaxPoolRow& r);
 void nchwc_max_pool_row__avx2(const NchwcMaxPoolRow& r);

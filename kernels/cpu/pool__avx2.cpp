@@ -9,10 +9,7 @@ namespace onnxi::kernels {
 
 void nchwc_max_pool_row__avx2(const NchwcMaxPoolRow& r) {
   for (int64_t ow = 0; ow < r.out_w; ++ow) {
-    const int64_t w0 = ow * r.stride_w - r.pad_left;
-    int64_t w_lo = 0, w_hi = r.kernel_w;
-    while (w_lo < w_hi && w0 + w_lo * r.dilation_w < 0) ++w_lo;
-    while (w_hi > w_lo && w0 + (w_hi - 1) * r.dilation_w >= r.in_w) --w_hi;
+    const int64_t w0 = ow * r.stride_w - r.pad_left, w_lo = r.w_range[2 * ow], w_hi = r.w_range[2 * ow + 1];
     float* out = r.y + ow * 16;
     if (w_lo >= w_hi) {
       const __m256 lowest = _mm256_set1_ps(-__FLT_MAX__);  // a window with no taps
