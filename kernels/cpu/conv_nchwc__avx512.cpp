@@ -201,6 +201,7 @@ inline void fma_bcast8(__m256& acc, __m256 w, const float* x) {
 // as the full tile would (clamp(0 + sum)), so they stay finite.
 template <int NF, int TW>
 void conv_tile_half(const NchwcTile& t) {
+  static_assert(NF == 0 || NF == 1, "the driver gives half tiles at most 2 blocks");
   constexpr int PS = 16;
   __m512 acc[NF > 0 ? NF : 1][TW];
   __m256 half[TW];
@@ -233,15 +234,10 @@ void conv_tile_half(const NchwcTile& t) {
             half[p] = _mm256_fmadd_ps(wh, _mm512_castps512_ps256(xv), half[p]);
           }
         }
-      } else {
+      } else {  // the half block alone (M <= 8): each broadcast has one use, the memory operand
 #pragma GCC unroll 2
         for (int ic = 0; ic < n_ic; ++ic) {
-          for (int b = 0; b < NF; ++b) {
-            const __m512 wv = _mm512_loadu_ps(w + b * wbs + ic * 16);
-#pragma GCC unroll 14
-            for (int p = 0; p < TW; ++p) fma_bcast(acc[b][p], wv, xt + p * PS + ic);
-          }
-          const __m256 wh = _mm256_loadu_ps(w + NF * wbs + ic * 16);
+          const __m256 wh = _mm256_loadu_ps(w + ic * 16);
 #pragma GCC unroll 14
           for (int p = 0; p < TW; ++p) fma_bcast8(half[p], wh, xt + p * PS + ic);
         }

@@ -14,7 +14,6 @@
 #include "kernels/cpu/parallel.h"
 #include "onnxi/error.h"
 
-
 namespace onnxi::kernels {
 namespace {
 
