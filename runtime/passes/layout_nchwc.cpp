@@ -20,6 +20,14 @@
 // with Sum) becomes one com.onnxi NchwcPointwiseDepthwise (ops/nn/conv_nchwc.cpp): MobileNetV2's
 // expand + depthwise pairs, whose wide intermediate then never leaves the cache.
 //
+// On AVX2 a 1x1 stride-1 conv that would be a region of its own (its input NCHW, no reader that
+// could join it, a declared input of at least 28 x 28 pixels) stays NCHW: the plain GEMM reads
+// and writes NCHW in place, where the one-conv region's tiles read 16 channel planes per block and
+// transpose their output back. Zen 3, 1 thread, min of runs: 64 -> 256 at 56 x 56 1.41 -> 1.13 ms,
+// 256 -> 64 1.40 -> 1.32, 24 -> 144 0.33 -> 0.25, 144 -> 24 0.44 -> 0.36; at 14 x 14 the blocked
+// tiles were as fast or faster (1024 -> 256: 1.23 against 1.29), so smaller or undeclared inputs
+// keep them. AVX-512 tiles not measured for this, so they keep the region.
+//
 // Fires only where the fast (AVX-512 or AVX2) kernels run (kernels::nchwc_fast); elsewhere the
 // NCHW path is the faster one.
 #include <cstdlib>
@@ -28,6 +36,7 @@
 #include <set>
 
 #include "kernels/cpu/conv_nchwc.h"
+#include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/conv_winograd.h"
 #include "runtime/passes/pass_util.h"
 
@@ -108,7 +117,7 @@ class Rewriter {
         continue;
       }
       int64_t c = 0, m = 0;
-      if (convertible_conv(n, uses_, c, m) && !isolated_depthwise(n, c, m)) {
+      if (convertible_conv(n, uses_, c, m) && !isolated_depthwise(n, c, m) && !isolated_pointwise(n)) {
         emit_conv(n, c, m, "", n.outputs[0]);
       } else if (blocked_unary(n) && is_blocked(n.inputs[0]) && !any_blocked(n, 1)) {
         emit_same_layout(n, blocked_[n.inputs[0]].channels);
@@ -163,6 +172,55 @@ class Rewriter {
   // kernel saves, so one never starts a region.
   bool isolated_depthwise(const Node& n, int64_t c, int64_t m) const {
     return n.attr_int("group", 1) == c && c == m && c > 1 && !is_blocked(n.inputs[0]);
+  }
+
+  // A declared (graph input or value_info) static [N, C, H, W], or null.
+  const TypeInfo* declared_4d(const std::string& name) const {
+    for (const auto* list : {&g_.inputs, &g_.value_info}) {
+      for (const ValueInfo& v : *list) {
+        if (v.name == name && v.type.is_tensor() && v.type.has_shape && v.type.dims.size() == 4 &&
+            v.type.shape_is_static()) {
+          return &v.type;
+        }
+      }
+    }
+    return nullptr;
+  }
+
+  // Whether a reader of `name` could continue a blocked region.
+  bool region_reader(const std::string& name) const {
+    auto it = readers_.find(name);
+    if (it == readers_.end()) return false;
+    for (size_t r : it->second) {
+      const Node& n = g_.nodes[r];
+      int64_t c = 0, m = 0;
+      if (convertible_conv(n, uses_, c, m) || blocked_unary(n) || blocked_binary(n) || blocked_pool(n) ||
+          is_default(n, "GlobalAveragePool") || residual_at_add_.count(r)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // A 1x1 stride-1 unpadded group-1 conv on a declared NCHW input of 28 x 28 or more whose output
+  // no region op reads (the file comment: AVX2 only).
+  bool isolated_pointwise(const Node& n) const {
+    if (kernels::active_isa() != kernels::Isa::Avx2 || is_blocked(n.inputs[0]) || n.attr_int("group", 1) != 1) {
+      return false;
+    }
+    const Tensor* w = uses_.constant_float(n.inputs[1]);
+    if (w == nullptr || w->dim(2) != 1 || w->dim(3) != 1) return false;
+    for (const char* a : {"strides", "pads", "dilations"}) {
+      for (int64_t v : n.attr_ints(a)) {
+        if (v != (std::strcmp(a, "pads") == 0 ? 0 : 1)) return false;
+      }
+    }
+    const std::string pad = n.attr_string("auto_pad", "NOTSET");
+    if (pad != "NOTSET" && pad != "VALID") return false;
+    const TypeInfo* x = declared_4d(n.inputs[0]);
+    if (x == nullptr) return false;
+    const Shape s = x->static_shape();
+    return s[2] * s[3] >= 28 * 28 && !region_reader(n.outputs[0]);
   }
 
   std::string fresh(const std::string& base) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kernels/cpu/conv_nchwc.h"
+#include "kernels/cpu/cpu_features.h"
 #include "onnxi/session.h"
 #include "runtime/passes/passes.h"
 #include "tests/unit/op_test_util.h"
@@ -256,6 +257,57 @@ TEST_CASE("layout_nchwc: a conv that starts a region reads NCHW, one that ends i
       CHECK(count_op(all, "ReorderOutput") == 1);
       CHECK(count_op(all, "Add") == 0);
     }
+  }
+}
+
+TEST_CASE("layout_nchwc leaves an isolated 1x1 conv on a large declared input NCHW on AVX2") {
+  const bool avx2 = kernels::active_isa() == kernels::Isa::Avx2;
+  SUBCASE("alone, 28 x 28: NCHW on AVX2 (the plain GEMM), a one-conv region elsewhere") {
+    Builder b({1, 24, 28, 28});
+    b.conv("x", "y", 24, 40, 1);
+    b.output("y");
+    const Model all = compare_levels(b.m, {1, 24, 28, 28});
+    if (kernels::nchwc_fast()) CHECK(count_op(all, "NchwcConv") == (avx2 ? 0 : 1));
+    if (avx2) CHECK(count_op(all, "Conv") == 1);
+  }
+  SUBCASE("read by a Flatten (not a region op) and a Relu fused into it: still isolated") {
+    Builder b({1, 16, 32, 30});
+    b.conv("x", "c", 16, 8, 1);
+    b.add("Relu", {"c"}, "r");
+    b.add("Flatten", {"r"}, "y");
+    b.output("y");
+    const Model all = compare_levels(b.m, {1, 16, 32, 30});
+    if (kernels::nchwc_fast()) CHECK(count_op(all, "NchwcConv") == (avx2 ? 0 : 1));
+  }
+  SUBCASE("below 28 x 28, strided, padded: blocked as before") {
+    struct Row {
+      Shape x;
+      int64_t k, stride;
+    };
+    for (const Row& r : {Row{{1, 32, 27, 28}, 1, 1}, Row{{1, 32, 56, 56}, 1, 2}, Row{{1, 32, 28, 28}, 3, 2}}) {
+      INFO("x ", r.x[2], "x", r.x[3], " k", r.k, " s", r.stride);
+      Builder b(r.x);
+      b.conv("x", "y", 32, 32, r.k, r.stride);
+      b.output("y");
+      const Model all = compare_levels(b.m, r.x);
+      if (kernels::nchwc_fast()) CHECK(count_op(all, "NchwcConv") == 1);
+    }
+  }
+  SUBCASE("read by another conv (a region): both blocked") {
+    Builder b({1, 32, 28, 28});
+    b.conv("x", "c", 32, 32, 1);
+    b.conv("c", "y", 32, 16, 3, 2);
+    b.output("y");
+    const Model all = compare_levels(b.m, {1, 32, 28, 28});
+    if (kernels::nchwc_fast()) CHECK(count_op(all, "NchwcConv") == 2);
+  }
+  SUBCASE("an input that is not declared (a value mid-graph): blocked as before") {
+    Builder b({1, 32, 28, 28});
+    b.add("Sigmoid", {"x"}, "s");
+    b.conv("s", "y", 32, 32, 1);
+    b.output("y");
+    const Model all = compare_levels(b.m, {1, 32, 28, 28});
+    if (kernels::nchwc_fast()) CHECK(count_op(all, "NchwcConv") == 1);
   }
 }
 
