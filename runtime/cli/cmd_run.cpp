@@ -36,6 +36,7 @@ struct RunArgs {
   uint64_t seed = 0;
   bool profile = false;
   int profile_nodes = 20;
+  bool print_times = false;
 };
 
 constexpr int64_t kShownValues = 8;
@@ -436,6 +437,15 @@ int run_model(const RunArgs& args) {
     print_value(outputs[i], "  ");
   }
   char line[160];
+  if (args.repeat > 0 && args.print_times) {
+    // In run order, for harnesses that pool several processes' runs (bench/compare --rounds).
+    std::cout << "times ms:";
+    for (double t : times) {
+      std::snprintf(line, sizeof line, " %.4f", t);
+      std::cout << line;
+    }
+    std::cout << "\n";
+  }
   if (args.repeat > 0) {
     std::sort(times.begin(), times.end());
     size_t n = times.size();
@@ -468,6 +478,7 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("-r,--repeat", args->repeat, "one warm-up, then N timed runs")->check(CLI::NonNegativeNumber);
   sub->add_option("--warmup-ms", args->warmup_ms, "with --repeat: untimed runs until MS ms have passed (at least one)")
       ->check(CLI::NonNegativeNumber);
+  sub->add_flag("--times", args->print_times, "with --repeat: also print each timed run's ms, in run order");
   sub->add_option("--save-outputs", args->save_dir, "write each output to DIR/NAME.npy");
   sub->add_option("--dim", args->dims, "NAME=VALUE: size of a symbolic dim for random inputs; repeatable")
       ->expected(1)
