@@ -12,6 +12,8 @@
 #include <memory>
 #include <vector>
 
+#include "kernels/cpu/large_buffer.h"
+
 namespace onnxi::kernels {
 
 constexpr int64_t kNchwcBlock = 16;
@@ -48,7 +50,7 @@ bool nchwc_conv_supported(int64_t in_channels, int64_t out_channels, int64_t gro
 // [channel block][kh][kw][16]); bias padded to whole blocks.
 struct WinogradWeights;
 struct NchwcPackedWeights {
-  std::vector<float> w;
+  std::vector<float, LargeBufferAllocator<float>> w;
   std::vector<float> bias;
   // Set when p.allow_winograd and winograd_choice(p) picked it: then w is empty and nchwc_conv2d
   // (and nchwc_conv2d_with) run the Winograd kernels.

@@ -3,8 +3,8 @@
 // transparent huge pages (Linux, THP in `madvise` mode) up to N MiB of live buffers per process:
 // filling one at session creation then takes one page fault per 2 MiB instead of one per 4 KiB,
 // and the kernels streaming it miss the TLB less. Off by default (large_buffer.cpp says why).
-// Smaller ones come from the aligned allocator. Not for buffers freed within session creation
-// (the loaded weights that packing replaces). Contents are uninitialized (fresh mappings read as zero, but callers must
+// From kRecycleBytes (below) to 2 MiB, page-aligned mappings; smaller ones come from the aligned
+// allocator. Contents are uninitialized (fresh mappings read as zero, but callers must
 // not rely on it: small buffers are recycled heap memory).
 #pragma once
 
@@ -17,6 +17,26 @@ namespace onnxi::kernels {
 void* allocate_large(size_t bytes);
 // `bytes` must be the size given to allocate_large.
 void free_large(void* p, size_t bytes) noexcept;
+
+// Recycling during session creation. Fresh pages cost a page fault each (~3 us on this project's
+// VMs: a quarter to a third of creation), and creation both frees the loaded weights that packing
+// replaces and allocates the packed ones, about as many bytes. While a RecycleScope lives, buffers
+// of kRecycleBytes or more that are freed or donated (below) keep their pages in a pool that
+// allocate_large takes from first; when the last scope ends the pool goes back to the system.
+constexpr size_t kRecycleBytes = size_t{256} << 10;
+class RecycleScope {
+ public:
+  RecycleScope() noexcept;
+  ~RecycleScope();
+  RecycleScope(const RecycleScope&) = delete;
+  RecycleScope& operator=(const RecycleScope&) = delete;
+};
+// Hands the pages of a live allocate_large buffer that nobody will read again to the pool now
+// (its later free_large is then a no-op). False (and nothing done) when p is not such a buffer of
+// kRecycleBytes or more, or no RecycleScope is open. Thread-safe.
+bool donate_large(const void* p) noexcept;
+// Bytes the pool holds now (tests).
+size_t recycled_bytes() noexcept;
 
 // A std::vector allocator whose resize() leaves new elements default-initialized (floats
 // unwritten): every user writes its buffer before reading it (packing, scratch), and zero-filling

@@ -5,6 +5,7 @@
 #include <exception>
 #include <set>
 
+#include "kernels/cpu/large_buffer.h"
 #include "kernels/cpu/parallel.h"
 #include "onnxi/error.h"
 #include "runtime/graph/prepare.h"
@@ -362,7 +363,31 @@ std::shared_ptr<const CompiledGraph> compile(std::shared_ptr<const Graph> graph,
                           ? std::function<void(size_t)>([&pk](size_t i) { pk.consumed.push_back(i); })
                           : std::function<void(size_t)>()};
   };
+  // A constant nobody else reads (no other node, subgraph or graph output): release_consumed drops
+  // it once the batch is made.
+  auto releasable = [&](const Step& st, size_t i) -> const Value* {
+    if (i >= st.inputs.size() || st.inputs[i] < 0) return nullptr;
+    const auto slot = static_cast<size_t>(st.inputs[i]);
+    const Value& c = cg->constants[slot];
+    bool graph_output = false;
+    for (const auto& v : g.outputs) graph_output |= v.name == cg->slot_names[slot];
+    return c.is_tensor() && c.tensor().holds_buffer() && readers[slot] == 1 && !graph_output ? &c : nullptr;
+  };
+  // Whether the constant's buffer is held by nothing but its slot and the graph copies' initializer
+  // entries (no view, alias or caller's copy shares it): only then may its pages be donated.
+  auto sole_holders = [&](const Value& c, const std::string& name) {
+    long holders = 1;
+    const Graph* model_graph = env.model != nullptr ? &env.model->graph : nullptr;
+    for (const Graph* gr : {&g, model_graph == &g ? nullptr : model_graph}) {
+      if (gr == nullptr) continue;
+      auto it = gr->initializers.find(name);
+      if (it != gr->initializers.end() && it->second.raw() == c.tensor().raw()) ++holders;
+    }
+    return c.tensor().buffer_use_count() == holders;
+  };
   // Creates one kernel; an error is kept, labelled with the node, for create_pending to order.
+  // The loaded weights it packed and released are donated at once to the creation's recycling
+  // pool (kernels/cpu/large_buffer.h), so the next kernels pack into their pages.
   auto create_one = [&](PendingKernel& pk) {
     Step& st = cg->steps[pk.step];
     const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
@@ -373,6 +398,12 @@ std::shared_ptr<const CompiledGraph> compile(std::shared_ptr<const Graph> graph,
         rethrow_with_node(*st.node, e);
       }
       ONNXI_CHECK(st.kernel, ErrorCode::Runtime, st.node->label(), ": the op's factory returned no kernel");
+      for (size_t i : pk.consumed) {
+        const Value* c = releasable(st, i);
+        if (c != nullptr && sole_holders(*c, cg->slot_names[static_cast<size_t>(st.inputs[i])])) {
+          kernels::donate_large(c->tensor().raw());
+        }
+      }
     } catch (...) {
       pk.error = std::current_exception();
     }
@@ -383,12 +414,9 @@ std::shared_ptr<const CompiledGraph> compile(std::shared_ptr<const Graph> graph,
   auto release_consumed = [&](const PendingKernel& pk) {
     const Step& st = cg->steps[pk.step];
     for (size_t i : pk.consumed) {
-      if (i >= st.inputs.size() || st.inputs[i] < 0) continue;
-      const auto slot = static_cast<size_t>(st.inputs[i]);
-      Value& c = cg->constants[slot];
-      bool graph_output = false;
-      for (const auto& v : g.outputs) graph_output |= v.name == cg->slot_names[slot];
-      if (c.is_tensor() && c.tensor().holds_buffer() && readers[slot] == 1 && !graph_output) {
+      if (releasable(st, i) != nullptr) {
+        const auto slot = static_cast<size_t>(st.inputs[i]);
+        Value& c = cg->constants[slot];
         cg->released_bytes += c.tensor().nbytes();
         c = Value(c.tensor().shape_only());
         cg->released_constants.push_back(cg->slot_names[slot]);

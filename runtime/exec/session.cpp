@@ -13,8 +13,10 @@
 #include <iomanip>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
+#include "kernels/cpu/large_buffer.h"
 #include "kernels/cpu/parallel.h"
 #include "onnxi/error.h"
 #include "onnxi/loader.h"
@@ -219,6 +221,10 @@ std::unique_ptr<Session::Impl> create_session(Model model, const SessionOptions&
   env.release_packed = options.release_packed_constants && !env_off("ONNXI_RELEASE_PACKED");
   // The compiled graph keeps its own copy of the (cheap to copy: tensors are shared) graph.
   auto graph = std::make_shared<Graph>(impl->model.graph);
+  // Loaded weights that kernels pack and release give their pages to the next kernels' packing
+  // (kernels/cpu/large_buffer.h); what is left of the pool goes back to the system at the end.
+  std::optional<kernels::RecycleScope> recycle;
+  if (env.release_packed) recycle.emplace();
   impl->arena->execute([&] { impl->main = exec::compile(graph, env, {}); });
   clock.lap("compile");
   // Packed constants live on in the kernels only: both graph copies let go of them.
@@ -234,6 +240,7 @@ std::unique_ptr<Session::Impl> create_session(Model model, const SessionOptions&
     malloc_trim(0);
 #endif
   }
+  recycle.reset();
   clock.lap("release");
 
   const CompiledGraph& cg = *impl->main;

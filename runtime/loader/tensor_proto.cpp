@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <new>
 
+#include "kernels/cpu/large_buffer.h"
 #include "onnxi/error.h"
 #include "runtime/loader/read_only_memory.h"
 
@@ -50,16 +51,28 @@ struct ExternalData::Mapping {
 
 namespace {
 
+// A buffer for `bytes` bytes of loaded weight data (64-byte aligned, at least one alignment unit)
+// from allocate_large: a kernel that packs the weight donates it to the creation's recycling pool
+// (kernels/cpu/large_buffer.h), whose pages then hold packed weights instead of fresh ones.
+std::shared_ptr<const void> weight_buffer(size_t bytes) {
+  const size_t rounded = std::max(kTensorAlignment, (bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment);
+  void* p = kernels::allocate_large(rounded);
+  return std::shared_ptr<const void>(p, [rounded](const void* q) { kernels::free_large(const_cast<void*>(q), rounded); });
+}
+
 // A copy of `bytes` bytes of weight data in a buffer of its own (not the tensor buffer cache): a
 // weight a kernel packs is freed once the session is made, and its memory should then go back to
 // the system instead of staying cached.
 Tensor copied_tensor(DataType dtype, const Shape& shape, const void* src, size_t bytes) {
-  const size_t rounded = std::max(kTensorAlignment, (bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment);
-  void* p = std::aligned_alloc(kTensorAlignment, rounded);
-  ONNXI_CHECK(p != nullptr, ErrorCode::Runtime, "out of memory: ", bytes, " bytes for a ", dtype_name(dtype),
-              shape_str(shape), " initializer");
+  std::shared_ptr<const void> owner;
+  try {
+    owner = weight_buffer(bytes);
+  } catch (const std::bad_alloc&) {
+    fail(ErrorCode::Runtime, cat("out of memory: ", bytes, " bytes for a ", dtype_name(dtype), shape_str(shape),
+                                 " initializer"));
+  }
+  void* p = const_cast<void*>(owner.get());
   if (bytes) std::memcpy(p, src, bytes);
-  std::shared_ptr<const void> owner(p, [](const void* q) { std::free(const_cast<void*>(q)); });
   return Tensor::wrap(dtype, shape, std::move(owner), p);
 }
 
@@ -179,12 +192,9 @@ std::shared_ptr<const void> copy_split_payload(const onnx::TensorProto& proto, c
   } catch (const Error&) {
     return nullptr;  // an overflowing shape: the checked path reports it, in order
   }
-  // Small pages: the weights packing replaces are freed before creation ends (large_buffer.h).
-  const size_t rounded = (raw_bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
-  void* p = std::aligned_alloc(kTensorAlignment, std::max(rounded, kTensorAlignment));
-  if (p == nullptr) throw std::bad_alloc();
-  std::memcpy(p, raw, raw_bytes);
-  return std::shared_ptr<const void>(p, [](const void* q) { std::free(const_cast<void*>(q)); });
+  std::shared_ptr<const void> copy = weight_buffer(raw_bytes);
+  std::memcpy(const_cast<void*>(copy.get()), raw, raw_bytes);
+  return copy;
 }
 
 Tensor tensor_from_split_proto(onnx::TensorProto& proto, const void* raw, size_t raw_bytes, const std::string& what,
