@@ -21,12 +21,12 @@
 // expand + depthwise pairs, whose wide intermediate then never leaves the cache.
 //
 // On AVX2 a 1x1 stride-1 conv that would be a region of its own (its input NCHW, no reader that
-// could join it, a declared input of at least 28 x 28 pixels) stays NCHW: the plain GEMM reads
-// and writes NCHW in place, where the one-conv region's tiles read 16 channel planes per block and
-// transpose their output back. Zen 3, 1 thread, min of runs: 64 -> 256 at 56 x 56 1.41 -> 1.13 ms,
-// 256 -> 64 1.40 -> 1.32, 24 -> 144 0.33 -> 0.25, 144 -> 24 0.44 -> 0.36; at 14 x 14 the blocked
-// tiles were as fast or faster (1024 -> 256: 1.23 against 1.29), so smaller or undeclared inputs
-// keep them. AVX-512 tiles not measured for this, so they keep the region.
+// could join it) stays NCHW: the plain GEMM reads and writes NCHW in place, where the one-conv
+// region's tiles read 16 channel planes per block and transpose their output back. Zen 3, 1 thread
+// (min of runs / median of 4 alternations): 64 -> 256 at 56 x 56 1.41 -> 1.13 ms min, 24 -> 144
+// 0.33 -> 0.25, 144 -> 24 0.44 -> 0.36; 512 -> 2048 at 7 x 7 1.83-1.96 -> 1.59-1.67 ms median,
+// 1024 -> 256 at 14 x 14 1.53-1.63 -> 1.25-1.38. The AVX-512 tiles were not measured for this and
+// keep the region.
 //
 // Fires only where the fast (AVX-512 or AVX2) kernels run (kernels::nchwc_fast); elsewhere the
 // NCHW path is the faster one.
@@ -174,19 +174,6 @@ class Rewriter {
     return n.attr_int("group", 1) == c && c == m && c > 1 && !is_blocked(n.inputs[0]);
   }
 
-  // A declared (graph input or value_info) static [N, C, H, W], or null.
-  const TypeInfo* declared_4d(const std::string& name) const {
-    for (const auto* list : {&g_.inputs, &g_.value_info}) {
-      for (const ValueInfo& v : *list) {
-        if (v.name == name && v.type.is_tensor() && v.type.has_shape && v.type.dims.size() == 4 &&
-            v.type.shape_is_static()) {
-          return &v.type;
-        }
-      }
-    }
-    return nullptr;
-  }
-
   // Whether a reader of `name` could continue a blocked region.
   bool region_reader(const std::string& name) const {
     auto it = readers_.find(name);
@@ -202,8 +189,8 @@ class Rewriter {
     return false;
   }
 
-  // A 1x1 stride-1 unpadded group-1 conv on a declared NCHW input of 28 x 28 or more whose output
-  // no region op reads (the file comment: AVX2 only).
+  // A 1x1 stride-1 unpadded group-1 conv on an NCHW input whose output no region op reads (the
+  // file comment: AVX2 only).
   bool isolated_pointwise(const Node& n) const {
     if (kernels::active_isa() != kernels::Isa::Avx2 || is_blocked(n.inputs[0]) || n.attr_int("group", 1) != 1) {
       return false;
@@ -217,10 +204,7 @@ class Rewriter {
     }
     const std::string pad = n.attr_string("auto_pad", "NOTSET");
     if (pad != "NOTSET" && pad != "VALID") return false;
-    const TypeInfo* x = declared_4d(n.inputs[0]);
-    if (x == nullptr) return false;
-    const Shape s = x->static_shape();
-    return s[2] * s[3] >= 28 * 28 && !region_reader(n.outputs[0]);
+    return !region_reader(n.outputs[0]);
   }
 
   std::string fresh(const std::string& base) {
