@@ -1,6 +1,6 @@
 // The flash-attention block loop (attention_flash_impl.h) over 8-float AVX2 vectors: QK^T in 6 x 16
 // register tiles, P V in 4 x 24 (column groups outside row groups), unmasked rows through the
-// one-pass softmax (attention_flash_impl.h's switches). Defines nothing but its entry point
+// one-pass softmax (attention_flash_impl.h's switches); K packed by 8 x 8 register transposes. Defines nothing but its entry point
 // (docs/ARCHITECTURE.md on ISA files).
 //
 // exp here: vec_math.h's exp (2^n * e^r, the same reduction and polynomial), with inputs below -87.3
@@ -14,6 +14,7 @@
 #include <immintrin.h>
 
 #include "kernels/cpu/attention_flash.h"
+#include "kernels/cpu/transpose__avx2.h"
 #include "kernels/cpu/vec_math__avx2.h"
 
 namespace onnxi::kernels {
@@ -78,6 +79,32 @@ struct Vec256 {
   }
 };
 
+// K rows [j, j + 8) x dims [d, d + 8) of the head, transposed into 8 dims x 8 keys, each an 8-key
+// run of a panel row: 8 x 8 squares through registers, as the AVX-512 file does with 16 x 16 (the
+// portable loop stores one float per key and dim).
+void pack_k_panels(const float* k, int64_t k_row, int64_t kv_len, int64_t dim, float* panels) {
+  constexpr int64_t kp = 2 * Vec256::kLanes;
+  const int64_t panel_count = (kv_len + kp - 1) / kp;
+  __m256 r[8];
+  for (int64_t p = 0; p < panel_count; ++p) {
+    float* panel = panels + p * kp * dim;
+    for (int64_t part = 0; part < kp; part += 8) {
+      const int64_t j0 = p * kp + part;
+      const int64_t keys = kv_len - j0 < 8 ? kv_len - j0 : 8;  // <= 0: padding keys only
+      for (int64_t d = 0; d < dim; d += 8) {
+        const int64_t dims = dim - d < 8 ? dim - d : 8;
+        const __m256i m = Vec256::tail(static_cast<int>(dims));
+        for (int64_t i = 0; i < 8; ++i) {
+          const float* row = k + (j0 + i) * k_row + d;
+          r[i] = i >= keys ? _mm256_setzero_ps() : dims == 8 ? _mm256_loadu_ps(row) : _mm256_maskload_ps(row, m);
+        }
+        transpose8(r);
+        for (int64_t dd = 0; dd < dims; ++dd) _mm256_storeu_ps(panel + (d + dd) * kp + part, r[dd]);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace onnxi::kernels
 
@@ -86,7 +113,9 @@ struct Vec256 {
 namespace onnxi::kernels {
 
 FlashBlockKernel flash_block_kernel_f32__avx2() {
-  return make_flash_block_kernel<Vec256>();
+  FlashBlockKernel k = make_flash_block_kernel<Vec256>();
+  k.pack_k = &pack_k_panels;
+  return k;
 }
 
 }  // namespace onnxi::kernels

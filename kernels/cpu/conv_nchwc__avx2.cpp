@@ -6,12 +6,14 @@
 // vectors and one broadcast. The pixels are split evenly (17 as 5 + 6 + 6), since a sub-tile of
 // 1-2 pixels waits on its FMA latency.
 //
-// Also here: ReorderInput's planes and the NCHW store of nchw_output (8 x 8 register transposes).
+// Also here: ReorderInput's planes and the NCHW store of nchw_output (8 x 8 register transposes,
+// transpose__avx2.h).
 #include <immintrin.h>
 
 #include <cstdint>
 
 #include "kernels/cpu/conv_nchwc.h"
+#include "kernels/cpu/transpose__avx2.h"
 
 namespace onnxi::kernels {
 namespace {
@@ -119,25 +121,6 @@ int pixel_stride_index(int64_t ps) {
     case 1: return 2;
     case 2: return 3;
     default: return -1;
-  }
-}
-
-// r[i] = pixel i's 8 channels in, channel i's 8 pixels out.
-inline void transpose8(__m256 r[8]) {
-  __m256 t[8], u[8];
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int j = 0; j < 2; ++j) {
-    u[4 * j] = _mm256_shuffle_ps(t[4 * j], t[4 * j + 2], 0x44);
-    u[4 * j + 1] = _mm256_shuffle_ps(t[4 * j], t[4 * j + 2], 0xee);
-    u[4 * j + 2] = _mm256_shuffle_ps(t[4 * j + 1], t[4 * j + 3], 0x44);
-    u[4 * j + 3] = _mm256_shuffle_ps(t[4 * j + 1], t[4 * j + 3], 0xee);
-  }
-  for (int k = 0; k < 4; ++k) {
-    r[k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x20);
-    r[4 + k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x31);
   }
 }
 
