@@ -77,33 +77,8 @@ struct Vec256 {
   static reg blend_neg_inf(__m256i keep, reg x) {
     return _mm256_blendv_ps(_mm256_set1_ps(-__builtin_inff()), x, _mm256_castsi256_ps(keep));
   }
+  static void transpose(reg* r) { transpose8(r); }
 };
-
-// K rows [j, j + 8) x dims [d, d + 8) of the head, transposed into 8 dims x 8 keys, each an 8-key
-// run of a panel row: 8 x 8 squares through registers, as the AVX-512 file does with 16 x 16 (the
-// portable loop stores one float per key and dim).
-void pack_k_panels(const float* k, int64_t k_row, int64_t kv_len, int64_t dim, float* panels) {
-  constexpr int64_t kp = 2 * Vec256::kLanes;
-  const int64_t panel_count = (kv_len + kp - 1) / kp;
-  __m256 r[8];
-  for (int64_t p = 0; p < panel_count; ++p) {
-    float* panel = panels + p * kp * dim;
-    for (int64_t part = 0; part < kp; part += 8) {
-      const int64_t j0 = p * kp + part;
-      const int64_t keys = kv_len - j0 < 8 ? kv_len - j0 : 8;  // <= 0: padding keys only
-      for (int64_t d = 0; d < dim; d += 8) {
-        const int64_t dims = dim - d < 8 ? dim - d : 8;
-        const __m256i m = Vec256::tail(static_cast<int>(dims));
-        for (int64_t i = 0; i < 8; ++i) {
-          const float* row = k + (j0 + i) * k_row + d;
-          r[i] = i >= keys ? _mm256_setzero_ps() : dims == 8 ? _mm256_loadu_ps(row) : _mm256_maskload_ps(row, m);
-        }
-        transpose8(r);
-        for (int64_t dd = 0; dd < dims; ++dd) _mm256_storeu_ps(panel + (d + dd) * kp + part, r[dd]);
-      }
-    }
-  }
-}
 
 }  // namespace
 }  // namespace onnxi::kernels
@@ -113,9 +88,7 @@ void pack_k_panels(const float* k, int64_t k_row, int64_t kv_len, int64_t dim, f
 namespace onnxi::kernels {
 
 FlashBlockKernel flash_block_kernel_f32__avx2() {
-  FlashBlockKernel k = make_flash_block_kernel<Vec256>();
-  k.pack_k = &pack_k_panels;
-  return k;
+  return make_flash_block_kernel<Vec256>();
 }
 
 }  // namespace onnxi::kernels

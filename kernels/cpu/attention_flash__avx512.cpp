@@ -40,32 +40,8 @@ struct Vec512 {
   static reg blend_neg_inf(__mmask16 keep, reg x) {
     return _mm512_mask_blend_ps(keep, _mm512_set1_ps(-__builtin_inff()), x);
   }
+  static void transpose(reg* r) { transpose16(r); }
 };
-
-// K rows [j, j + 16) x dims [d, d + 16) of the head, transposed into 16 dims x 16 keys, each a
-// 16-key run of a panel row: 16 x 16 squares through registers (the scalar loop stored one float
-// per key and dim, 17% of an S=128 attention's time on a Zen 5 core, 0.04 of 0.33 ms).
-void pack_k_panels(const float* k, int64_t k_row, int64_t kv_len, int64_t dim, float* panels) {
-  constexpr int64_t kp = 2 * Vec512::kLanes;
-  const int64_t panel_count = (kv_len + kp - 1) / kp;
-  __m512 r[16];
-  for (int64_t p = 0; p < panel_count; ++p) {
-    float* panel = panels + p * kp * dim;
-    for (int64_t half = 0; half < kp; half += 16) {
-      const int64_t j0 = p * kp + half;
-      const int64_t keys = kv_len - j0 < 16 ? kv_len - j0 : 16;  // <= 0: padding keys only
-      for (int64_t d = 0; d < dim; d += 16) {
-        const int64_t dims = dim - d < 16 ? dim - d : 16;
-        const __mmask16 m = tail_mask(dims);
-        for (int64_t i = 0; i < 16; ++i) {
-          r[i] = i < keys ? _mm512_maskz_loadu_ps(m, k + (j0 + i) * k_row + d) : _mm512_setzero_ps();
-        }
-        transpose16(r);
-        for (int64_t dd = 0; dd < dims; ++dd) _mm512_storeu_ps(panel + (d + dd) * kp + half, r[dd]);
-      }
-    }
-  }
-}
 
 }  // namespace
 }  // namespace onnxi::kernels
@@ -75,9 +51,7 @@ void pack_k_panels(const float* k, int64_t k_row, int64_t kv_len, int64_t dim, f
 namespace onnxi::kernels {
 
 FlashBlockKernel flash_block_kernel_f32__avx512() {
-  FlashBlockKernel k = make_flash_block_kernel<Vec512>();
-  k.pack_k = &pack_k_panels;
-  return k;
+  return make_flash_block_kernel<Vec512>();
 }
 
 }  // namespace onnxi::kernels
