@@ -90,9 +90,64 @@ void sgemm_rx16(int64_t kc, const float* a, int64_t lda, const float* b, float* 
   }
 }
 
+// A panel's first 8 columns only (the last panel of N % 16 <= 8: an isolated 7x7 1x1 conv's 49
+// pixels, a Gemm's N = 1000): one B vector per step of depth, two sets of R accumulators for even
+// and odd depths so the FMAs do not wait on each other's latency, summed at the end. Half the
+// FMAs of the 16-column tile.
+template <int R, bool kDirect>
+void sgemm_rx8(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int64_t cols,
+               bool accumulate) {
+  __m256 even[R], odd[R];
+#pragma GCC unroll 6
+  for (int i = 0; i < R; ++i) even[i] = odd[i] = _mm256_setzero_ps();
+  const int64_t a_step = kDirect ? 1 : kMr;
+  int64_t k = 0;
+  for (; k + 2 <= kc; k += 2) {
+    const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + kNr);
+#pragma GCC unroll 6
+    for (int i = 0; i < R; ++i) {
+      const float* ai = kDirect ? a + i * lda : a + i;
+      even[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(ai), b0, even[i]);
+      odd[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(ai + a_step), b1, odd[i]);
+    }
+    a += 2 * a_step;
+    b += 2 * kNr;
+  }
+  if (k < kc) {
+    const __m256 b0 = _mm256_loadu_ps(b);
+#pragma GCC unroll 6
+    for (int i = 0; i < R; ++i) even[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(kDirect ? a + i * lda : a + i), b0, even[i]);
+  }
+  alignas(32) float tile[R][8];
+#pragma GCC unroll 6
+  for (int i = 0; i < R; ++i) _mm256_store_ps(tile[i], _mm256_add_ps(even[i], odd[i]));
+  for (int i = 0; i < R; ++i) {
+    float* row = c + i * ldc;
+    if (accumulate) {
+      for (int64_t j = 0; j < cols; ++j) row[j] += tile[i][j];
+    } else {
+      for (int64_t j = 0; j < cols; ++j) row[j] = tile[i][j];
+    }
+  }
+}
+
+template <bool kDirect>
+void sgemm_6x8_rows(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int64_t rows,
+                    int64_t cols, bool accumulate) {
+  switch (rows) {
+    case 6: return sgemm_rx8<6, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate);
+    case 5: return sgemm_rx8<5, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate);
+    case 4: return sgemm_rx8<4, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate);
+    case 3: return sgemm_rx8<3, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate);
+    case 2: return sgemm_rx8<2, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate);
+    default: return sgemm_rx8<1, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate);
+  }
+}
+
 template <bool kDirect>
 void sgemm_6x16_rows(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int64_t rows,
                      int64_t cols, bool accumulate, const float* prefetch) {
+  if (cols <= 8) return sgemm_6x8_rows<kDirect>(kc, a, lda, b, c, ldc, rows, cols, accumulate);
   switch (rows) {
     case 6: return sgemm_rx16<6, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate, prefetch);
     case 5: return sgemm_rx16<5, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate, nullptr);
