@@ -22,6 +22,21 @@ namespace {
 constexpr int kMr = 6;
 constexpr int kNr = 16;
 
+// The valid corner (rows x cols) of a spilled edge tile (ld floats per row) into C, added to it
+// when accumulating.
+inline void store_corner(const float* tile, int64_t ld, int rows, float* c, int64_t ldc, int64_t cols,
+                         bool accumulate) {
+  for (int i = 0; i < rows; ++i) {
+    float* row = c + i * ldc;
+    const float* t = tile + i * ld;
+    if (accumulate) {
+      for (int64_t j = 0; j < cols; ++j) row[j] += t[j];
+    } else {
+      for (int64_t j = 0; j < cols; ++j) row[j] = t[j];
+    }
+  }
+}
+
 // R rows (R < 6 for the last row panel: the FMAs of padding rows are skipped, not just their
 // stores). A is either packed (a[k * 6 + i]) or, with kDirect, read in place from row-major A
 // (a[i * lda + k]). Non-null `prefetch`: one line from there every 4 steps of depth (the driver's
@@ -80,14 +95,7 @@ void sgemm_rx16(int64_t kc, const float* a, int64_t lda, const float* b, float* 
     _mm256_store_ps(tile[i], acc0[i]);
     _mm256_store_ps(tile[i] + 8, acc1[i]);
   }
-  for (int i = 0; i < R; ++i) {
-    float* row = c + i * ldc;
-    if (accumulate) {
-      for (int64_t j = 0; j < cols; ++j) row[j] += tile[i][j];
-    } else {
-      for (int64_t j = 0; j < cols; ++j) row[j] = tile[i][j];
-    }
-  }
+  store_corner(tile[0], kNr, R, c, ldc, cols, accumulate);
 }
 
 // A panel's first 8 columns only (the last panel of N % 16 <= 8: an isolated 7x7 1x1 conv's 49
@@ -121,40 +129,24 @@ void sgemm_rx8(int64_t kc, const float* a, int64_t lda, const float* b, float* c
   alignas(32) float tile[R][8];
 #pragma GCC unroll 6
   for (int i = 0; i < R; ++i) _mm256_store_ps(tile[i], _mm256_add_ps(even[i], odd[i]));
-  for (int i = 0; i < R; ++i) {
-    float* row = c + i * ldc;
-    if (accumulate) {
-      for (int64_t j = 0; j < cols; ++j) row[j] += tile[i][j];
-    } else {
-      for (int64_t j = 0; j < cols; ++j) row[j] = tile[i][j];
-    }
-  }
+  store_corner(tile[0], 8, R, c, ldc, cols, accumulate);
 }
 
-template <bool kDirect>
-void sgemm_6x8_rows(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int64_t rows,
-                    int64_t cols, bool accumulate) {
-  switch (rows) {
-    case 6: return sgemm_rx8<6, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate);
-    case 5: return sgemm_rx8<5, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate);
-    case 4: return sgemm_rx8<4, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate);
-    case 3: return sgemm_rx8<3, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate);
-    case 2: return sgemm_rx8<2, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate);
-    default: return sgemm_rx8<1, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate);
-  }
-}
-
+// Panels of at most 8 columns take the 8-wide tile; only full 6-row tiles prefetch.
 template <bool kDirect>
 void sgemm_6x16_rows(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int64_t rows,
                      int64_t cols, bool accumulate, const float* prefetch) {
-  if (cols <= 8) return sgemm_6x8_rows<kDirect>(kc, a, lda, b, c, ldc, rows, cols, accumulate);
+  auto run = [&]<int R>() {
+    if (cols <= 8) return sgemm_rx8<R, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate);
+    sgemm_rx16<R, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate, R == kMr ? prefetch : nullptr);
+  };
   switch (rows) {
-    case 6: return sgemm_rx16<6, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate, prefetch);
-    case 5: return sgemm_rx16<5, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate, nullptr);
-    case 4: return sgemm_rx16<4, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate, nullptr);
-    case 3: return sgemm_rx16<3, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate, nullptr);
-    case 2: return sgemm_rx16<2, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate, nullptr);
-    default: return sgemm_rx16<1, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate, nullptr);
+    case 6: return run.template operator()<6>();
+    case 5: return run.template operator()<5>();
+    case 4: return run.template operator()<4>();
+    case 3: return run.template operator()<3>();
+    case 2: return run.template operator()<2>();
+    default: return run.template operator()<1>();
   }
 }
 

@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
-#include <new>
 #include <iterator>
 #include <map>
+#include <mutex>
+#include <new>
 #include <unordered_map>
 #include <unordered_set>
 #if defined(__linux__)

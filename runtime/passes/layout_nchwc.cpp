@@ -36,8 +36,8 @@
 #include <set>
 
 #include "kernels/cpu/conv_nchwc.h"
-#include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/conv_winograd.h"
+#include "kernels/cpu/cpu_features.h"
 #include "runtime/passes/pass_util.h"
 
 namespace onnxi::passes {
@@ -117,7 +117,7 @@ class Rewriter {
         continue;
       }
       int64_t c = 0, m = 0;
-      if (convertible_conv(n, uses_, c, m) && !isolated_depthwise(n, c, m) && !isolated_pointwise(n)) {
+      if (convertible_conv(n, uses_, c, m) && !stays_nchw(n, c, m)) {
         emit_conv(n, c, m, "", n.outputs[0]);
       } else if (blocked_unary(n) && is_blocked(n.inputs[0]) && !any_blocked(n, 1)) {
         emit_same_layout(n, blocked_[n.inputs[0]].channels);
@@ -168,10 +168,26 @@ class Rewriter {
     return false;
   }
 
-  // A depthwise conv does a few FMAs per value: two reorders around it cost more than the blocked
-  // kernel saves, so one never starts a region.
-  bool isolated_depthwise(const Node& n, int64_t c, int64_t m) const {
-    return n.attr_int("group", 1) == c && c == m && c > 1 && !is_blocked(n.inputs[0]);
+  // Convs that would form a region of their own, where the NCHW kernels are faster than the
+  // blocked ones with their border reorders (the file comment):
+  // - a depthwise conv on an NCHW input: a few FMAs per value, less than two reorders cost;
+  // - on AVX2, a 1x1 stride-1 unpadded group-1 conv on an NCHW input whose output no op that could
+  //   continue a region reads (the plain GEMM reads and writes NCHW in place).
+  bool stays_nchw(const Node& n, int64_t c, int64_t m) const {
+    if (is_blocked(n.inputs[0])) return false;
+    const int64_t group = n.attr_int("group", 1);
+    if (group == c && c == m && c > 1) return true;
+    if (kernels::active_isa() != kernels::Isa::Avx2 || group != 1) return false;
+    const Tensor* w = uses_.constant_float(n.inputs[1]);
+    auto all = [&](const char* attr, int64_t want) {
+      for (int64_t v : n.attr_ints(attr)) {
+        if (v != want) return false;
+      }
+      return true;
+    };
+    const std::string pad = n.attr_string("auto_pad", "NOTSET");
+    return w != nullptr && w->dim(2) == 1 && w->dim(3) == 1 && all("strides", 1) && all("pads", 0) &&
+           (pad == "NOTSET" || pad == "VALID") && !region_reader(n.outputs[0]);
   }
 
   // Whether a reader of `name` could continue a blocked region.
@@ -182,29 +198,11 @@ class Rewriter {
       const Node& n = g_.nodes[r];
       int64_t c = 0, m = 0;
       if (convertible_conv(n, uses_, c, m) || blocked_unary(n) || blocked_binary(n) || blocked_pool(n) ||
-          is_default(n, "GlobalAveragePool") || residual_at_add_.count(r)) {
+          is_default(n, "GlobalAveragePool")) {
         return true;
       }
     }
     return false;
-  }
-
-  // A 1x1 stride-1 unpadded group-1 conv on an NCHW input whose output no region op reads (the
-  // file comment: AVX2 only).
-  bool isolated_pointwise(const Node& n) const {
-    if (kernels::active_isa() != kernels::Isa::Avx2 || is_blocked(n.inputs[0]) || n.attr_int("group", 1) != 1) {
-      return false;
-    }
-    const Tensor* w = uses_.constant_float(n.inputs[1]);
-    if (w == nullptr || w->dim(2) != 1 || w->dim(3) != 1) return false;
-    for (const char* a : {"strides", "pads", "dilations"}) {
-      for (int64_t v : n.attr_ints(a)) {
-        if (v != (std::strcmp(a, "pads") == 0 ? 0 : 1)) return false;
-      }
-    }
-    const std::string pad = n.attr_string("auto_pad", "NOTSET");
-    if (pad != "NOTSET" && pad != "VALID") return false;
-    return !region_reader(n.outputs[0]);
   }
 
   std::string fresh(const std::string& base) {
