@@ -4,7 +4,8 @@
 // number of pixels; the driver gives up to 24, whole sub-tiles of 5-6 where the row allows) runs as
 // sub-tiles of one output block (two ymm halves) x up to 6 pixels: 12 accumulators, two weight
 // vectors and one broadcast. The pixels are split evenly (17 as 5 + 6 + 6), since a sub-tile of
-// 1-2 pixels waits on its FMA latency.
+// 1-2 pixels waits on its FMA latency. A last block with at most 8 real channels runs its low
+// half alone, up to 12 pixels per sub-tile.
 //
 // Also here: ReorderInput's planes and the NCHW store of nchw_output (8 x 8 register transposes,
 // transpose__avx2.h).
@@ -99,6 +100,75 @@ void sub_tile(const NchwcTile& t, int b, int p0) {
   }
 }
 
+// The last block of a tile when it has at most 8 real output channels (t.half_last; MobileNetV2's
+// projections to 24 channels): its low half alone, one accumulator per pixel, so up to 12 pixels
+// per sub-tile. The padding lanes are written in the last chunk as a full block would write them
+// (clamp(0 + sum): zero weights and bias), so they stay finite.
+constexpr int kMaxHalfPixels = 12;
+
+template <int TW, int PS>
+void half_sub_tile(const NchwcTile& t, int b, int p0) {
+  constexpr bool kBlocked = PS >= 16;
+  const int64_t ybs = t.y_block_stride;
+  float* y = t.y + b * ybs + p0 * 16;
+  const float* sum = t.sum != nullptr ? t.sum + b * ybs + p0 * 16 : nullptr;
+  __m256 acc[TW];
+  if (t.first) {
+    const __m256 b0 = _mm256_loadu_ps(t.bias + b * 16);
+#pragma GCC unroll 12
+    for (int p = 0; p < TW; ++p) acc[p] = b0;
+  } else {
+#pragma GCC unroll 12
+    for (int p = 0; p < TW; ++p) acc[p] = _mm256_loadu_ps(y + p * 16);
+  }
+  const float* xb = t.x + p0 * PS;
+  const float* w = t.w + b * t.w_block_stride;
+  for (int64_t icb = 0; icb < t.ic_blocks; ++icb, xb += t.x_block_stride) {
+    const int n_ic = icb + 1 == t.ic_blocks ? static_cast<int>(t.tail_ics) : 16;
+    for (int64_t tap = 0; tap < t.taps; ++tap) {
+      const float* xt = xb + t.tap_offsets[tap];
+      if constexpr (kBlocked) {
+#pragma GCC unroll 2
+        for (int ic = 0; ic < n_ic; ++ic) {
+          const __m256 w0 = _mm256_loadu_ps(w + ic * 16);
+#pragma GCC unroll 12
+          for (int p = 0; p < TW; ++p) acc[p] = _mm256_fmadd_ps(_mm256_broadcast_ss(xt + p * PS + ic), w0, acc[p]);
+        }
+        w += 256;
+      } else {
+        const int64_t n_planes = n_ic < t.ic_per_block ? n_ic : t.ic_per_block;
+        const float* xi = xt;
+#pragma GCC unroll 2
+        for (int64_t ic = 0; ic < n_planes; ++ic, xi += t.x_ic_stride) {
+          const __m256 w0 = _mm256_loadu_ps(w + ic * 16);
+#pragma GCC unroll 12
+          for (int p = 0; p < TW; ++p) acc[p] = _mm256_fmadd_ps(_mm256_broadcast_ss(xi + p * PS), w0, acc[p]);
+        }
+        w += t.ic_per_block * 16;
+      }
+    }
+  }
+  if (t.last) {
+    const bool clamp = t.lo != -__builtin_inff() || t.hi != __builtin_inff();
+    const __m256 lo = _mm256_set1_ps(t.lo), hi = _mm256_set1_ps(t.hi);
+#pragma GCC unroll 12
+    for (int p = 0; p < TW; ++p) {
+      __m256 pad = _mm256_setzero_ps();
+      if (sum != nullptr) {
+        acc[p] = _mm256_add_ps(acc[p], _mm256_loadu_ps(sum + p * 16));
+        pad = _mm256_loadu_ps(sum + p * 16 + 8);
+      }
+      if (clamp) {
+        acc[p] = _mm256_min_ps(hi, _mm256_max_ps(lo, acc[p]));
+        pad = _mm256_min_ps(hi, _mm256_max_ps(lo, pad));
+      }
+      _mm256_storeu_ps(y + p * 16 + 8, pad);
+    }
+  }
+#pragma GCC unroll 12
+  for (int p = 0; p < TW; ++p) _mm256_storeu_ps(y + p * 16, acc[p]);
+}
+
 using SubTileFn = void (*)(const NchwcTile& t, int b, int p0);
 
 template <int PS, int TW = 1>
@@ -109,10 +179,33 @@ void fill_sub_row(SubTileFn* row) {
   }
 }
 
+template <int PS, int TW = 1>
+void fill_half_row(SubTileFn* row) {
+  if constexpr (TW <= kMaxHalfPixels) {
+    row[TW] = &half_sub_tile<TW, PS>;
+    fill_half_row<PS, TW + 1>(row);
+  }
+}
+
 struct SubTileTable {
-  SubTileFn fn[4][kMaxSubPixels + 1] = {};  // [pixel stride 16, 32, 1, 2][pixels]
-  SubTileTable() { fill_sub_row<16>(fn[0]), fill_sub_row<32>(fn[1]), fill_sub_row<1>(fn[2]), fill_sub_row<2>(fn[3]); }
+  SubTileFn fn[4][kMaxSubPixels + 1] = {};     // [pixel stride 16, 32, 1, 2][pixels]
+  SubTileFn half[4][kMaxHalfPixels + 1] = {};  // the same for a half last block
+  SubTileTable() {
+    fill_sub_row<16>(fn[0]), fill_sub_row<32>(fn[1]), fill_sub_row<1>(fn[2]), fill_sub_row<2>(fn[3]);
+    fill_half_row<16>(half[0]), fill_half_row<32>(half[1]), fill_half_row<1>(half[2]), fill_half_row<2>(half[3]);
+  }
 };
+
+// Splits `pixels` into equal runs of at most `most` (17 by 6: 5 + 6 + 6) and calls fn on each.
+void split_pixels(const NchwcTile& t, int b, int most, SubTileFn const* row) {
+  const int groups = (t.pixels + most - 1) / most;
+  int p0 = 0;
+  for (int g = 0; g < groups; ++g) {
+    const int n = (t.pixels - p0) / (groups - g);
+    row[n](t, b, p0);
+    p0 += n;
+  }
+}
 
 int pixel_stride_index(int64_t ps) {
   switch (ps) {
@@ -136,15 +229,11 @@ void nchwc_conv_tile__avx2(const NchwcTile& t) {
     nchwc_conv_tile__scalar(t);
     return;
   }
-  // Padding lanes of a half last block compute as in a full one (zero weights and bias: clamp(0 +
-  // sum)), which is what the 256-bit half tiles of the AVX-512 kernel write too.
-  const int groups = (t.pixels + kMaxSubPixels - 1) / kMaxSubPixels;
   for (int b = 0; b < t.blocks; ++b) {
-    int p0 = 0;
-    for (int g = 0; g < groups; ++g) {
-      const int n = (t.pixels - p0) / (groups - g);
-      table.fn[psi][n](t, b, p0);
-      p0 += n;
+    if (t.half_last && b + 1 == t.blocks) {
+      split_pixels(t, b, kMaxHalfPixels, table.half[psi]);
+    } else {
+      split_pixels(t, b, kMaxSubPixels, table.fn[psi]);
     }
   }
 }
