@@ -219,10 +219,10 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
   // chunks of one ic block were slower).
   const int64_t chunk_bytes = tile == nchwc_conv_tile__avx2 && taps == 1 ? kWeightChunkBytes / 8 : kWeightChunkBytes;
 
-  // Only the AVX-512 tiles prefetch. Measured on one Zen 5 core: BM_WinogradColdDirect (3x3,
-  // weights from memory) 2-5% faster (512 channels at 7x7: 188-198 -> 200-201 GFLOP/s), warm
+  // The AVX-512 and AVX2 tiles prefetch (AVX2 figures in conv_nchwc__avx2.cpp). AVX-512, on one
+  // Zen 5 core: BM_WinogradColdDirect (3x3, weights from memory) 2-5% faster (512 channels at 7x7: 188-198 -> 200-201 GFLOP/s), warm
   // weights unchanged; ResNet-50 at 1 thread 3-4% faster (min of 30 runs, 4 alternations).
-  const bool prefetch_weights = tile == nchwc_conv_tile__avx512;
+  const bool prefetch_weights = tile == nchwc_conv_tile__avx512 || tile == nchwc_conv_tile__avx2;
   parallel_for(0, units, 1, [&](int64_t begin, int64_t end) {
     for (int64_t u = begin; u < end; ++u) {
       const int64_t band = band_major ? (u / per_image) % bands : u % bands;
@@ -314,7 +314,13 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
         int64_t pf_lines = 0, pf_line = 0;  // lines per ic block of each tile; lines given out
         const int64_t next_lines = next_floats / 16;
         if (next_w != nullptr) {
-          const int64_t tiles = (oh1 - oh0) * ((ow1 - ow0 + max_pixels - 1) / max_pixels);
+          int64_t row_tiles = 0;
+          if (avx2_tiles) {
+            for (int64_t ow = ow0; ow < ow1; ow += nchwc_avx2_tile_pixels(ow1 - ow)) ++row_tiles;
+          } else {
+            row_tiles = (ow1 - ow0 + max_pixels - 1) / max_pixels;
+          }
+          const int64_t tiles = (oh1 - oh0) * row_tiles;
           pf_lines = ((next_lines + tiles - 1) / tiles + t.ic_blocks - 1) / t.ic_blocks;
           // A next run of one block (the tail): the tiles' second stream repeats the first.
           const int64_t next_blocks = t.last ? out_blocks - run.first - run.blocks : run.blocks;

@@ -98,7 +98,7 @@ struct NchwcTile {
   float lo = -__builtin_inff(), hi = __builtin_inff();
   // Weights a later tile reads first, fetched into L2 ahead of it: prefetch_lines lines of each
   // block's stream (prefetch_block_stride floats apart) per ic block, or none when null. Tiles
-  // that ignore it (AVX2, scalar) are still correct.
+  // that ignore it (scalar) are still correct.
   const float* prefetch = nullptr;
   int64_t prefetch_block_stride = 0;
   int64_t prefetch_lines = 0;

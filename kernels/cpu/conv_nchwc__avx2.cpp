@@ -21,6 +21,19 @@ namespace {
 
 constexpr int kMaxSubPixels = 6;
 
+// The lines of weights a later tile reads first (t.prefetch: the driver gives each tile its share
+// of the next chunk's stream), fetched into L2 by the tile's first sub-tile, a few lines per ic
+// block. Weights streamed from memory otherwise stall the first sub-tile of each chunk: in
+// MobileNetV2 (Zen 2, 1 thread, profile of 300 runs, 3 alternations) the 7x7 1x1 convs
+// 320 -> 1280 0.63-0.71 -> 0.57-0.60 ms and 960 -> 320 0.46-0.48 -> 0.43-0.45 ms.
+inline void prefetch_weights(const NchwcTile& t, int64_t icb) {
+  const float* pf = t.prefetch + icb * t.prefetch_lines * 16;
+  for (int b = 0; b < t.blocks; ++b) {
+    const char* line = reinterpret_cast<const char*>(pf + b * t.prefetch_block_stride);
+    for (int64_t l = 0; l < t.prefetch_lines; ++l) _mm_prefetch(line + l * 64, _MM_HINT_T1);
+  }
+}
+
 // PS: floats between the inputs of adjacent output pixels (16, 32: blocked; 1, 2: NCHW planes).
 template <int TW, int PS>
 void sub_tile(const NchwcTile& t, int b, int p0) {
@@ -42,7 +55,9 @@ void sub_tile(const NchwcTile& t, int b, int p0) {
   }
   const float* xb = t.x + p0 * PS;
   const float* w = t.w + b * t.w_block_stride;
+  const bool prefetch = t.prefetch != nullptr && b == 0 && p0 == 0;
   for (int64_t icb = 0; icb < t.ic_blocks; ++icb, xb += t.x_block_stride) {
+    if (prefetch) prefetch_weights(t, icb);
     const int n_ic = icb + 1 == t.ic_blocks ? static_cast<int>(t.tail_ics) : 16;
     for (int64_t tap = 0; tap < t.taps; ++tap) {
       const float* xt = xb + t.tap_offsets[tap];
@@ -123,7 +138,9 @@ void half_sub_tile(const NchwcTile& t, int b, int p0) {
   }
   const float* xb = t.x + p0 * PS;
   const float* w = t.w + b * t.w_block_stride;
+  const bool prefetch = t.prefetch != nullptr && b == 0 && p0 == 0;
   for (int64_t icb = 0; icb < t.ic_blocks; ++icb, xb += t.x_block_stride) {
+    if (prefetch) prefetch_weights(t, icb);
     const int n_ic = icb + 1 == t.ic_blocks ? static_cast<int>(t.tail_ics) : 16;
     for (int64_t tap = 0; tap < t.taps; ++tap) {
       const float* xt = xb + t.tap_offsets[tap];
