@@ -93,6 +93,10 @@ struct NchwcTile {
   int64_t w_block_stride = 0; // floats between oc blocks of the packed weights
   int64_t y_block_stride = 0; // floats between oc blocks of y (OH * OW * 16)
   int blocks = 1, pixels = 1;
+  // AVX2 tiles only: when row_pixels > 0 the tile's pixels run on over output rows of row_pixels
+  // pixels (x at the pixel in column col0 of the first; x_row_stride floats between the inputs of
+  // one output row and the next), y and sum stay contiguous (whole rows of the output plane).
+  int64_t row_pixels = 0, col0 = 0, x_row_stride = 0;
   bool first = true, last = true;  // first chunk starts from bias; last adds sum and clamps
   bool half_last = false;          // the last block has at most 8 real output channels
   float lo = -__builtin_inff(), hi = __builtin_inff();

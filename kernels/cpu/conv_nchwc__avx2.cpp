@@ -11,6 +11,7 @@
 // transpose__avx2.h).
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdint>
 
 #include "kernels/cpu/conv_nchwc.h"
@@ -35,8 +36,11 @@ inline void prefetch_weights(const NchwcTile& t, int64_t icb) {
 }
 
 // PS: floats between the inputs of adjacent output pixels (16, 32: blocked; 1, 2: NCHW planes).
-template <int TW, int PS>
-void sub_tile(const NchwcTile& t, int b, int p0) {
+// x: the input of the sub-tile's first pixel. Pixels from K on are the next output row's (a tile
+// of several rows, NchwcTile::row_pixels): they read `jump` floats further.
+template <int TW, int PS, int K = TW>
+void sub_tile(const NchwcTile& t, int b, int p0, const float* x, int64_t jump) {
+  static_assert(K >= 1 && K <= TW);
   constexpr bool kBlocked = PS >= 16;
   const int64_t ybs = t.y_block_stride;
   float* y = t.y + b * ybs + p0 * 16;
@@ -53,7 +57,7 @@ void sub_tile(const NchwcTile& t, int b, int p0) {
       hi_acc[p] = _mm256_loadu_ps(y + p * 16 + 8);
     }
   }
-  const float* xb = t.x + p0 * PS;
+  const float* xb = x;
   const float* w = t.w + b * t.w_block_stride;
   const bool prefetch = t.prefetch != nullptr && b == 0 && p0 == 0;
   for (int64_t icb = 0; icb < t.ic_blocks; ++icb, xb += t.x_block_stride) {
@@ -61,13 +65,14 @@ void sub_tile(const NchwcTile& t, int b, int p0) {
     const int n_ic = icb + 1 == t.ic_blocks ? static_cast<int>(t.tail_ics) : 16;
     for (int64_t tap = 0; tap < t.taps; ++tap) {
       const float* xt = xb + t.tap_offsets[tap];
+      const float* xj = xt + (K < TW ? jump : 0);
       if constexpr (kBlocked) {
 #pragma GCC unroll 2
         for (int ic = 0; ic < n_ic; ++ic) {
           const __m256 w0 = _mm256_loadu_ps(w + ic * 16), w1 = _mm256_loadu_ps(w + ic * 16 + 8);
 #pragma GCC unroll 6
           for (int p = 0; p < TW; ++p) {
-            const __m256 a = _mm256_broadcast_ss(xt + p * PS + ic);
+            const __m256 a = _mm256_broadcast_ss((p < K ? xt : xj) + p * PS + ic);
             lo_acc[p] = _mm256_fmadd_ps(a, w0, lo_acc[p]);
             hi_acc[p] = _mm256_fmadd_ps(a, w1, hi_acc[p]);
           }
@@ -122,7 +127,7 @@ void sub_tile(const NchwcTile& t, int b, int p0) {
 constexpr int kMaxHalfPixels = 12;
 
 template <int TW, int PS>
-void half_sub_tile(const NchwcTile& t, int b, int p0) {
+void half_sub_tile(const NchwcTile& t, int b, int p0, const float* x, int64_t /*jump*/) {
   constexpr bool kBlocked = PS >= 16;
   const int64_t ybs = t.y_block_stride;
   float* y = t.y + b * ybs + p0 * 16;
@@ -136,7 +141,7 @@ void half_sub_tile(const NchwcTile& t, int b, int p0) {
 #pragma GCC unroll 12
     for (int p = 0; p < TW; ++p) acc[p] = _mm256_loadu_ps(y + p * 16);
   }
-  const float* xb = t.x + p0 * PS;
+  const float* xb = x;
   const float* w = t.w + b * t.w_block_stride;
   const bool prefetch = t.prefetch != nullptr && b == 0 && p0 == 0;
   for (int64_t icb = 0; icb < t.ic_blocks; ++icb, xb += t.x_block_stride) {
@@ -186,13 +191,26 @@ void half_sub_tile(const NchwcTile& t, int b, int p0) {
   for (int p = 0; p < TW; ++p) _mm256_storeu_ps(y + p * 16, acc[p]);
 }
 
-using SubTileFn = void (*)(const NchwcTile& t, int b, int p0);
+using SubTileFn = void (*)(const NchwcTile& t, int b, int p0, const float* x, int64_t jump);
 
 template <int PS, int TW = 1>
 void fill_sub_row(SubTileFn* row) {
   if constexpr (TW <= kMaxSubPixels) {
     row[TW] = &sub_tile<TW, PS>;
     fill_sub_row<PS, TW + 1>(row);
+  }
+}
+
+// [pixels][K]: pixels from K on in the next row.
+template <int PS, int TW = 2, int K = 1>
+void fill_split(SubTileFn (*split)[kMaxSubPixels]) {
+  if constexpr (TW <= kMaxSubPixels) {
+    if constexpr (K < TW) {
+      split[TW][K] = &sub_tile<TW, PS, K>;
+      fill_split<PS, TW, K + 1>(split);
+    } else {
+      fill_split<PS, TW + 1, 1>(split);
+    }
   }
 }
 
@@ -207,20 +225,22 @@ void fill_half_row(SubTileFn* row) {
 struct SubTileTable {
   SubTileFn fn[4][kMaxSubPixels + 1] = {};     // [pixel stride 16, 32, 1, 2][pixels]
   SubTileFn half[4][kMaxHalfPixels + 1] = {};  // the same for a half last block
+  SubTileFn split[2][kMaxSubPixels + 1][kMaxSubPixels] = {};  // [pixel stride 16, 32][pixels][K]
   SubTileTable() {
     fill_sub_row<16>(fn[0]), fill_sub_row<32>(fn[1]), fill_sub_row<1>(fn[2]), fill_sub_row<2>(fn[3]);
     fill_half_row<16>(half[0]), fill_half_row<32>(half[1]), fill_half_row<1>(half[2]), fill_half_row<2>(half[3]);
+    fill_split<16>(split[0]), fill_split<32>(split[1]);
   }
 };
 
-// Splits `pixels` into equal runs of at most `most` (17 by 6: 5 + 6 + 6) and calls fn on each.
-void split_pixels(const NchwcTile& t, int b, int most, SubTileFn const* row) {
-  const int groups = (t.pixels + most - 1) / most;
-  int p0 = 0;
-  for (int g = 0; g < groups; ++g) {
-    const int n = (t.pixels - p0) / (groups - g);
-    row[n](t, b, p0);
-    p0 += n;
+// Pixels [p0, p0 + n) of the tile as equal runs of at most `most` (17 by 6: 5 + 6 + 6).
+template <typename F>
+void split_pixels(int p0, int n, int most, F&& fn) {
+  const int groups = (n + most - 1) / most;
+  for (int g = 0, done = 0; g < groups; ++g) {
+    const int k = (n - done) / (groups - g);
+    fn(p0 + done, k);
+    done += k;
   }
 }
 
@@ -242,16 +262,58 @@ void nchwc_conv_tile__avx2(const NchwcTile& t) {
   int psi = pixel_stride_index(t.x_pixel_stride);
   if (psi >= 0 && blocked != (psi < 2)) psi = -1;
   if (psi < 0 && t.pixels == 1) psi = blocked ? 0 : 2;  // one pixel: its stride never matters
-  if (psi < 0 || t.blocks < 1 || t.pixels < 1) {
-    nchwc_conv_tile__scalar(t);
+  if (psi < 0 || t.blocks < 1 || t.pixels < 1 || (t.row_pixels > 0 && psi > 1)) {
+    for (int p = 0; p < t.pixels;) {  // the scalar tiles take one row at a time
+      NchwcTile row = t;
+      const int64_t col = t.row_pixels > 0 ? (t.col0 + p) % t.row_pixels : 0;
+      row.pixels = t.row_pixels > 0 ? static_cast<int>(std::min<int64_t>(t.pixels - p, t.row_pixels - col)) : t.pixels;
+      row.row_pixels = 0;
+      if (t.row_pixels > 0) {
+        const int64_t f = t.col0 + p;
+        row.x = t.x + (f / t.row_pixels) * t.x_row_stride + (col - t.col0) * t.x_pixel_stride;
+      }
+      row.y = t.y + p * 16;
+      row.sum = t.sum != nullptr ? t.sum + p * 16 : nullptr;
+      nchwc_conv_tile__scalar(row);
+      p += row.pixels;
+    }
     return;
   }
+  const int64_t ps = t.x_pixel_stride;
+  if (t.row_pixels <= 0) {
+    for (int b = 0; b < t.blocks; ++b) {
+      const bool half = t.half_last && b + 1 == t.blocks;
+      split_pixels(0, t.pixels, half ? kMaxHalfPixels : kMaxSubPixels, [&](int p0, int n) {
+        (half ? table.half[psi][n] : table.fn[psi][n])(t, b, p0, t.x + p0 * ps, 0);
+      });
+    }
+    return;
+  }
+  // A tile over several output rows (t.row_pixels per row, from column t.col0 of the first):
+  // sub-tiles of up to 6 pixels cross a row end where they must, a half block's stop at it.
+  const int64_t rp = t.row_pixels;
+  const int64_t jump = t.x_row_stride - rp * ps;
+  const auto x_at = [&](int p) {  // input of tile pixel p
+    const int64_t f = t.col0 + p;
+    return t.x + (f / rp) * t.x_row_stride + (f % rp - t.col0) * ps;
+  };
   for (int b = 0; b < t.blocks; ++b) {
     if (t.half_last && b + 1 == t.blocks) {
-      split_pixels(t, b, kMaxHalfPixels, table.half[psi]);
-    } else {
-      split_pixels(t, b, kMaxSubPixels, table.fn[psi]);
+      for (int p = 0; p < t.pixels;) {
+        const int seg = static_cast<int>(std::min<int64_t>(t.pixels - p, rp - (t.col0 + p) % rp));
+        split_pixels(p, seg, kMaxHalfPixels, [&](int p0, int n) { table.half[psi][n](t, b, p0, x_at(p0), 0); });
+        p += seg;
+      }
+      continue;
     }
+    split_pixels(0, t.pixels, static_cast<int>(std::min<int64_t>(kMaxSubPixels, rp)), [&](int p0, int n) {
+      const int64_t k = rp - (t.col0 + p0) % rp;  // pixels left in p0's row
+      if (k >= n) {
+        table.fn[psi][n](t, b, p0, x_at(p0), 0);
+      } else {
+        table.split[psi][n][k](t, b, p0, x_at(p0), jump);
+      }
+    });
   }
 }
 

@@ -162,6 +162,31 @@ TEST_CASE("NCHWc convolution over rows the AVX2 tiles cut into sub-tiles of 5-6 
   }
 }
 
+TEST_CASE("NCHWc convolution over AVX2 tiles that run on over narrow output rows") {
+  // Rows under 16 pixels go to the AVX2 tiles as one run of pixels over the band's rows: sub-tiles
+  // of up to 6 pixels cross a row end (the next row's input a row stride on), a half last block's
+  // sub-tiles stop at it. Widths 1-15, strides 1 and 2, several bands, Sum and activations.
+  const std::vector<Case> cases = {
+      // c, m, groups, h, w, kh, kw, stride, pad, dilation, nchw_input, with_sum, lo, hi
+      {64, 64, 1, 14, 14, 3, 3, 2, 1, 1},                           // 7x7 out at stride 2 (ResNet-50)
+      {48, 32, 1, 7, 7, 3, 3, 1, 1, 1, false, true, 0.f},           // 7x7 s1, Sum, Relu
+      {32, 24, 1, 7, 7, 3, 3, 1, 1, 1, false, true, -1.f, 1.f},     // half last block, Sum, Clip
+      {40, 40, 1, 10, 10, 3, 3, 2, 1, 1},                           // rows of 5 (no run crosses two ends)
+      {16, 16, 1, 3, 3, 3, 3, 1, 1, 1},                             // rows of 3
+      {16, 48, 1, 28, 28, 3, 3, 2, 1, 1},                           // rows of 14
+      {32, 16, 1, 60, 15, 3, 3, 1, 1, 1},                           // rows of 15, several bands
+      {17, 33, 1, 9, 11, 5, 5, 1, 2, 1},                            // 5x5, partial ic block
+      {16, 16, 1, 11, 11, 3, 3, 1, 2, 2},                           // dilated
+      {24, 20, 1, 2, 1, 3, 3, 1, 1, 1},                             // rows of 1
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& k = cases[i];
+    INFO("case ", i, ": C=", k.c, " M=", k.m, " ", k.h, "x", k.w, " k", k.kh, " s", k.stride, " p", k.pad);
+    run_case(k, 700 + i);
+    run_case(k, 750 + i, true);  // NCHW output
+  }
+}
+
 TEST_CASE("NCHWc convolution from an NCHW input (a first conv on few channels), 7x7 stride 2 and others") {
   const std::vector<Case> cases = {
       {3, 64, 1, 29, 31, 7, 7, 2, 3, 1, true}, {3, 16, 1, 16, 16, 3, 3, 1, 1, 1, true},
