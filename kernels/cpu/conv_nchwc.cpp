@@ -157,9 +157,9 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
   }
   // An NCHW image (3 channels: a band's padded rows are small) is padded by each task into a
   // buffer of its own, read while still in cache, not as a whole image written out and read back
-  // (MobileNetV2's 3x3/2 first conv: ~10% of its time).
-  const bool band_pad = p.nchw_input;
-  const PaddedInput in = pad_input(p, x, band_pad);
+  // (MobileNetV2's 3x3/2 first conv: ~10% of its time); a blocked input too where the order of
+  // the tasks allows (band_pad below).
+  PaddedInput in = pad_input(p, x, true);  // x itself, or the padded shape only
   const int64_t e = p.nchw_input ? 1 : B;
   const int64_t icn = ic_per_block(p);
   const int64_t cgb = ic_blocks_per_group(p);
@@ -206,7 +206,11 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
   // one run's weights (the bands inner).
   const int64_t run_weight_bytes = 2 * w_block * int64_t{sizeof(float)};
   // A padded band is made once per task and kept for the next run's (band_pad), so the runs of a
-  // band go together there too.
+  // band go together there too. A blocked input is padded that way where its bands go together
+  // anyway (else each task would pad its band again for every run): ResNet-50's 3x3/2 on 128
+  // channels at 56x56 (Zen 2, 1 thread, in the model, 3 alternations) 2.86-2.91 -> 2.65-2.68 ms.
+  const bool band_pad = p.nchw_input || (in.data == nullptr && (bands == 1 || input_bytes / bands > run_weight_bytes));
+  if (in.data == nullptr && !band_pad) in = pad_input(p, x, false);
   const bool band_major = bands > 1 && (band_pad || input_bytes / bands > run_weight_bytes);
   const uint64_t call_id = band_pad ? ++g_conv_calls : 0;
   const int64_t cg = p.in_channels / p.groups;
@@ -240,7 +244,7 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
       // 58-60 -> 74-80 GFLOP/s, 3x3 at 7x7 62-67 -> 78-89, 256 channels 3x3/2 28 -> 14 85 -> 92,
       // 3x3 at 14x14 92 -> 99; ResNet-50 1-4% faster (3 alternations). Wider rows as one run
       // were no faster alone and 1-3% slower in ResNet-50.
-      const bool flat = avx2_tiles && !p.nchw_input && !column_bands && in.data != nullptr && p.out_w < 16;
+      const bool flat = avx2_tiles && !p.nchw_input && !column_bands && p.out_w < 16;
       const int64_t flat_pixels = (oh1 - oh0) * p.out_w;
       const int64_t max_chunk =
           std::max<int64_t>(1, chunk_bytes / (run.blocks * taps * icn * B * int64_t{sizeof(float)}));
@@ -285,8 +289,9 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
         if (in.data != nullptr) {
           xc = in.data + n * x_image + (group * cgb + c0) * x_block;
         } else {
-          // nchw_input (one group): the band's padded rows of every channel plane, made by the
-          // first unit of this band on this thread and reused by the next runs of output blocks.
+          // band_pad: the band's padded rows of every channel plane (NCHW) or block plane, made
+          // by the first unit of this band on this thread and reused by the next runs of output
+          // blocks.
           struct BandCache {
             uint64_t call = 0;
             int64_t n = -1, row0 = -1, rows = 0;
@@ -295,15 +300,21 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
           thread_local BandCache band;
           row0 = oh0 * p.stride_h;
           const int64_t r1 = (oh1 - 1) * p.stride_h + (p.kernel_h - 1) * p.dilation_h + 1;
+          const int64_t planes = p.nchw_input ? p.in_channels : in_blocks;
+          const int64_t band_plane = (r1 - row0) * in.w * e;
           if (band.call != call_id || band.n != n || band.row0 != row0 || band.rows != r1 - row0) {
-            band.buf.resize(static_cast<size_t>(p.in_channels * (r1 - row0) * in.w));
-            pad_rows(p, x + n * p.in_channels * p.in_h * p.in_w, p.in_channels, in.w, row0, r1, band.buf.data());
+            band.buf.resize(static_cast<size_t>(planes * band_plane));
+            pad_rows(p, x + n * planes * p.in_h * p.in_w * e, planes, in.w, row0, r1, band.buf.data());
             band.call = call_id, band.n = n, band.row0 = row0, band.rows = r1 - row0;
           }
-          const int64_t band_plane = (r1 - row0) * in.w;
-          xc = band.buf.data() + c0 * icn * band_plane;
-          t.x_ic_stride = band_plane;
-          t.x_block_stride = icn * band_plane;
+          if (p.nchw_input) {
+            xc = band.buf.data() + c0 * icn * band_plane;
+            t.x_ic_stride = band_plane;
+            t.x_block_stride = icn * band_plane;
+          } else {
+            xc = band.buf.data() + (group * cgb + c0) * band_plane;
+            t.x_block_stride = band_plane;
+          }
         }
         // What this task reads after this chunk, fetched into L2 by the chunk's tiles in equal
         // shares (weights streamed from memory otherwise stall the next chunk's first tile): the

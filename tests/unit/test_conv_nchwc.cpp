@@ -187,6 +187,27 @@ TEST_CASE("NCHWc convolution over AVX2 tiles that run on over narrow output rows
   }
 }
 
+TEST_CASE("NCHWc convolution padding a blocked input band by band") {
+  // A padded blocked input whose bands (row ranges of the output) hold more input than a run's
+  // weights is padded by each task into a buffer of its own, reused for the band's next runs of
+  // output blocks: many rows and few channels, strides, groups, bands overlapping by a row or two.
+  const std::vector<Case> cases = {
+      // c, m, groups, h, w, kh, kw, stride, pad, dilation, nchw_input, with_sum, lo, hi
+      {16, 16, 1, 64, 64, 3, 3, 2, 1, 1},
+      {16, 40, 1, 48, 40, 3, 3, 1, 1, 1, false, true, 0.f},  // half last block, Sum, Relu
+      {32, 32, 2, 40, 40, 3, 3, 1, 1, 1},                     // 2 groups of one ic block each
+      {24, 16, 1, 64, 48, 5, 5, 1, 2, 1, false, true},        // partial ic block, Sum
+      {16, 16, 1, 120, 13, 3, 3, 2, 1, 1, false, false, -1.f, 1.f},  // narrow rows (one run), Clip
+      {16, 16, 1, 60, 44, 3, 3, 1, 2, 2},                     // dilated
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& k = cases[i];
+    INFO("case ", i, ": C=", k.c, " M=", k.m, " g=", k.groups, " ", k.h, "x", k.w, " k", k.kh, " s", k.stride, " p", k.pad);
+    run_case(k, 800 + i);
+    run_case(k, 850 + i, true);  // NCHW output
+  }
+}
+
 TEST_CASE("NCHWc convolution from an NCHW input (a first conv on few channels), 7x7 stride 2 and others") {
   const std::vector<Case> cases = {
       {3, 64, 1, 29, 31, 7, 7, 2, 3, 1, true}, {3, 16, 1, 16, 16, 3, 3, 1, 1, 1, true},
