@@ -5,7 +5,8 @@
 // sub-tiles of one output block (two ymm halves) x up to 6 pixels: 12 accumulators, two weight
 // vectors and one broadcast. The pixels are split evenly (17 as 5 + 6 + 6), since a sub-tile of
 // 1-2 pixels waits on its FMA latency. A last block with at most 8 real channels runs its low
-// half alone, up to 12 pixels per sub-tile.
+// half alone, up to 12 pixels per sub-tile. Narrow output rows come as one tile over several rows
+// (NchwcTile::row_pixels), whose sub-tiles cross a row end at a compile-time split point.
 //
 // Also here: ReorderInput's planes and the NCHW store of nchw_output (8 x 8 register transposes,
 // transpose__avx2.h).
