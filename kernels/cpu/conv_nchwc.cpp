@@ -224,8 +224,9 @@ void dense_conv(const NchwcConvParams& p0, const NchwcPackedWeights& w, const fl
   const int64_t chunk_bytes = tile == nchwc_conv_tile__avx2 && taps == 1 ? kWeightChunkBytes / 8 : kWeightChunkBytes;
 
   // The AVX-512 and AVX2 tiles prefetch (AVX2 figures in conv_nchwc__avx2.cpp). AVX-512, on one
-  // Zen 5 core: BM_WinogradColdDirect (3x3, weights from memory) 2-5% faster (512 channels at 7x7: 188-198 -> 200-201 GFLOP/s), warm
-  // weights unchanged; ResNet-50 at 1 thread 3-4% faster (min of 30 runs, 4 alternations).
+  // Zen 5 core: BM_WinogradColdDirect (3x3, weights from memory) 2-5% faster (512 channels at
+  // 7x7: 188-198 -> 200-201 GFLOP/s), warm weights unchanged; ResNet-50 at 1 thread 3-4% faster
+  // (min of 30 runs, 4 alternations).
   const bool prefetch_weights = tile == nchwc_conv_tile__avx512 || tile == nchwc_conv_tile__avx2;
   parallel_for(0, units, 1, [&](int64_t begin, int64_t end) {
     for (int64_t u = begin; u < end; ++u) {

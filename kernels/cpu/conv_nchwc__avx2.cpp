@@ -245,6 +245,13 @@ void split_pixels(int p0, int n, int most, F&& fn) {
   }
 }
 
+// The input of tile pixel p: t.x + p * stride in one row; past row ends on a multi-row tile.
+const float* pixel_input(const NchwcTile& t, int p) {
+  if (t.row_pixels <= 0) return t.x + p * t.x_pixel_stride;
+  const int64_t f = t.col0 + p;
+  return t.x + (f / t.row_pixels) * t.x_row_stride + (f % t.row_pixels - t.col0) * t.x_pixel_stride;
+}
+
 int pixel_stride_index(int64_t ps) {
   switch (ps) {
     case 16: return 0;
@@ -269,10 +276,7 @@ void nchwc_conv_tile__avx2(const NchwcTile& t) {
       const int64_t col = t.row_pixels > 0 ? (t.col0 + p) % t.row_pixels : 0;
       row.pixels = t.row_pixels > 0 ? static_cast<int>(std::min<int64_t>(t.pixels - p, t.row_pixels - col)) : t.pixels;
       row.row_pixels = 0;
-      if (t.row_pixels > 0) {
-        const int64_t f = t.col0 + p;
-        row.x = t.x + (f / t.row_pixels) * t.x_row_stride + (col - t.col0) * t.x_pixel_stride;
-      }
+      row.x = pixel_input(t, p);
       row.y = t.y + p * 16;
       row.sum = t.sum != nullptr ? t.sum + p * 16 : nullptr;
       nchwc_conv_tile__scalar(row);
@@ -280,12 +284,11 @@ void nchwc_conv_tile__avx2(const NchwcTile& t) {
     }
     return;
   }
-  const int64_t ps = t.x_pixel_stride;
   if (t.row_pixels <= 0) {
     for (int b = 0; b < t.blocks; ++b) {
       const bool half = t.half_last && b + 1 == t.blocks;
       split_pixels(0, t.pixels, half ? kMaxHalfPixels : kMaxSubPixels, [&](int p0, int n) {
-        (half ? table.half[psi][n] : table.fn[psi][n])(t, b, p0, t.x + p0 * ps, 0);
+        (half ? table.half[psi][n] : table.fn[psi][n])(t, b, p0, pixel_input(t, p0), 0);
       });
     }
     return;
@@ -293,16 +296,12 @@ void nchwc_conv_tile__avx2(const NchwcTile& t) {
   // A tile over several output rows (t.row_pixels per row, from column t.col0 of the first):
   // sub-tiles of up to 6 pixels cross a row end where they must, a half block's stop at it.
   const int64_t rp = t.row_pixels;
-  const int64_t jump = t.x_row_stride - rp * ps;
-  const auto x_at = [&](int p) {  // input of tile pixel p
-    const int64_t f = t.col0 + p;
-    return t.x + (f / rp) * t.x_row_stride + (f % rp - t.col0) * ps;
-  };
+  const int64_t jump = t.x_row_stride - rp * t.x_pixel_stride;
   for (int b = 0; b < t.blocks; ++b) {
     if (t.half_last && b + 1 == t.blocks) {
       for (int p = 0; p < t.pixels;) {
         const int seg = static_cast<int>(std::min<int64_t>(t.pixels - p, rp - (t.col0 + p) % rp));
-        split_pixels(p, seg, kMaxHalfPixels, [&](int p0, int n) { table.half[psi][n](t, b, p0, x_at(p0), 0); });
+        split_pixels(p, seg, kMaxHalfPixels, [&](int p0, int n) { table.half[psi][n](t, b, p0, pixel_input(t, p0), 0); });
         p += seg;
       }
       continue;
@@ -310,9 +309,9 @@ void nchwc_conv_tile__avx2(const NchwcTile& t) {
     split_pixels(0, t.pixels, static_cast<int>(std::min<int64_t>(kMaxSubPixels, rp)), [&](int p0, int n) {
       const int64_t k = rp - (t.col0 + p0) % rp;  // pixels left in p0's row
       if (k >= n) {
-        table.fn[psi][n](t, b, p0, x_at(p0), 0);
+        table.fn[psi][n](t, b, p0, pixel_input(t, p0), 0);
       } else {
-        table.split[psi][n][k](t, b, p0, x_at(p0), jump);
+        table.split[psi][n][k](t, b, p0, pixel_input(t, p0), jump);
       }
     });
   }
