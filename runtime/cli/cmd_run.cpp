@@ -37,6 +37,7 @@ struct RunArgs {
   bool profile = false;
   int profile_nodes = 20;
   bool print_times = false;
+  bool paced = false;
 };
 
 constexpr int64_t kShownValues = 8;
@@ -419,25 +420,61 @@ int run_model(const RunArgs& args) {
   // Warm-up, not timed: one run, then more until warmup_ms have passed (idle cores of a VM can
   // take milliseconds to come up to speed, longer than a short model's timed runs).
   int warmups = 0;
-  if (args.repeat > 0) {
+  // Untimed runs until `ms` have passed, at least one.
+  const auto warm_up = [&](double ms) {
     const auto start = std::chrono::steady_clock::now();
     do {
       outputs = session.run(feeds);
       ++warmups;
-    } while (ms_since(start) < args.warmup_ms);
+    } while (ms_since(start) < ms);
+  };
+  if (args.paced) {
+    // Blocks of timed runs on request, so that a harness can interleave onnxi with another engine
+    // in one session each (bench/compare): a line "N [W]" on stdin runs W ms of warm-up (at least
+    // one run when W > 0), then N timed runs, and answers with their "times ms:" line; EOF or a
+    // line "quit" ends. The runs are then reported as --repeat's would be.
+    warm_up(args.warmup_ms);
+    std::cout << "paced: ready" << std::endl;
+    std::string request;
+    while (std::getline(std::cin, request) && request != "quit") {
+      std::istringstream in(request);
+      int n = 0;
+      double block_warmup_ms = 0;
+      if (!(in >> n) || n < 1) {
+        throw Error(ErrorCode::InvalidArgument,
+                    "onnxi run --paced: expected a line 'N [WARMUP_MS]' (N >= 1 timed runs) or 'quit', got '" +
+                        request + "'");
+      }
+      in >> block_warmup_ms;
+      if (block_warmup_ms > 0) warm_up(block_warmup_ms);
+      std::string line = "times ms:";
+      char t_text[32];
+      for (int i = 0; i < n; ++i) {
+        auto start = std::chrono::steady_clock::now();
+        outputs = session.run(feeds, run_options);
+        times.push_back(ms_since(start));
+        std::snprintf(t_text, sizeof t_text, " %.4f", times.back());
+        line += t_text;
+      }
+      std::cout << line << std::endl;
+    }
+    if (times.empty()) return 0;  // nothing was asked for
+  } else {
+    if (args.repeat > 0) warm_up(args.warmup_ms);
+    for (int i = 0; i < std::max(1, args.repeat); ++i) {
+      auto start = std::chrono::steady_clock::now();
+      outputs = session.run(feeds, run_options);
+      times.push_back(ms_since(start));
+    }
   }
-  for (int i = 0; i < std::max(1, args.repeat); ++i) {
-    auto start = std::chrono::steady_clock::now();
-    outputs = session.run(feeds, run_options);
-    times.push_back(ms_since(start));
-  }
+  const bool timed = args.repeat > 0 || args.paced;
 
   for (size_t i = 0; i < outputs.size(); ++i) {
     std::cout << "output '" << session.outputs()[i].name << "': " << outputs[i].describe() << "\n";
     print_value(outputs[i], "  ");
   }
   char line[160];
-  if (args.repeat > 0 && args.print_times) {
+  if (timed && args.print_times && !args.paced) {
     // In run order, for harnesses that pool several processes' runs (bench/compare --rounds).
     std::cout << "times ms:";
     for (double t : times) {
@@ -446,7 +483,7 @@ int run_model(const RunArgs& args) {
     }
     std::cout << "\n";
   }
-  if (args.repeat > 0) {
+  if (timed) {
     std::sort(times.begin(), times.end());
     size_t n = times.size();
     double median = n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
@@ -479,6 +516,10 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--warmup-ms", args->warmup_ms, "with --repeat: untimed runs until MS ms have passed (at least one)")
       ->check(CLI::NonNegativeNumber);
   sub->add_flag("--times", args->print_times, "with --repeat: also print each timed run's ms, in run order");
+  sub->add_flag("--paced", args->paced,
+                "time blocks of runs on request: each stdin line 'N [WARMUP_MS]' runs them and prints their "
+                "'times ms:' line (for harnesses that interleave engines); EOF or 'quit' ends")
+      ->excludes(sub->get_option("--repeat"));
   sub->add_option("--save-outputs", args->save_dir, "write each output to DIR/NAME.npy");
   sub->add_option("--dim", args->dims, "NAME=VALUE: size of a symbolic dim for random inputs; repeatable")
       ->expected(1)
