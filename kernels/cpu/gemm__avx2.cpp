@@ -132,10 +132,61 @@ void sgemm_rx8(int64_t kc, const float* a, int64_t lda, const float* b, float* c
   store_corner(tile[0], 8, R, c, ldc, cols, accumulate);
 }
 
-// Panels of at most 8 columns take the 8-wide tile; only full 6-row tiles prefetch.
+// A last panel of at most 4 columns against packed A (an isolated 7x7 1x1 conv's 49 pixels: 16 +
+// 16 + 16 + 1), vectorized along the panel's rows instead: one load of a[k * 6 ..] covers the 6
+// rows of depth k (lanes 6-7 are the next depth's rows, ignored), times a broadcast of each
+// column's b[k]: C FMAs per depth instead of the 8-wide tile's 6, summed in that tile's order
+// (even and odd depths apart), so a product is the same to the bit whichever tile (packed or
+// direct A) computes it. The last depth loads only its 6 rows (the panel may end the buffer).
+template <int C>
+void sgemm_rx_cols(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int rows, bool accumulate) {
+  constexpr int U = 2;  // even and odd depths, summed at the end: sgemm_rx8's order, to the bit
+  __m256 acc[C][U];
+#pragma GCC unroll 4
+  for (int j = 0; j < C; ++j) {
+#pragma GCC unroll 4
+    for (int u = 0; u < U; ++u) acc[j][u] = _mm256_setzero_ps();
+  }
+  auto step = [&](const __m256 av, int64_t k, int u) __attribute__((always_inline)) {
+#pragma GCC unroll 4
+    for (int j = 0; j < C; ++j) acc[j][u] = _mm256_fmadd_ps(av, _mm256_broadcast_ss(b + k * kNr + j), acc[j][u]);
+  };
+  const int64_t body = kc - 1;  // depths whose 8-float load stays inside the panel
+  int64_t k = 0;
+  for (; k + 2 <= body; k += 2) {
+    step(_mm256_loadu_ps(a + k * kMr), k, 0);
+    step(_mm256_loadu_ps(a + (k + 1) * kMr), k + 1, 1);
+  }
+  if (k < body) step(_mm256_loadu_ps(a + k * kMr), k, 0), ++k;
+  if (kc > 0) step(_mm256_maskload_ps(a + body * kMr, Vec8::tail(kMr)), body, static_cast<int>(body % 2));
+  alignas(32) float tile[C][8];
+#pragma GCC unroll 4
+  for (int j = 0; j < C; ++j) {
+    __m256 sum = acc[j][0];
+#pragma GCC unroll 4
+    for (int u = 1; u < U; ++u) sum = _mm256_add_ps(sum, acc[j][u]);
+    _mm256_store_ps(tile[j], sum);
+  }
+  for (int i = 0; i < rows; ++i) {
+    float* row = c + i * ldc;
+    for (int j = 0; j < C; ++j) row[j] = accumulate ? row[j] + tile[j][i] : tile[j][i];
+  }
+}
+
+// Panels of at most 4 columns against packed A take sgemm_rx_cols, of at most 8 the 8-wide tile;
+// only full 6-row tiles prefetch.
 template <bool kDirect>
 void sgemm_6x16_rows(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int64_t rows,
                      int64_t cols, bool accumulate, const float* prefetch) {
+  if constexpr (!kDirect) {
+    switch (cols) {
+      case 1: return sgemm_rx_cols<1>(kc, a, b, c, ldc, static_cast<int>(rows), accumulate);
+      case 2: return sgemm_rx_cols<2>(kc, a, b, c, ldc, static_cast<int>(rows), accumulate);
+      case 3: return sgemm_rx_cols<3>(kc, a, b, c, ldc, static_cast<int>(rows), accumulate);
+      case 4: return sgemm_rx_cols<4>(kc, a, b, c, ldc, static_cast<int>(rows), accumulate);
+      default: break;
+    }
+  }
   auto run = [&]<int R>() {
     if (cols <= 8) return sgemm_rx8<R, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate);
     sgemm_rx16<R, kDirect>(kc, a, lda, b, c, ldc, cols, accumulate, R == kMr ? prefetch : nullptr);
