@@ -341,12 +341,26 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
   const ScratchLease<T, 3> a_lease(pack_a_now ? static_cast<size_t>(m_padded * K) : 0);
   const T* packed_a_all = prepacked_a ? prepacked_a : a_lease.get();
   if (pack_a_now) pack_all_a(a, M, K, alpha, mr, a_lease.get());
+  // Few column chunks for the threads (an isolated 7x7 1x1 conv: 49 columns are panels of 16, 16,
+  // 16 and 1, which 2 threads took as 32 and 17 columns' work) and many rows: each chunk is also
+  // cut into row ranges of whole panels, tasks taking (chunk, range) pairs. A B slice packed per
+  // chunk is then packed once per range (few columns: cheap).
+  const int64_t threads = t_inline_products ? 1 : current_concurrency();
+  int64_t row_tasks = 1;
+  if (threads > 1 && panels < 4 * threads) {
+    row_tasks = std::clamp<int64_t>((4 * threads + n_tasks - 1) / n_tasks, 1, std::max<int64_t>(1, m_padded / (4 * mr)));
+  }
+  const int64_t m_panels = m_padded / mr;
+  const int64_t tasks = n_tasks * row_tasks;
   auto run = [&](int64_t begin, int64_t end) {
     T* slice = prepacked_b ? nullptr : scratch<T, 2>(static_cast<size_t>(nc_padded * std::min(kc_max, K)));
-    for (int64_t t = begin; t < end; ++t) {
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t t = task % n_tasks, rt = task / n_tasks;
       const int64_t j0 = t * panels / n_tasks * nr;
       const int64_t nc = std::min((t + 1) * panels / n_tasks * nr, N) - j0;
-      if (beta != T(0) && beta != T(1)) scale_c(beta, M, nc, C + j0, ldc);
+      const int64_t r0 = rt * m_panels / row_tasks * mr, r1 = std::min((rt + 1) * m_panels / row_tasks * mr, M);
+      if (r0 >= r1) continue;
+      if (beta != T(0) && beta != T(1)) scale_c(beta, r1 - r0, nc, C + r0 * ldc + j0, ldc);
       for (int64_t pc = 0; pc < K; pc += kc_max) {
         const int64_t kc = std::min(kc_max, K - pc);
         const bool accumulate = pc > 0 || beta != T(0);
@@ -360,10 +374,11 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
         if (prepacked_b) {
           b_slice = prepacked_b + pc * n_padded + j0 * kc;
           int64_t npc = pc + kc, nj0 = j0, nnc = nc;
-          if (npc >= K && t + 1 < end) {
+          if (npc >= K && task + 1 < end) {
+            const int64_t nt = (task + 1) % n_tasks;
             npc = 0;
-            nj0 = (t + 1) * panels / n_tasks * nr;
-            nnc = std::min((t + 2) * panels / n_tasks * nr, N) - nj0;
+            nj0 = nt * panels / n_tasks * nr;
+            nnc = std::min((nt + 1) * panels / n_tasks * nr, N) - nj0;
           }
           if constexpr (std::is_same_v<T, float>) {
             if (npc < K && direct_a) {
@@ -375,8 +390,8 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
         } else {
           pack_slice(pc, kc, j0, nc, slice);
         }
-        for (int64_t i0 = 0; i0 < M; i0 += mc_max) {
-          const int64_t mc = std::min(mc_max, M - i0);
+        for (int64_t i0 = r0; i0 < r1; i0 += mc_max) {
+          const int64_t mc = std::min(mc_max, r1 - i0);
           const bool packed = !direct_row && !direct_a;
           const T* packed_a = packed ? packed_a_all + pc * m_padded + i0 * kc : nullptr;
           for (int64_t ip = 0; ip < mc; ip += mr) {
@@ -417,9 +432,9 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
   };
   const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
   if (flops < kSerialFlops) {
-    run(0, n_tasks);
+    run(0, tasks);
   } else {
-    gemm_parallel_for(0, n_tasks, 1, run);
+    gemm_parallel_for(0, tasks, 1, run);
   }
 }
 
