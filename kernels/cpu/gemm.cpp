@@ -348,7 +348,8 @@ void gemm_b_stationary(const Operand<T>& a, int64_t M, int64_t N, int64_t K, T a
   const int64_t threads = t_inline_products ? 1 : current_concurrency();
   int64_t row_tasks = 1;
   if (threads > 1 && panels < 4 * threads) {
-    row_tasks = std::clamp<int64_t>((4 * threads + n_tasks - 1) / n_tasks, 1, std::max<int64_t>(1, m_padded / (4 * mr)));
+    const int64_t most = std::max<int64_t>(1, m_padded / (4 * mr));  // ranges of 4 panels at least
+    row_tasks = std::clamp<int64_t>((4 * threads + n_tasks - 1) / n_tasks, 1, most);
   }
   const int64_t m_panels = m_padded / mr;
   const int64_t tasks = n_tasks * row_tasks;

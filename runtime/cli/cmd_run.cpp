@@ -420,7 +420,6 @@ int run_model(const RunArgs& args) {
   // Warm-up, not timed: one run, then more until warmup_ms have passed (idle cores of a VM can
   // take milliseconds to come up to speed, longer than a short model's timed runs).
   int warmups = 0;
-  // Untimed runs until `ms` have passed, at least one.
   const auto warm_up = [&](double ms) {
     const auto start = std::chrono::steady_clock::now();
     do {
@@ -458,7 +457,6 @@ int run_model(const RunArgs& args) {
       }
       std::cout << line << std::endl;
     }
-    if (times.empty()) return 0;  // nothing was asked for
   } else {
     if (args.repeat > 0) warm_up(args.warmup_ms);
     for (int i = 0; i < std::max(1, args.repeat); ++i) {
@@ -483,7 +481,9 @@ int run_model(const RunArgs& args) {
     }
     std::cout << "\n";
   }
-  if (timed) {
+  if (times.empty()) {
+    std::snprintf(line, sizeof line, "latency: no timed runs (none was asked for)");
+  } else if (timed) {
     std::sort(times.begin(), times.end());
     size_t n = times.size();
     double median = n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
