@@ -157,7 +157,7 @@ void sgemm_rx_cols(int64_t kc, const float* a, const float* b, float* c, int64_t
     step(_mm256_loadu_ps(a + k * kMr), k, 0);
     step(_mm256_loadu_ps(a + (k + 1) * kMr), k + 1, 1);
   }
-  if (k < body) step(_mm256_loadu_ps(a + k * kMr), k, 0), ++k;
+  if (k < body) step(_mm256_loadu_ps(a + k * kMr), k, 0);  // k is even here
   if (kc > 0) step(_mm256_maskload_ps(a + body * kMr, Vec8::tail(kMr)), body, static_cast<int>(body % 2));
   alignas(32) float tile[C][8];
 #pragma GCC unroll 4
